@@ -1,0 +1,22 @@
+// The sampler is a replaceable part: the agent asks it for one MetricsSample
+// per interval. The real one reads /proc; the fleet simulator plugs in a
+// synthetic one.
+import type { MetricsSample__Output } from '../../proto/wire.ts';
+
+export type Sample = MetricsSample__Output;
+
+export interface Sampler {
+  /** One sample; rates are over the time since the previous call. */
+  sample(): Promise<Sample>;
+  close?(): void;
+}
+
+/** A sample with every field present and zero, to build on. */
+export function emptySample(observedAtMs: number): Sample {
+  return {
+    observedAtMs, intervalS: 0, cpuPct: 0, memUsedPct: 0, memUsedBytes: 0, memTotalBytes: 0, disks: [],
+    diskReadBps: 0, diskWriteBps: 0, diskReadIops: 0, diskWriteIops: 0, processCount: 0, newProcesses: [],
+    topProcesses: [], connCount: 0, connEstablished: 0, connOutbound: 0, distinctRemoteAddrs: 0,
+    distinctRemotePorts: 0, remotePortCounts: [], listening: [], newOutboundAttempts: 0, failedOutboundAttempts: 0,
+  };
+}

@@ -1,0 +1,101 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { Ack as _firebreak_v1_Ack, Ack__Output as _firebreak_v1_Ack__Output } from './firebreak/v1/Ack';
+import type { AgentFrame as _firebreak_v1_AgentFrame, AgentFrame__Output as _firebreak_v1_AgentFrame__Output } from './firebreak/v1/AgentFrame';
+import type { AgentHealth as _firebreak_v1_AgentHealth, AgentHealth__Output as _firebreak_v1_AgentHealth__Output } from './firebreak/v1/AgentHealth';
+import type { AgentLinkClient as _firebreak_v1_AgentLinkClient, AgentLinkDefinition as _firebreak_v1_AgentLinkDefinition } from './firebreak/v1/AgentLink';
+import type { AllowEntry as _firebreak_v1_AllowEntry, AllowEntry__Output as _firebreak_v1_AllowEntry__Output } from './firebreak/v1/AllowEntry';
+import type { AnomalyEvent as _firebreak_v1_AnomalyEvent, AnomalyEvent__Output as _firebreak_v1_AnomalyEvent__Output } from './firebreak/v1/AnomalyEvent';
+import type { BlockParams as _firebreak_v1_BlockParams, BlockParams__Output as _firebreak_v1_BlockParams__Output } from './firebreak/v1/BlockParams';
+import type { Command as _firebreak_v1_Command, Command__Output as _firebreak_v1_Command__Output } from './firebreak/v1/Command';
+import type { CommandRef as _firebreak_v1_CommandRef, CommandRef__Output as _firebreak_v1_CommandRef__Output } from './firebreak/v1/CommandRef';
+import type { CommandResult as _firebreak_v1_CommandResult, CommandResult__Output as _firebreak_v1_CommandResult__Output } from './firebreak/v1/CommandResult';
+import type { CommandView as _firebreak_v1_CommandView, CommandView__Output as _firebreak_v1_CommandView__Output } from './firebreak/v1/CommandView';
+import type { ControllerFrame as _firebreak_v1_ControllerFrame, ControllerFrame__Output as _firebreak_v1_ControllerFrame__Output } from './firebreak/v1/ControllerFrame';
+import type { DiskUsage as _firebreak_v1_DiskUsage, DiskUsage__Output as _firebreak_v1_DiskUsage__Output } from './firebreak/v1/DiskUsage';
+import type { Endpoint as _firebreak_v1_Endpoint, Endpoint__Output as _firebreak_v1_Endpoint__Output } from './firebreak/v1/Endpoint';
+import type { EnforcementState as _firebreak_v1_EnforcementState, EnforcementState__Output as _firebreak_v1_EnforcementState__Output } from './firebreak/v1/EnforcementState';
+import type { EventView as _firebreak_v1_EventView, EventView__Output as _firebreak_v1_EventView__Output } from './firebreak/v1/EventView';
+import type { Evidence as _firebreak_v1_Evidence, Evidence__Output as _firebreak_v1_Evidence__Output } from './firebreak/v1/Evidence';
+import type { Heartbeat as _firebreak_v1_Heartbeat, Heartbeat__Output as _firebreak_v1_Heartbeat__Output } from './firebreak/v1/Heartbeat';
+import type { Hello as _firebreak_v1_Hello, Hello__Output as _firebreak_v1_Hello__Output } from './firebreak/v1/Hello';
+import type { Host as _firebreak_v1_Host, Host__Output as _firebreak_v1_Host__Output } from './firebreak/v1/Host';
+import type { HostInventory as _firebreak_v1_HostInventory, HostInventory__Output as _firebreak_v1_HostInventory__Output } from './firebreak/v1/HostInventory';
+import type { HostRef as _firebreak_v1_HostRef, HostRef__Output as _firebreak_v1_HostRef__Output } from './firebreak/v1/HostRef';
+import type { IsolateParams as _firebreak_v1_IsolateParams, IsolateParams__Output as _firebreak_v1_IsolateParams__Output } from './firebreak/v1/IsolateParams';
+import type { IssueCommandRequest as _firebreak_v1_IssueCommandRequest, IssueCommandRequest__Output as _firebreak_v1_IssueCommandRequest__Output } from './firebreak/v1/IssueCommandRequest';
+import type { ListCommandsRequest as _firebreak_v1_ListCommandsRequest, ListCommandsRequest__Output as _firebreak_v1_ListCommandsRequest__Output } from './firebreak/v1/ListCommandsRequest';
+import type { ListCommandsResponse as _firebreak_v1_ListCommandsResponse, ListCommandsResponse__Output as _firebreak_v1_ListCommandsResponse__Output } from './firebreak/v1/ListCommandsResponse';
+import type { ListEventsRequest as _firebreak_v1_ListEventsRequest, ListEventsRequest__Output as _firebreak_v1_ListEventsRequest__Output } from './firebreak/v1/ListEventsRequest';
+import type { ListEventsResponse as _firebreak_v1_ListEventsResponse, ListEventsResponse__Output as _firebreak_v1_ListEventsResponse__Output } from './firebreak/v1/ListEventsResponse';
+import type { ListHostsRequest as _firebreak_v1_ListHostsRequest, ListHostsRequest__Output as _firebreak_v1_ListHostsRequest__Output } from './firebreak/v1/ListHostsRequest';
+import type { ListHostsResponse as _firebreak_v1_ListHostsResponse, ListHostsResponse__Output as _firebreak_v1_ListHostsResponse__Output } from './firebreak/v1/ListHostsResponse';
+import type { MetricsSample as _firebreak_v1_MetricsSample, MetricsSample__Output as _firebreak_v1_MetricsSample__Output } from './firebreak/v1/MetricsSample';
+import type { OperatorClient as _firebreak_v1_OperatorClient, OperatorDefinition as _firebreak_v1_OperatorDefinition } from './firebreak/v1/Operator';
+import type { PortBlock as _firebreak_v1_PortBlock, PortBlock__Output as _firebreak_v1_PortBlock__Output } from './firebreak/v1/PortBlock';
+import type { PortCount as _firebreak_v1_PortCount, PortCount__Output as _firebreak_v1_PortCount__Output } from './firebreak/v1/PortCount';
+import type { PortRange as _firebreak_v1_PortRange, PortRange__Output as _firebreak_v1_PortRange__Output } from './firebreak/v1/PortRange';
+import type { ProcessInfo as _firebreak_v1_ProcessInfo, ProcessInfo__Output as _firebreak_v1_ProcessInfo__Output } from './firebreak/v1/ProcessInfo';
+import type { Report as _firebreak_v1_Report, Report__Output as _firebreak_v1_Report__Output } from './firebreak/v1/Report';
+import type { UnblockParams as _firebreak_v1_UnblockParams, UnblockParams__Output as _firebreak_v1_UnblockParams__Output } from './firebreak/v1/UnblockParams';
+import type { WaitCommandRequest as _firebreak_v1_WaitCommandRequest, WaitCommandRequest__Output as _firebreak_v1_WaitCommandRequest__Output } from './firebreak/v1/WaitCommandRequest';
+import type { Welcome as _firebreak_v1_Welcome, Welcome__Output as _firebreak_v1_Welcome__Output } from './firebreak/v1/Welcome';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  firebreak: {
+    v1: {
+      Ack: MessageTypeDefinition<_firebreak_v1_Ack, _firebreak_v1_Ack__Output>
+      Action: EnumTypeDefinition
+      AgentFrame: MessageTypeDefinition<_firebreak_v1_AgentFrame, _firebreak_v1_AgentFrame__Output>
+      AgentHealth: MessageTypeDefinition<_firebreak_v1_AgentHealth, _firebreak_v1_AgentHealth__Output>
+      AgentLink: SubtypeConstructor<typeof grpc.Client, _firebreak_v1_AgentLinkClient> & { service: _firebreak_v1_AgentLinkDefinition }
+      AllowEntry: MessageTypeDefinition<_firebreak_v1_AllowEntry, _firebreak_v1_AllowEntry__Output>
+      AnomalyEvent: MessageTypeDefinition<_firebreak_v1_AnomalyEvent, _firebreak_v1_AnomalyEvent__Output>
+      AnomalyKind: EnumTypeDefinition
+      Backend: EnumTypeDefinition
+      BlockParams: MessageTypeDefinition<_firebreak_v1_BlockParams, _firebreak_v1_BlockParams__Output>
+      Command: MessageTypeDefinition<_firebreak_v1_Command, _firebreak_v1_Command__Output>
+      CommandRef: MessageTypeDefinition<_firebreak_v1_CommandRef, _firebreak_v1_CommandRef__Output>
+      CommandResult: MessageTypeDefinition<_firebreak_v1_CommandResult, _firebreak_v1_CommandResult__Output>
+      CommandStatus: EnumTypeDefinition
+      CommandView: MessageTypeDefinition<_firebreak_v1_CommandView, _firebreak_v1_CommandView__Output>
+      ControllerFrame: MessageTypeDefinition<_firebreak_v1_ControllerFrame, _firebreak_v1_ControllerFrame__Output>
+      Direction: EnumTypeDefinition
+      DiskUsage: MessageTypeDefinition<_firebreak_v1_DiskUsage, _firebreak_v1_DiskUsage__Output>
+      Endpoint: MessageTypeDefinition<_firebreak_v1_Endpoint, _firebreak_v1_Endpoint__Output>
+      EnforcementState: MessageTypeDefinition<_firebreak_v1_EnforcementState, _firebreak_v1_EnforcementState__Output>
+      EventView: MessageTypeDefinition<_firebreak_v1_EventView, _firebreak_v1_EventView__Output>
+      Evidence: MessageTypeDefinition<_firebreak_v1_Evidence, _firebreak_v1_Evidence__Output>
+      Heartbeat: MessageTypeDefinition<_firebreak_v1_Heartbeat, _firebreak_v1_Heartbeat__Output>
+      Hello: MessageTypeDefinition<_firebreak_v1_Hello, _firebreak_v1_Hello__Output>
+      Host: MessageTypeDefinition<_firebreak_v1_Host, _firebreak_v1_Host__Output>
+      HostInventory: MessageTypeDefinition<_firebreak_v1_HostInventory, _firebreak_v1_HostInventory__Output>
+      HostRef: MessageTypeDefinition<_firebreak_v1_HostRef, _firebreak_v1_HostRef__Output>
+      IsolateParams: MessageTypeDefinition<_firebreak_v1_IsolateParams, _firebreak_v1_IsolateParams__Output>
+      IssueCommandRequest: MessageTypeDefinition<_firebreak_v1_IssueCommandRequest, _firebreak_v1_IssueCommandRequest__Output>
+      ListCommandsRequest: MessageTypeDefinition<_firebreak_v1_ListCommandsRequest, _firebreak_v1_ListCommandsRequest__Output>
+      ListCommandsResponse: MessageTypeDefinition<_firebreak_v1_ListCommandsResponse, _firebreak_v1_ListCommandsResponse__Output>
+      ListEventsRequest: MessageTypeDefinition<_firebreak_v1_ListEventsRequest, _firebreak_v1_ListEventsRequest__Output>
+      ListEventsResponse: MessageTypeDefinition<_firebreak_v1_ListEventsResponse, _firebreak_v1_ListEventsResponse__Output>
+      ListHostsRequest: MessageTypeDefinition<_firebreak_v1_ListHostsRequest, _firebreak_v1_ListHostsRequest__Output>
+      ListHostsResponse: MessageTypeDefinition<_firebreak_v1_ListHostsResponse, _firebreak_v1_ListHostsResponse__Output>
+      MetricsSample: MessageTypeDefinition<_firebreak_v1_MetricsSample, _firebreak_v1_MetricsSample__Output>
+      Operator: SubtypeConstructor<typeof grpc.Client, _firebreak_v1_OperatorClient> & { service: _firebreak_v1_OperatorDefinition }
+      PortBlock: MessageTypeDefinition<_firebreak_v1_PortBlock, _firebreak_v1_PortBlock__Output>
+      PortCount: MessageTypeDefinition<_firebreak_v1_PortCount, _firebreak_v1_PortCount__Output>
+      PortRange: MessageTypeDefinition<_firebreak_v1_PortRange, _firebreak_v1_PortRange__Output>
+      ProcessInfo: MessageTypeDefinition<_firebreak_v1_ProcessInfo, _firebreak_v1_ProcessInfo__Output>
+      Protocol: EnumTypeDefinition
+      Report: MessageTypeDefinition<_firebreak_v1_Report, _firebreak_v1_Report__Output>
+      UnblockParams: MessageTypeDefinition<_firebreak_v1_UnblockParams, _firebreak_v1_UnblockParams__Output>
+      WaitCommandRequest: MessageTypeDefinition<_firebreak_v1_WaitCommandRequest, _firebreak_v1_WaitCommandRequest__Output>
+      Welcome: MessageTypeDefinition<_firebreak_v1_Welcome, _firebreak_v1_Welcome__Output>
+    }
+  }
+}
+

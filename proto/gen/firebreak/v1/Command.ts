@@ -1,0 +1,39 @@
+// Original file: proto/firebreak.proto
+
+import type { Action as _firebreak_v1_Action, Action__Output as _firebreak_v1_Action__Output } from '../../firebreak/v1/Action';
+import type { IsolateParams as _firebreak_v1_IsolateParams, IsolateParams__Output as _firebreak_v1_IsolateParams__Output } from '../../firebreak/v1/IsolateParams';
+import type { BlockParams as _firebreak_v1_BlockParams, BlockParams__Output as _firebreak_v1_BlockParams__Output } from '../../firebreak/v1/BlockParams';
+import type { UnblockParams as _firebreak_v1_UnblockParams, UnblockParams__Output as _firebreak_v1_UnblockParams__Output } from '../../firebreak/v1/UnblockParams';
+import type { Long } from '@grpc/proto-loader';
+
+export interface Command {
+  'id'?: (string);
+  'targetAgentId'?: (string);
+  'action'?: (_firebreak_v1_Action);
+  'isolate'?: (_firebreak_v1_IsolateParams | null);
+  'block'?: (_firebreak_v1_BlockParams | null);
+  'unblock'?: (_firebreak_v1_UnblockParams | null);
+  'issuer'?: (string);
+  'reason'?: (string);
+  'issuedAtMs'?: (number | string | Long);
+  'expiresAtMs'?: (number | string | Long);
+  'nonce'?: (string);
+  'signature'?: (Buffer | Uint8Array | string);
+  'params'?: "isolate"|"block"|"unblock";
+}
+
+export interface Command__Output {
+  'id': (string);
+  'targetAgentId': (string);
+  'action': (_firebreak_v1_Action__Output);
+  'isolate'?: (_firebreak_v1_IsolateParams__Output | null);
+  'block'?: (_firebreak_v1_BlockParams__Output | null);
+  'unblock'?: (_firebreak_v1_UnblockParams__Output | null);
+  'issuer': (string);
+  'reason': (string);
+  'issuedAtMs': (number);
+  'expiresAtMs': (number);
+  'nonce': (string);
+  'signature': (Buffer);
+  'params'?: "isolate"|"block"|"unblock";
+}

@@ -1,0 +1,10 @@
+// Original file: proto/firebreak.proto
+
+
+export interface UnblockParams {
+  'blockId'?: (string);
+}
+
+export interface UnblockParams__Output {
+  'blockId': (string);
+}

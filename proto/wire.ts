@@ -1,0 +1,33 @@
+// Loads proto/firebreak.proto at run time and exposes it with the types that
+// proto-loader-gen-types generated from the same file (proto/gen).
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import type { ProtoGrpcType } from './gen/firebreak.ts';
+
+export const PROTO_PATH = fileURLToPath(new URL('./firebreak.proto', import.meta.url));
+
+// These options must match the flags of `npm run gen:proto`, or the generated
+// types lie about what arrives.
+export const LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: false,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+};
+
+let cached: ProtoGrpcType['firebreak']['v1'] | undefined;
+
+export function firebreakPackage(): ProtoGrpcType['firebreak']['v1'] {
+  if (!cached) {
+    const def = protoLoader.loadSync(PROTO_PATH, LOADER_OPTIONS);
+    cached = (grpc.loadPackageDefinition(def) as unknown as ProtoGrpcType).firebreak.v1;
+  }
+  return cached;
+}
+
+/** Largest frame either side accepts; reports are bounded well below it. */
+export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+export * from './types.ts';
