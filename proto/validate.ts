@@ -51,8 +51,9 @@ export function parsePortList(text: string): PortRange__Output[] {
   return parts.map((part) => {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part);
     if (!m) throw new ValidationError(`bad port '${part}': give a number 1-65535 or a range like 8000-8080`);
-    const from = Number(m[1]);
-    return checkPortRange({ from, to: m[2] === undefined ? from : Number(m[2]) }, `port '${part}'`);
+    const from = checkPort(Number(m[1]));
+    const to = m[2] === undefined ? from : checkPort(Number(m[2]));
+    return checkPortRange({ from, to }, `ports ${part}`);
   });
 }
 

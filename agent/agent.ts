@@ -1,0 +1,145 @@
+// One agent: sample → detect → report on a jittered timer, and enforce what
+// the controller commands. The parts are passed in, so the fleet simulator can
+// run many agents in one process with synthetic samplers.
+import { lookup } from 'node:dns/promises';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Command__Output, CommandResult, HostInventory } from '../proto/wire.ts';
+import type { AgentConfig } from './config.ts';
+import { CommandLedger } from './command-ledger.ts';
+import type { Detector } from './detect/detector.ts';
+import type { ControllerEndpoint, FirewallBackend } from './enforce/backend.ts';
+import { Enforcer } from './enforce/enforcer.ts';
+import { Link } from './link.ts';
+import type { Sampler } from './sample/sampler.ts';
+
+export interface AgentParts {
+  config: AgentConfig;
+  inventory: HostInventory;
+  sampler: Sampler;
+  detector: Detector;
+  backend: FirewallBackend;
+  log: Logger;
+  random?: () => number;
+  now?: () => number;
+}
+
+/** Resolves the controller's host name to every address, so isolation keeps all of them open. */
+export async function resolveController(hostPort: string): Promise<ControllerEndpoint> {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(hostPort);
+  if (!m) throw new Error(`bad controller address '${hostPort}': expected HOST:PORT`);
+  const host = m[1]!;
+  const port = Number(m[2]);
+  const addrs = await lookup(host, { all: true });
+  const named = !/^[\d.]+$/.test(host) && !host.includes(':');
+  return { addresses: [...new Set(addrs.map((a) => a.address))], port, dnsServers: named ? readResolvers() : [] };
+}
+
+function readResolvers(): string[] {
+  try {
+    return readFileSync('/etc/resolv.conf', 'utf8').split('\n')
+      .map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1]).filter((s): s is string => Boolean(s));
+  } catch {
+    return [];
+  }
+}
+
+export class Agent {
+  readonly link: Link;
+  readonly enforcer: Enforcer;
+  private readonly ledger: CommandLedger;
+  private controller: ControllerEndpoint = { addresses: [], port: 0, dnsServers: [] };
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private commandChain: Promise<unknown> = Promise.resolve();
+  private readonly rand: () => number;
+  private readonly now: () => number;
+
+  constructor(private readonly p: AgentParts) {
+    this.rand = p.random ?? Math.random;
+    this.now = p.now ?? Date.now;
+    const { config, log } = p;
+    this.ledger = new CommandLedger(join(config.dataDir, 'commands.json'));
+    this.enforcer = new Enforcer({
+      backend: p.backend, stateFile: join(config.dataDir, 'enforcement.json'), controller: () => this.controller,
+      log: log.child({ part: 'enforce' }),
+    });
+    this.link = new Link({
+      address: config.controller,
+      log: log.child({ part: 'link' }),
+      random: this.rand,
+      hello: () => ({ agentId: config.agentId, inventory: p.inventory, backend: p.backend.kind }),
+      heartbeat: () => ({ enforcement: this.enforcer.state() }),
+      onCommand: (cmd) => this.onCommand(cmd),
+    });
+  }
+
+  async start(): Promise<void> {
+    this.controller = await resolveController(this.p.config.controller);
+    await this.enforcer.start();
+    this.link.start();
+    this.scheduleSample(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.p.detector.save?.();
+    this.p.sampler.close?.();
+    this.link.stop();
+  }
+
+  private scheduleSample(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.sampleOnce().finally(() => {
+      // ±10% jitter keeps a fleet that restarted together from reporting in lockstep
+      const interval = this.p.config.intervalMs;
+      this.scheduleSample(interval * (0.9 + 0.2 * this.rand()));
+    }), delayMs);
+  }
+
+  private async sampleOnce(): Promise<void> {
+    try {
+      const sample = await this.p.sampler.sample();
+      const events = this.p.detector.observe(sample);
+      this.link.report({ sample, events });
+    } catch (err) {
+      this.p.log.error({ err }, 'sampling failed; will try again next interval');
+    }
+  }
+
+  /** Commands run one at a time, each id at most once. */
+  private onCommand(cmd: Command__Output): Promise<CommandResult> {
+    const run = this.commandChain.then(() => this.handle(cmd));
+    this.commandChain = run.catch(() => {});
+    return run;
+  }
+
+  private async handle(cmd: Command__Output): Promise<CommandResult> {
+    const log = this.p.log.child({ command: cmd.id, action: cmd.action });
+    const prior = this.ledger.get(cmd.id);
+    if (prior) {
+      log.info('command already handled; answering with the recorded result');
+      return prior;
+    }
+    const finish = (status: CommandResult['status'], message: string, rules: string[] = []): CommandResult => {
+      const result: CommandResult = {
+        commandId: cmd.id, status, message, rules, state: this.enforcer.state(), finishedAtMs: this.now(),
+      };
+      this.ledger.record(cmd.id, result);
+      (status === 'APPLIED' ? log.info.bind(log) : log.warn.bind(log))({ status }, message);
+      return result;
+    };
+    if (cmd.targetAgentId !== this.p.config.agentId) {
+      return finish('FAILED', `refused: command is addressed to '${cmd.targetAgentId}', this agent is '${this.p.config.agentId}'`);
+    }
+    if (cmd.expiresAtMs > 0 && cmd.expiresAtMs < this.now()) {
+      return finish('FAILED', `refused: command expired at ${new Date(cmd.expiresAtMs).toISOString()}`);
+    }
+    const r = await this.enforcer.execute(cmd);
+    const result = finish(r.status, r.message, r.rules);
+    this.link.heartbeatNow();
+    return result;
+  }
+}

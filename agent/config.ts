@@ -1,0 +1,64 @@
+// Agent configuration: a JSON file kept by `conf` in the agent's data dir,
+// overridden by command-line flags, validated by one zod schema (the types
+// below are inferred from it, never declared twice).
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import Conf from 'conf';
+import { z } from 'zod';
+import { AGENT_ID_PATTERN } from '../proto/validate.ts';
+
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+export const AgentConfigSchema = z.object({
+  agentId: z.string().max(63).regex(AGENT_ID_PATTERN, "use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit"),
+  controller: z.string().regex(HOST_PORT, 'expected HOST:PORT, e.g. 10.0.0.5:7443 or [fd00::1]:7443')
+    .refine((s) => { const p = Number(HOST_PORT.exec(s)?.[2]); return p >= 1 && p <= 65535; }, 'port must be 1-65535'),
+  intervalMs: z.number().int().min(500, 'at least 500 ms').max(3_600_000, 'at most 1 hour').default(5000),
+  tags: z.record(
+    z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'tag keys are 1-64 letters, digits, _ . -'),
+    z.string().max(256).regex(/^[^\u0000-\u001f]*$/, 'no control characters'),
+  ).default({}),
+  dataDir: z.string().min(1),
+  backend: z.enum(['auto', 'nftables', 'iptables', 'dry-run']).default('auto'),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type AgentConfig = z.infer<typeof AgentConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** A default agent id from the host name, made to fit the id pattern. */
+export function defaultAgentId(): string {
+  const id = hostname().toLowerCase().replace(/[^a-z0-9._-]/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 63);
+  return id || 'agent';
+}
+
+/**
+ * Loads `<dataDir>/agent.json`, applies flag overrides, validates. With
+ * `save`, the overrides are written back so the next start needs no flags.
+ */
+export function loadAgentConfig(dataDir: string, overrides: Partial<AgentConfig>, save = false): AgentConfig {
+  const dir = resolve(dataDir);
+  const store = new Conf<Record<string, unknown>>({ cwd: dir, configName: 'agent', projectName: 'firebreak-agent' });
+  const merged = { agentId: defaultAgentId(), ...store.store, ...stripUndefined(overrides), dataDir: dir };
+  const parsed = AgentConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || 'config'}: ${i.message} (got ${JSON.stringify(valueAt(merged, i.path))})`);
+    throw new ConfigError(`agent config is invalid (file ${store.path}, flags override it):\n${lines.join('\n')}`);
+  }
+  if (save) {
+    const { dataDir: _d, ...persist } = parsed.data;
+    store.set(persist);
+  }
+  return parsed.data;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function valueAt(o: unknown, path: PropertyKey[]): unknown {
+  return path.reduce<unknown>((acc, k) => (acc && typeof acc === 'object' ? (acc as Record<PropertyKey, unknown>)[k] : undefined), o);
+}

@@ -1,0 +1,90 @@
+// firebreak-agent: samples this host, reports to the controller, obeys its commands.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { pino } from 'pino';
+import { parseDuration } from '../proto/duration.ts';
+import { Agent } from './agent.ts';
+import { ConfigError, loadAgentConfig, type AgentConfig } from './config.ts';
+import type { Detector } from './detect/detector.ts';
+import { selectBackend } from './enforce/select-backend.ts';
+import { readInventory } from './inventory.ts';
+import { ProcSampler } from './sample/proc-sampler.ts';
+
+const duration = (v: string) => {
+  try { return parseDuration(v); } catch (err) { throw new InvalidArgumentError((err as Error).message); }
+};
+const collectTag = (v: string, acc: Record<string, string>) => {
+  const i = v.indexOf('=');
+  if (i <= 0) throw new InvalidArgumentError(`bad tag '${v}': use KEY=VALUE, e.g. role=mail`);
+  return { ...acc, [v.slice(0, i)]: v.slice(i + 1) };
+};
+
+const program = new Command('firebreak-agent')
+  .description('Firebreak agent: learns what is normal on this host, reports anomalies to the controller, and enforces isolation and port blocks.')
+  .showHelpAfterError();
+
+program.command('run', { isDefault: true })
+  .description('run the agent until SIGINT/SIGTERM')
+  .option('-d, --data-dir <dir>', 'where the agent keeps its config, baselines and enforcement state', '.firebreak/agent')
+  .option('-c, --controller <host:port>', 'the controller\'s agent address (default from the config file)')
+  .option('--id <agent-id>', 'this agent\'s id (default: the host name)')
+  .option('-i, --interval <duration>', 'report interval', duration)
+  .option('-t, --tag <key=value>', 'a tag for this host; repeat for more', collectTag)
+  .addOption(new Option('--backend <name>', 'firewall backend').choices(['auto', 'nftables', 'iptables', 'dry-run']))
+  .option('--log-level <level>', 'trace, debug, info, warn or error')
+  .option('--save', 'write the given flags to the config file, so the next start needs none')
+  .addHelpText('after', `
+Examples:
+  firebreak-agent run -c 10.0.0.5:7443 -t role=mail --save
+  firebreak-agent run -d /var/lib/firebreak-agent`)
+  .action(async (o) => {
+    const dataDir = resolve(o.dataDir);
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    let config: AgentConfig;
+    try {
+      config = loadAgentConfig(dataDir, {
+        controller: o.controller, agentId: o.id, intervalMs: o.interval, tags: o.tag, backend: o.backend, logLevel: o.logLevel,
+      }, o.save);
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`firebreak-agent: ${err.message}\n`);
+        process.exit(2);
+      }
+      throw err;
+    }
+    const log = pino({ level: config.logLevel, base: { app: 'firebreak-agent', agent: config.agentId } });
+    const { backend, reason } = await selectBackend(config.backend);
+    if (backend.kind === 'DRY_RUN') log.warn(`ENFORCEMENT IS DRY-RUN: no firewall rule reaches the kernel (${reason})`);
+    else log.info({ backend: backend.kind }, reason);
+    const detector: Detector = { observe: () => [] };
+    const agent = new Agent({
+      config, inventory: await readInventory(config.tags), sampler: new ProcSampler({ logger: log }), detector, backend, log,
+    });
+    await agent.start();
+    log.info({ controller: config.controller, intervalMs: config.intervalMs, dataDir }, 'agent started');
+    let stopping = false;
+    const stop = async (sig: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal: sig }, 'agent stopping (enforcement stays in place)');
+      await agent.stop();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
+
+program.command('config')
+  .description('print the effective configuration')
+  .option('-d, --data-dir <dir>', 'the agent\'s data dir', '.firebreak/agent')
+  .action((o) => {
+    try {
+      process.stdout.write(JSON.stringify(loadAgentConfig(resolve(o.dataDir), {}), null, 2) + '\n');
+    } catch (err) {
+      process.stderr.write(`firebreak-agent: ${(err as Error).message}\n`);
+      process.exit(2);
+    }
+  });
+
+await program.parseAsync();

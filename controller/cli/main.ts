@@ -1,0 +1,209 @@
+// firebreak: the operator CLI. Readable tables by default, `-o json` for scripts.
+import * as grpc from '@grpc/grpc-js';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type {
+  CommandView__Output,
+  EventView__Output,
+  Host__Output,
+  IssueCommandRequest,
+  OperatorClient,
+} from '../../proto/wire.ts';
+import { parseDuration } from '../../proto/duration.ts';
+import { checkCidr, checkDirection, checkProtocol, parsePortList, ValidationError } from '../../proto/validate.ts';
+import { call, DEFAULT_OPERATOR_ADDRESS, operatorClient } from './client.ts';
+import { ago, bytes, iso, lower, table } from './format.ts';
+
+const program = new Command('firebreak')
+  .description('Firebreak operator CLI: hosts, events, and containment commands.')
+  .option('--controller <host:port>', 'the controller\'s operator address (env FIREBREAK_CONTROLLER)', process.env.FIREBREAK_CONTROLLER ?? DEFAULT_OPERATOR_ADDRESS)
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+  .showHelpAfterError()
+  .addHelpText('after', `
+Examples:
+  firebreak hosts
+  firebreak isolate web-7 --reason "worm on tcp/25" --wait
+  firebreak block mail-2 --port 25 --direction out --expires 1h --wait
+  firebreak events --host web-7 -o json`);
+
+let client: OperatorClient | undefined;
+const api = () => (client ??= operatorClient(program.opts().controller));
+const json = () => program.opts().output === 'json';
+const out = (s: string) => process.stdout.write(s);
+const printJson = (v: unknown): void => { out(JSON.stringify(v, (_k, x) => (x?.type === 'Buffer' ? Buffer.from(x.data).toString('base64') : x), 2) + '\n'); };
+
+const duration = (v: string) => {
+  try { return parseDuration(v); } catch (err) { throw new InvalidArgumentError((err as Error).message); }
+};
+
+function hostRows(hosts: Host__Output[]): string[][] {
+  return hosts.map((h) => [
+    h.id, h.online ? 'online' : 'offline', ago(h.lastSeenMs), h.inventory?.hostname ?? '', lower(h.backend),
+    h.enforcement?.isolated ? 'ISOLATED' : '-', String(h.enforcement?.blocks.length ?? 0),
+    h.lastSample ? `${h.lastSample.cpuPct.toFixed(0)}%` : '-', String(h.events),
+  ]);
+}
+
+program.command('hosts').description('list hosts with their status').action(async () => {
+  const res = await call<object, { hosts: Host__Output[] }>(api(), 'ListHosts', {});
+  if (json()) return printJson(res.hosts);
+  out(table(['HOST', 'STATUS', 'LAST SEEN', 'HOSTNAME', 'BACKEND', 'ISOLATION', 'BLOCKS', 'CPU', 'EVENTS'], hostRows(res.hosts)));
+  if (res.hosts.some((h) => h.backend === 'DRY_RUN')) out('\nnote: hosts on the dry-run backend record rules but enforce nothing.\n');
+});
+
+program.command('host <id>').description('show one host: inventory, enforcement, last sample').action(async (id: string) => {
+  const h = await call<object, Host__Output>(api(), 'GetHost', { hostId: id });
+  if (json()) return printJson(h);
+  const inv = h.inventory;
+  const s = h.lastSample;
+  const e = h.enforcement;
+  out([
+    `host        ${h.id} (${h.online ? 'online' : 'offline'}, last seen ${ago(h.lastSeenMs)}, first seen ${iso(h.firstSeenMs)})`,
+    `hostname    ${inv?.hostname ?? '-'}`,
+    `os          ${inv?.os ?? '-'} / kernel ${inv?.kernel ?? '-'} / ${inv?.arch ?? ''}`,
+    `cpu         ${inv?.cpuModel ?? '-'} (${inv?.cpuCores ?? 0} cores), memory ${bytes(inv?.memoryBytes ?? 0)}`,
+    `addresses   ${inv?.ipAddresses.join(', ') || '-'}`,
+    `agent       ${inv?.agentVersion ?? '-'}, backend ${lower(h.backend)}, clock offset ${h.clockOffsetMs.toFixed(0)} ms`,
+    `tags        ${Object.entries(inv?.tags ?? {}).map(([k, v]) => `${k}=${v}`).join(' ') || '-'}`,
+    `reports     ${h.reports}, events ${h.events}`,
+    s ? `last sample cpu ${s.cpuPct.toFixed(1)}%, mem ${s.memUsedPct.toFixed(1)}%, ${s.processCount} processes, ${s.connEstablished} established / ${s.connOutbound} outbound connections, ${iso(s.observedAtMs)}` : 'last sample -',
+    `isolation   ${e?.isolated ? 'ISOLATED' : 'off'}${e?.allowlist.length ? ` (allow ${e.allowlist.map((a) => a.cidr).join(', ')})` : ''}`,
+    `port blocks ${e?.blocks.length ? '' : 'none'}`,
+    ...(e?.blocks ?? []).map((b) => `  ${b.id}: ${lower(b.direction)} ${lower(b.protocol)} ${b.ports.map((r) => (r.from === r.to ? r.from : `${r.from}-${r.to}`)).join(',')}${b.remoteInternet ? ' to internet' : ''}${b.remoteCidrs.length ? ` remote ${b.remoteCidrs.join(',')}` : ''}${b.expiresAtMs ? ` until ${iso(b.expiresAtMs)}` : ''}`),
+    '',
+  ].join('\n'));
+});
+
+program.command('events').description('list anomaly events, newest first')
+  .option('--host <id>', 'only this host')
+  .option('--signature <prefix>', 'only signatures starting with this, e.g. conn.fanout')
+  .option('--since <duration>', 'only events from the last ..., e.g. 10m', duration)
+  .option('-n, --limit <n>', 'at most this many', (v) => Number(v), 50)
+  .action(async (o) => {
+    const res = await call<object, { events: EventView__Output[] }>(api(), 'ListEvents', {
+      hostId: o.host ?? '', signaturePrefix: o.signature ?? '', limit: o.limit, sinceMs: o.since ? Date.now() - o.since : 0,
+    });
+    if (json()) return printJson(res.events);
+    out(table(['ID', 'WHEN', 'HOST', 'SIGNATURE', 'VALUE', 'BASELINE', 'SCORE', 'COUNT', 'EVIDENCE'], res.events.map((v) => {
+      const e = v.event!;
+      const ev = e.evidence;
+      const evidence = [ev?.detail, ...(ev?.processes ?? []).slice(0, 2).map((p) => `${p.name}[${p.pid}]`)].filter(Boolean).join('; ');
+      return [String(v.id), ago(v.receivedAtMs), v.hostId, e.signature + (e.cleared ? ' (cleared)' : ''), e.value.toFixed(1),
+        e.baseline.toFixed(1), e.score.toFixed(1), String(e.count), evidence.slice(0, 60)];
+    })));
+  });
+
+function commandRows(views: CommandView__Output[]): string[][] {
+  return views.map((v) => {
+    const c = v.command!;
+    return [c.id, c.targetAgentId, lower(c.action), lower(v.status), ago(c.issuedAtMs), c.issuer, v.resultMessage || c.reason];
+  });
+}
+
+function printCommand(v: CommandView__Output): void {
+  if (json()) return printJson(v);
+  const c = v.command!;
+  out([
+    `command  ${c.id}`,
+    `host     ${c.targetAgentId}`,
+    `action   ${lower(c.action)}${c.block?.block ? ` ${JSON.stringify(c.block.block)}` : ''}${c.unblock ? ` ${c.unblock.blockId}` : ''}`,
+    `status   ${lower(v.status)}${v.resultMessage ? `: ${v.resultMessage}` : ''}`,
+    `issued   ${iso(c.issuedAtMs)} by ${c.issuer}${c.reason ? ` (${c.reason})` : ''}, expires ${iso(c.expiresAtMs)}`,
+    ...(v.rules.length ? ['rules', ...v.rules.map((r) => `  ${r}`)] : []),
+    '',
+  ].join('\n'));
+}
+
+const waitOption = (cmd: Command) => cmd
+  .option('--wait', 'wait for the agent\'s result; exit non-zero unless it applied')
+  .option('--timeout <duration>', 'how long --wait waits', duration, 30_000)
+  .option('--ttl <duration>', 'how long the command may wait for an offline agent before it expires', duration);
+
+async function issue(req: IssueCommandRequest, o: { wait?: boolean; timeout: number; ttl?: number }): Promise<void> {
+  if (o.ttl) req.ttlS = Math.ceil(o.ttl / 1000);
+  let v = await call<IssueCommandRequest, CommandView__Output>(api(), 'IssueCommand', req);
+  if (o.wait && !['APPLIED', 'FAILED', 'EXPIRED', 'ROLLED_BACK'].includes(v.status)) {
+    if (!json()) process.stderr.write(`${v.command!.id} ${lower(v.status)}; waiting for ${v.command!.targetAgentId}...\n`);
+    v = await call(api(), 'WaitCommand', { commandId: v.command!.id, timeoutMs: o.timeout }, o.timeout + 5000);
+  }
+  printCommand(v);
+  if (o.wait && v.status !== 'APPLIED') {
+    process.stderr.write(`firebreak: command ${v.command!.id} ended ${lower(v.status)}${v.resultMessage ? `: ${v.resultMessage}` : ''}\n`);
+    process.exitCode = v.status === 'QUEUED' || v.status === 'SENT' ? 4 : 3;
+  }
+}
+
+waitOption(program.command('isolate <host>').description('cut a host off the network, except its link to the controller')
+  .requiredOption('-r, --reason <text>', 'why (kept with the command)')
+  .option('--allow <cidr>', 'also keep this range reachable; repeat for more', (v: string, acc: string[]) => [...acc, v], []))
+  .action(async (host: string, o) => issue({
+    hostId: host, action: 'ISOLATE', reason: o.reason,
+    isolate: { allowlist: o.allow.map((c: string) => ({ cidr: checkCidr(c, '--allow') })) },
+  }, o));
+
+waitOption(program.command('release <host>').description('lift isolation (port blocks stay)')
+  .option('-r, --reason <text>', 'why', ''))
+  .action(async (host: string, o) => issue({ hostId: host, action: 'RELEASE', reason: o.reason }, o));
+
+waitOption(program.command('block <host>').description('block ports on a host')
+  .requiredOption('-p, --port <ports>', 'ports: 25, 8000-8080 or 25,587,465')
+  .option('--proto <protocol>', 'tcp or udp', 'tcp')
+  .option('--direction <dir>', 'in, out or both', 'out')
+  .option('--remote <cidr>', 'only traffic to/from this range; repeat for more', (v: string, acc: string[]) => [...acc, v], [])
+  .option('--internet', 'only traffic to/from the internet (everything outside private, loopback and link-local ranges)')
+  .option('--id <block-id>', 'the block\'s id, for unblock (default: derived from the ports)')
+  .option('--expires <duration>', 'lift the block by itself after this long', duration)
+  .option('--force', 'allow blocking the controller\'s own port')
+  .option('-r, --reason <text>', 'why', ''))
+  .action(async (host: string, o) => {
+    const ports = parsePortList(o.port);
+    const protocol = checkProtocol(String(o.proto).toUpperCase(), '--proto');
+    const direction = checkDirection(String(o.direction).toUpperCase(), '--direction');
+    const id = o.id ?? `${protocol.toLowerCase()}-${direction.toLowerCase()}-${o.port.replace(/,/g, '_')}`;
+    await issue({
+      hostId: host, action: 'BLOCK', reason: o.reason,
+      block: {
+        force: Boolean(o.force),
+        block: {
+          id, direction, protocol, ports, remoteCidrs: o.remote.map((c: string) => checkCidr(c, '--remote')),
+          remoteInternet: Boolean(o.internet), expiresAtMs: o.expires ? Date.now() + o.expires : 0,
+        },
+      },
+    }, o);
+  });
+
+waitOption(program.command('unblock <host> <block-id>').description('remove one port block (see `firebreak host <id>`)')
+  .option('-r, --reason <text>', 'why', ''))
+  .action(async (host: string, blockId: string, o) => issue({ hostId: host, action: 'UNBLOCK', reason: o.reason, unblock: { blockId } }, o));
+
+program.command('commands').description('list commands, newest first')
+  .option('--host <id>', 'only this host')
+  .option('-n, --limit <n>', 'at most this many', (v) => Number(v), 50)
+  .action(async (o) => {
+    const res = await call<object, { commands: CommandView__Output[] }>(api(), 'ListCommands', { hostId: o.host ?? '', limit: o.limit });
+    if (json()) return printJson(res.commands);
+    out(table(['ID', 'HOST', 'ACTION', 'STATUS', 'ISSUED', 'ISSUER', 'RESULT / REASON'], commandRows(res.commands)));
+  });
+
+program.command('command <id>').description('show one command and the agent\'s result').action(async (id: string) => {
+  printCommand(await call(api(), 'GetCommand', { commandId: id }));
+});
+
+try {
+  await program.parseAsync();
+} catch (err) {
+  const e = err as grpc.ServiceError;
+  if (err instanceof ValidationError) {
+    process.stderr.write(`firebreak: ${err.message}\n`);
+    process.exitCode = 2;
+  } else if (typeof e.code === 'number' && e.code === grpc.status.UNAVAILABLE) {
+    process.stderr.write(`firebreak: cannot reach the controller at ${program.opts().controller}: is firebreak-controller running? (set --controller or FIREBREAK_CONTROLLER)\n`);
+    process.exitCode = 1;
+  } else if (typeof e.code === 'number') {
+    process.stderr.write(`firebreak: ${grpc.status[e.code]}: ${e.details}\n`);
+    process.exitCode = 1;
+  } else {
+    throw err;
+  }
+} finally {
+  client?.close();
+}

@@ -1,0 +1,170 @@
+// Commands: an operator's or a playbook's request to change one host's
+// enforcement. Desired state lives here; each command is stored before it is
+// sent, delivered when the agent is (or comes back) online, and moves
+// QUEUED → SENT → APPLIED | FAILED | ROLLED_BACK, or EXPIRED when its time runs out.
+import { EventEmitter } from 'node:events';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type {
+  Command__Output,
+  CommandResult__Output,
+  CommandView__Output,
+  IssueCommandRequest__Output,
+} from '../proto/wire.ts';
+import { checkAction, checkAllowEntry, checkAgentId, checkPortBlock, checkText, ValidationError } from '../proto/validate.ts';
+import type { Store } from './store/store.ts';
+import { isTerminal } from './store/sqlite.ts';
+
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+}
+
+/** Delivers a command to a connected agent; false when the agent is not connected. */
+export type Deliver = (hostId: string, cmd: Command__Output) => Promise<boolean>;
+
+export interface CommandsOptions {
+  store: Store;
+  log: Logger;
+  now: () => number;
+  defaultTtlMs: number;
+  maxTtlMs: number;
+  /** signs a command before it is stored (the trust layer plugs in here) */
+  sign?: (cmd: Command__Output) => Buffer;
+}
+
+export class Commands {
+  private readonly changes = new EventEmitter();
+  private deliver: Deliver = async () => false;
+
+  constructor(private readonly opts: CommandsOptions) {
+    this.changes.setMaxListeners(0);
+  }
+
+  setDeliver(fn: Deliver): void {
+    this.deliver = fn;
+  }
+
+  /** Validates and stores a command, then delivers it if the host is online. */
+  async issue(req: IssueCommandRequest__Output, issuer: string): Promise<CommandView__Output> {
+    const hostId = checkAgentId(req.hostId, 'host_id');
+    const action = checkAction(req.action);
+    const reason = checkText(req.reason, 'reason', 512);
+    if (!(await this.opts.store.hostExists(hostId))) {
+      throw new NotFoundError(`unknown host '${hostId}': no agent with that id has ever connected (list them with 'firebreak hosts')`);
+    }
+    const ttlMs = req.ttlS > 0 ? req.ttlS * 1000 : this.opts.defaultTtlMs;
+    if (ttlMs > this.opts.maxTtlMs) {
+      throw new ValidationError(`ttl ${req.ttlS}s is longer than the maximum ${this.opts.maxTtlMs / 1000}s`);
+    }
+    const now = this.opts.now();
+    const cmd: Command__Output = {
+      id: `cmd-${randomUUID()}`,
+      targetAgentId: hostId,
+      action,
+      issuer,
+      reason,
+      issuedAtMs: now,
+      expiresAtMs: now + ttlMs,
+      nonce: randomBytes(16).toString('hex'),
+      signature: Buffer.alloc(0),
+    };
+    switch (action) {
+      case 'ISOLATE':
+        cmd.isolate = { allowlist: (req.isolate?.allowlist ?? []).map(checkAllowEntry) };
+        cmd.params = 'isolate';
+        break;
+      case 'BLOCK': {
+        const block = checkPortBlock(req.block?.block);
+        cmd.block = { block, force: req.block?.force ?? false };
+        cmd.params = 'block';
+        break;
+      }
+      case 'UNBLOCK': {
+        const blockId = req.unblock?.blockId ?? '';
+        if (!blockId) throw new ValidationError('unblock needs the id of the block to remove');
+        cmd.unblock = { blockId: checkText(blockId, 'block_id', 64) };
+        cmd.params = 'unblock';
+        break;
+      }
+      case 'RELEASE':
+        break;
+    }
+    if (this.opts.sign) cmd.signature = this.opts.sign(cmd);
+    await this.opts.store.insertCommand(cmd, now);
+    this.opts.log.info({ command: cmd.id, host: hostId, action, issuer, reason }, 'command queued');
+    await this.send(hostId, cmd);
+    return (await this.opts.store.getCommand(cmd.id))!;
+  }
+
+  /** Sends every pending command of a host (called when its agent says Hello). */
+  async flush(hostId: string): Promise<void> {
+    for (const cmd of await this.opts.store.pendingCommands(hostId, this.opts.now())) {
+      if (!(await this.send(hostId, cmd))) break;
+    }
+  }
+
+  private async send(hostId: string, cmd: Command__Output): Promise<boolean> {
+    const delivered = await this.deliver(hostId, cmd);
+    if (delivered) {
+      await this.opts.store.updateCommand(cmd.id, ['QUEUED'], { status: 'SENT', atMs: this.opts.now() });
+      this.emit(cmd.id);
+    }
+    return delivered;
+  }
+
+  /** Records an agent's result. An agent may only report on commands addressed to it. */
+  async result(hostId: string, r: CommandResult__Output): Promise<void> {
+    const view = await this.opts.store.getCommand(r.commandId);
+    if (!view || view.command?.targetAgentId !== hostId) {
+      this.opts.log.warn({ host: hostId, command: r.commandId }, 'result for a command not addressed to this agent refused');
+      return;
+    }
+    if (!['APPLIED', 'FAILED', 'ROLLED_BACK'].includes(r.status)) {
+      this.opts.log.warn({ host: hostId, command: r.commandId, status: r.status }, 'command result with a non-final status refused');
+      return;
+    }
+    const updated = await this.opts.store.updateCommand(r.commandId, ['QUEUED', 'SENT'], {
+      status: r.status, message: r.message, rules: r.rules, state: r.state, atMs: this.opts.now(),
+    });
+    if (updated) {
+      this.opts.log.info({ command: r.commandId, host: hostId, status: r.status, message: r.message }, 'command finished');
+      this.emit(r.commandId);
+    }
+  }
+
+  async expire(): Promise<void> {
+    for (const id of await this.opts.store.expireCommands(this.opts.now())) {
+      this.opts.log.warn({ command: id }, 'command expired before the agent applied it');
+      this.emit(id);
+    }
+  }
+
+  async get(id: string): Promise<CommandView__Output> {
+    const view = await this.opts.store.getCommand(id);
+    if (!view) throw new NotFoundError(`unknown command '${id}' (list them with 'firebreak commands')`);
+    return view;
+  }
+
+  /** Resolves when the command reaches a final status or the timeout passes. */
+  async wait(id: string, timeoutMs: number): Promise<CommandView__Output> {
+    const first = await this.get(id);
+    if (isTerminal(first.status)) return first;
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.changes.off(id, check);
+      };
+      const check = () => {
+        this.get(id).then((v) => {
+          if (isTerminal(v.status)) { done(); resolve(v); }
+        }, (err) => { done(); reject(err); });
+      };
+      const timer = setTimeout(() => { done(); this.get(id).then(resolve, reject); }, timeoutMs);
+      this.changes.on(id, check);
+    });
+  }
+
+  private emit(id: string): void {
+    this.changes.emit(id);
+  }
+}

@@ -1,0 +1,258 @@
+// Gateway: one long-lived bidirectional stream per agent. The first frame must
+// be a Hello; after it the stream carries reports, heartbeats and command
+// results up, and commands and acks down. A bad agent is refused with a
+// precise status on its own stream; no other agent's stream is touched.
+import { once } from 'node:events';
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type {
+  AgentFrame__Output,
+  AgentLinkHandlers,
+  Command__Output,
+  ControllerFrame,
+  Heartbeat__Output,
+  Hello__Output,
+} from '../proto/wire.ts';
+import { checkAgentId, checkText, ValidationError } from '../proto/validate.ts';
+import type { Commands } from './commands.ts';
+import type { Ingest } from './pipeline/ingest.ts';
+import type { Store } from './store/store.ts';
+
+type Call = grpc.ServerDuplexStream<AgentFrame__Output, ControllerFrame>;
+
+export interface GatewayOptions {
+  store: Store;
+  ingest: Ingest;
+  commands: Commands;
+  log: Logger;
+  now: () => number;
+  heartbeatIntervalMs: number;
+  /** how long an agent may take to say Hello before its stream is closed */
+  helloTimeoutMs?: number;
+  /** frames queued behind a slow agent before its stream is cut */
+  maxQueuedFrames?: number;
+  /**
+   * The agent id the transport proved (mTLS client certificate), when there is
+   * one. A Hello that claims another id is refused.
+   */
+  peerAgentId?: (call: Call) => string | undefined;
+}
+
+class StatusError extends Error {
+  constructor(readonly code: grpc.status, message: string) {
+    super(message);
+  }
+}
+
+/** One connected agent. Writes honour backpressure: they wait for drain. */
+export class Session {
+  private queue: Promise<void> = Promise.resolve();
+  private pending = 0;
+  closed = false;
+  lastHeartbeatMs: number;
+
+  constructor(
+    readonly hostId: string,
+    readonly bootId: string,
+    private readonly call: Call,
+    private readonly maxQueued: number,
+    nowMs: number,
+  ) {
+    this.lastHeartbeatMs = nowMs;
+  }
+
+  send(frame: ControllerFrame): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('stream closed'));
+    if (this.pending >= this.maxQueued) {
+      this.fail(grpc.status.RESOURCE_EXHAUSTED, `agent is not reading: ${this.pending} frames queued`);
+      return Promise.reject(new Error('agent not reading'));
+    }
+    this.pending++;
+    const next = this.queue.then(async () => {
+      if (this.closed) throw new Error('stream closed');
+      if (!this.call.write(frame)) await Promise.race([once(this.call, 'drain'), once(this.call, 'close')]);
+    }).finally(() => { this.pending--; });
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  fail(code: grpc.status, details: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    failCall(this.call, code, details);
+  }
+}
+
+function failCall(call: Call, code: grpc.status, details: string): void {
+  // grpc-js turns an 'error' emitted on a server stream into the call's final status
+  call.emit('error', { code, details, metadata: new grpc.Metadata() });
+}
+
+export class Gateway {
+  private readonly sessions = new Map<string, Session>();
+
+  constructor(private readonly opts: GatewayOptions) {
+    opts.commands.setDeliver((hostId, cmd) => this.deliver(hostId, cmd));
+  }
+
+  get online(): ReadonlyMap<string, Session> {
+    return this.sessions;
+  }
+
+  handlers(): AgentLinkHandlers {
+    return { Connect: (call) => this.connect(call) };
+  }
+
+  private async deliver(hostId: string, cmd: Command__Output): Promise<boolean> {
+    const s = this.sessions.get(hostId);
+    if (!s || s.closed) return false;
+    try {
+      await s.send({ command: cmd });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private connect(call: Call): void {
+    const { log, now } = this.opts;
+    const peer = call.getPeer();
+    let session: Session | undefined;
+    // frames are handled one at a time, in order, so acks and dedup stay in sequence
+    let chain: Promise<void> = Promise.resolve();
+    let ended = false;
+
+    const helloTimer = setTimeout(() => {
+      if (!session && !ended) {
+        log.warn({ peer }, 'agent sent no Hello in time; stream closed');
+        failCall(call, grpc.status.DEADLINE_EXCEEDED, `no Hello within ${this.opts.helloTimeoutMs ?? 10000} ms`);
+      }
+    }, this.opts.helloTimeoutMs ?? 10000);
+    helloTimer.unref();
+
+    const refuse = (err: unknown) => {
+      const status = err instanceof StatusError ? err : err instanceof ValidationError
+        ? new StatusError(grpc.status.INVALID_ARGUMENT, err.message)
+        : new StatusError(grpc.status.INTERNAL, `controller error: ${(err as Error).message}`);
+      log.warn({ peer, host: session?.hostId, code: grpc.status[status.code] }, `agent stream refused: ${status.message}`);
+      ended = true;
+      if (session) session.fail(status.code, status.message);
+      else failCall(call, status.code, status.message);
+    };
+
+    const handle = async (frame: AgentFrame__Output) => {
+      if (ended) return;
+      if (!session) {
+        if (frame.body !== 'hello' || !frame.hello) {
+          throw new StatusError(grpc.status.FAILED_PRECONDITION, `first frame must be Hello, got ${frame.body ?? 'an empty frame'}`);
+        }
+        session = await this.hello(call, frame.hello);
+        clearTimeout(helloTimer);
+        return;
+      }
+      const s = session;
+      switch (frame.body) {
+        case 'report': {
+          const r = frame.report!;
+          await this.opts.ingest.report(s.hostId, s.bootId, r, now());
+          await s.send({ ack: { bootId: s.bootId, seq: r.seq } });
+          break;
+        }
+        case 'heartbeat':
+          await this.heartbeat(s, frame.heartbeat!);
+          break;
+        case 'commandResult':
+          await this.opts.commands.result(s.hostId, frame.commandResult!);
+          break;
+        case 'hello':
+          throw new StatusError(grpc.status.FAILED_PRECONDITION, 'Hello sent twice on one stream');
+        default:
+          throw new StatusError(grpc.status.INVALID_ARGUMENT, 'empty frame');
+      }
+    };
+
+    call.on('data', (frame: AgentFrame__Output) => {
+      chain = chain.then(() => handle(frame)).catch(refuse);
+    });
+    const gone = (why: string) => {
+      if (ended && !session) return;
+      ended = true;
+      clearTimeout(helloTimer);
+      const s = session;
+      if (!s) return;
+      s.closed = true;
+      chain.finally(async () => {
+        if (this.sessions.get(s.hostId) === s) {
+          this.sessions.delete(s.hostId);
+          await this.opts.store.setOnline(s.hostId, false, now());
+          log.info({ host: s.hostId, why }, 'agent offline');
+        }
+      }).catch((err) => log.error({ err }, 'marking agent offline failed'));
+    };
+    call.on('end', () => { gone('stream ended'); call.end(); });
+    call.on('cancelled', () => gone('stream cancelled'));
+    call.on('error', (err) => gone(`stream error: ${err.message}`));
+    call.on('close', () => gone('stream closed'));
+  }
+
+  private async hello(call: Call, h: Hello__Output): Promise<Session> {
+    const { store, log, now } = this.opts;
+    const hostId = checkAgentId(h.agentId, 'hello.agent_id');
+    const proven = this.opts.peerAgentId?.(call);
+    if (this.opts.peerAgentId && proven !== hostId) {
+      throw new StatusError(grpc.status.PERMISSION_DENIED,
+        `hello.agent_id '${hostId}' does not match the agent id '${proven ?? '(none)'}' in the client certificate`);
+    }
+    if (!/^[A-Za-z0-9-]{8,64}$/.test(h.bootId)) {
+      throw new ValidationError('hello.boot_id is missing or malformed: 8-64 letters, digits or dashes');
+    }
+    const inv = h.inventory;
+    if (!inv) throw new ValidationError('hello.inventory is missing');
+    checkText(inv.hostname, 'hello.inventory.hostname', 253);
+    for (const [k, v] of Object.entries(inv.tags)) {
+      checkText(k, 'hello.inventory.tags key', 64);
+      checkText(v, `hello.inventory.tags[${k}]`, 256);
+    }
+    if (inv.ipAddresses.length > 64) throw new ValidationError('hello.inventory.ip_addresses lists over 64 addresses');
+    const t = now();
+    const { lastSeq } = await store.recordHello({ hostId, bootId: h.bootId, inventory: inv, backend: h.backend, nowMs: t });
+    const session = new Session(hostId, h.bootId, call, this.opts.maxQueuedFrames ?? 1000, t);
+    const old = this.sessions.get(hostId);
+    if (old) old.fail(grpc.status.ABORTED, 'superseded by a newer stream from the same agent');
+    this.sessions.set(hostId, session);
+    await store.patchHost(hostId, { clockOffsetMs: h.sentAtMs ? h.sentAtMs - t : 0 });
+    await session.send({ welcome: { controllerTimeMs: t, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, lastSeq } });
+    log.info({ host: hostId, boot: h.bootId, backend: h.backend, lastSeq, peer: call.getPeer() }, 'agent online');
+    await this.opts.commands.flush(hostId);
+    return session;
+  }
+
+  private async heartbeat(s: Session, hb: Heartbeat__Output): Promise<void> {
+    const t = this.opts.now();
+    s.lastHeartbeatMs = t;
+    await this.opts.store.patchHost(s.hostId, {
+      lastSeenMs: t,
+      enforcement: hb.enforcement ?? undefined,
+      health: hb.health ?? undefined,
+      // one-way estimate; on a LAN the transit time is small next to clock skew
+      clockOffsetMs: hb.sentAtMs ? hb.sentAtMs - t : undefined,
+    });
+  }
+
+  /** Closes streams whose agent has been silent for `silentMs`; returns their ids. */
+  reapSilent(silentMs: number): string[] {
+    const cutoff = this.opts.now() - silentMs;
+    const reaped: string[] = [];
+    for (const s of this.sessions.values()) {
+      if (s.lastHeartbeatMs < cutoff) {
+        s.fail(grpc.status.UNAVAILABLE, `no heartbeat for ${silentMs} ms`);
+        reaped.push(s.hostId);
+      }
+    }
+    return reaped;
+  }
+
+  closeAll(): void {
+    for (const s of this.sessions.values()) s.fail(grpc.status.UNAVAILABLE, 'controller shutting down');
+  }
+}

@@ -1,0 +1,62 @@
+// firebreak-controller: runs one controller on the embedded defaults (SQLite in
+// the data dir) until SIGINT/SIGTERM.
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { pino } from 'pino';
+import { parseDuration } from '../proto/duration.ts';
+import { Controller } from './controller.ts';
+
+const duration = (v: string) => {
+  try { return parseDuration(v); } catch (err) { throw new InvalidArgumentError((err as Error).message); }
+};
+
+const program = new Command('firebreak-controller')
+  .description('Firebreak controller: receives agent reports over gRPC, correlates them, and commands agents.')
+  .option('-d, --data-dir <dir>', 'where the SQLite store and controller files live', '.firebreak/controller')
+  .option('--listen <host:port>', 'address agents connect to (port 0 picks a free one)', '127.0.0.1:7443')
+  .option('--operator-listen <host:port>', 'address the operator CLI connects to; keep it on loopback', '127.0.0.1:7444')
+  .option('--heartbeat-interval <duration>', 'how often agents send a heartbeat', duration, 5000)
+  .option('--offline-after <beats>', 'heartbeat intervals of silence before a host is offline', (v) => Number(v), 3)
+  .option('--command-ttl <duration>', 'default time a command may wait for its agent before it expires', duration, 5 * 60_000)
+  .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
+  .showHelpAfterError()
+  .addHelpText('after', `
+Examples:
+  firebreak-controller                                   # loopback only, data in ./.firebreak/controller
+  firebreak-controller --listen 0.0.0.0:7443 -d /var/lib/firebreak`);
+
+program.action(async (o) => {
+  const log = pino({ level: o.logLevel, base: { app: 'firebreak-controller' } });
+  const dataDir = resolve(o.dataDir);
+  const controller = new Controller({
+    dataDir, agentListen: o.listen, operatorListen: o.operatorListen, heartbeatIntervalMs: o.heartbeatInterval,
+    offlineAfterBeats: o.offlineAfter, commandTtlMs: o.commandTtl, log,
+  });
+  try {
+    await controller.start();
+  } catch (err) {
+    log.fatal(`controller failed to start: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  // the CLI and scripts find the live ports here
+  writeFileSync(join(dataDir, 'controller.json'), JSON.stringify({
+    pid: process.pid, agentPort: controller.agentPort, operatorPort: controller.operatorPort,
+  }));
+  log.info({ agentPort: controller.agentPort, operatorPort: controller.operatorPort, dataDir }, 'controller ready');
+  if (!o.listen.startsWith('127.') && !o.listen.startsWith('localhost') && !o.listen.startsWith('[::1]')) {
+    log.warn('the agent port is reachable from the network and agent streams are not yet authenticated (mTLS): run it on a trusted network only');
+  }
+  let stopping = false;
+  const stop = async (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal: sig }, 'controller stopping');
+    await controller.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+});
+
+await program.parseAsync();

@@ -1,0 +1,600 @@
+// Alerts stage: the life of master alerts (fleet) and host lines (one lone host, one
+// signature): open, update, escalate, resolve after a quiet period, acknowledge, and
+// the flapping mark. It also derives what operators read from the counted state:
+// root cause, patient zero, the 10 s spread timeline, doubling time, propagating vs
+// simultaneous, common evidence and severity. The correlator decides which events
+// belong to which alert and mutates the records through the helpers below.
+//
+// Transitions are queued and drained by the pipeline. Updates are coalesced: an alert
+// emits 'updated' at most once per updateIntervalMs however many events it folds, so a
+// worm's 10,000 events make a handful of transitions, not 10,000.
+import type { AnomalyEvent__Output, AnomalyKind__Output } from '../../proto/wire.ts';
+import {
+  isGenericRank,
+  severityRank,
+  type AlertDetail,
+  type AlertScope,
+  type AlertStatus,
+  type AlertSummary,
+  type AlertTransition,
+  type Classification,
+  type CountedValue,
+  type HostView,
+  type ResolvedReason,
+  type Severity,
+  type SignatureView,
+  type TimelineBucket,
+  type TransitionType,
+} from './stage-types.ts';
+
+export interface AlertsOptions {
+  /** An alert with no new event for this long resolves. Default 5 min. */
+  quietMs?: number;
+  /** At most one 'updated' transition per alert per interval. Default 5 s. */
+  updateIntervalMs?: number;
+  /** Resolved this many times within flapWindowMs = flapping: marked, not re-alerted. Default 4 in 20 min. */
+  flapCount?: number;
+  flapWindowMs?: number;
+  /** Host counts whose crossing emits 'escalated' even when severity stays. Default 10, 100, 1000. */
+  hostThresholds?: number[];
+  /** A propagating incident doubling at least this fast is critical. Default 2 min. */
+  fastDoublingMs?: number;
+  /** Host count from which a propagating incident is critical whatever its pace. Default 50. */
+  manyHosts?: number;
+  /** 80% of hosts starting within this span = simultaneous (a scheduled job). Default 10 s. */
+  simultaneousMs?: number;
+  /** Timeline bucket. Default 10 s; widened so a timeline has at most maxBuckets (default 720). */
+  bucketMs?: number;
+  maxBuckets?: number;
+  /** Resolved alerts are forgotten after this long. Default 24 h. */
+  retentionMs?: number;
+}
+
+type Required_ = Required<AlertsOptions>;
+
+export const ALERT_DEFAULTS: Required_ = {
+  quietMs: 5 * 60_000,
+  updateIntervalMs: 5_000,
+  flapCount: 4,
+  flapWindowMs: 20 * 60_000,
+  hostThresholds: [10, 100, 1000],
+  fastDoublingMs: 2 * 60_000,
+  manyHosts: 50,
+  simultaneousMs: 10_000,
+  bucketMs: 10_000,
+  maxBuckets: 720,
+  retentionMs: 24 * 3600_000,
+};
+
+export interface SigStat {
+  signature: string;
+  kind: AnomalyKind__Output;
+  rank: number;
+  anchor: boolean;
+  events: number;
+  hosts: number;
+  firstSeenMs: number;
+  lastSeenMs: number;
+}
+
+export interface HostStat {
+  hostId: string;
+  core: boolean;
+  onsetMs: number;
+  clockOffsetMs: number;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  events: number;
+  /** Signatures of the alert seen on this host (a handful). */
+  sigs: string[];
+  /** How many of them are currently open (not cleared). */
+  openSigs: number;
+}
+
+/** Bounded counters of evidence values; keys beyond the cap are ignored. */
+export interface EvidenceCounts {
+  exe: Map<string, number>;
+  sha256: Map<string, number>;
+  remotePorts: Map<string, number>;
+}
+
+export interface AlertRecord {
+  id: string;
+  scope: AlertScope;
+  status: AlertStatus;
+  severity: Severity;
+  flapping: boolean;
+  openedAtMs: number;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  lastActivityMs: number;
+  resolvedAtMs: number | null;
+  resolvedReason: ResolvedReason | null;
+  mergedInto: string | null;
+  acknowledgedAtMs: number | null;
+  acknowledgedBy: string | null;
+  eventCount: number;
+  occurrences: number;
+  suppressedEvents: number;
+  signatures: Map<string, SigStat>;
+  hosts: Map<string, HostStat>;
+  coreHosts: number;
+  openHosts: number;
+  evidence: EvidenceCounts;
+  /** Times this alert resolved within the flap window. */
+  resolves: number[];
+  /** How many of hostThresholds the host count has crossed. */
+  thresholdIdx: number;
+  lastEmitMs: number;
+  newHosts: string[];
+  /** Bumped on every change; derived values are cached per version. */
+  version: number;
+}
+
+interface Derived {
+  version: number;
+  severity: Severity;
+  classification: Classification;
+  doublingTimeMs: number | null;
+  bucketMs: number;
+  timeline: TimelineBucket[];
+  patientZero: { hostId: string; onsetMs: number } | null;
+  rootCause: string;
+}
+
+export class AlertError extends Error {
+  override name = 'AlertError';
+}
+
+const EVIDENCE_CAP = 256;
+
+function bump(m: Map<string, number>, key: string, n: number): void {
+  const v = m.get(key);
+  if (v !== undefined) m.set(key, v + n);
+  else if (m.size < EVIDENCE_CAP) m.set(key, n);
+}
+
+/** Distinct evidence keys of one event (bounded: the first few processes and remotes). */
+export function evidenceKeys(signature: string, ev: AnomalyEvent__Output): string[] {
+  const keys = new Set<string>();
+  const port = /\b(tcp|udp):(\d{1,5})\b/.exec(signature);
+  if (port) keys.add(`p:${port[1]}/${port[2]}`);
+  const e = ev.evidence;
+  if (e) {
+    for (const p of e.processes.slice(0, 5)) {
+      if (p.exe) keys.add(`x:${p.exe}`);
+      if (p.sha256) keys.add(`h:${p.sha256}`);
+    }
+    for (const r of e.remotes.slice(0, 8)) if (r.port) keys.add(`p:${(r.protocol || 'tcp').toLowerCase()}/${r.port}`);
+  }
+  return [...keys];
+}
+
+export function addEvidence(counts: EvidenceCounts, keys: Iterable<string>, n = 1): void {
+  for (const k of keys) {
+    const v = k.slice(2);
+    if (k.startsWith('x:')) bump(counts.exe, v, n);
+    else if (k.startsWith('h:')) bump(counts.sha256, v, n);
+    else bump(counts.remotePorts, v, n);
+  }
+}
+
+function top(m: Map<string, number>, n = 5): CountedValue[] {
+  return [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n).map(([value, count]) => ({ value, count }));
+}
+
+/** Least-squares slope of log2(cumulative hosts) against onset time; 1/slope = doubling time. */
+export function doublingTime(sortedOnsets: number[], fleetSize: number): number | null {
+  // The growth phase: once half the fleet is reached, saturation bends the curve.
+  const m = fleetSize > 0 ? Math.min(sortedOnsets.length, Math.max(4, Math.floor(fleetSize / 2))) : sortedOnsets.length;
+  if (m < 3) return null;
+  const t0 = sortedOnsets[0]!;
+  let sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (let k = 1; k <= m; k++) {
+    const x = (sortedOnsets[k - 1]! - t0) / 1000;
+    const y = Math.log2(k);
+    sx += x; sy += y; sxx += x * x; sxy += x * y;
+  }
+  const varX = sxx - (sx * sx) / m;
+  if (varX <= 1e-9) return null;
+  const slope = (sxy - (sx * sy) / m) / varX;
+  return slope > 0 ? Math.round(1000 / slope) : null;
+}
+
+/**
+ * Simultaneous: 80% of hosts started within simultaneousMs (a scheduled job), or arrivals
+ * are not accelerating (a roll-out reaching hosts at a steady pace). Propagating: growth
+ * host by host that accelerates, like a worm: the first half of the hosts took at least
+ * 1.5 times as long to appear as the second half. Fewer than 4 hosts: unknown.
+ */
+export function classify(sortedOnsets: number[], simultaneousMs: number): Classification {
+  const n = sortedOnsets.length;
+  if (n < 4) return 'unknown';
+  const k = Math.ceil(0.8 * n);
+  let tight = Infinity;
+  for (let i = 0; i + k - 1 < n; i++) tight = Math.min(tight, sortedOnsets[i + k - 1]! - sortedOnsets[i]!);
+  if (tight <= simultaneousMs) return 'simultaneous';
+  const mid = Math.floor(n / 2);
+  const head = sortedOnsets[mid]! - sortedOnsets[0]!;
+  const tail = sortedOnsets[n - 1]! - sortedOnsets[mid]!;
+  return head >= 1.5 * tail ? 'propagating' : 'simultaneous';
+}
+
+export class AlertBook {
+  readonly opts: Required_;
+  /** Hosts in the fleet, for the growth-phase cut of the doubling fit (set by the pipeline). */
+  fleetSize = 0;
+  private readonly alerts = new Map<string, AlertRecord>();
+  private readonly active = new Set<AlertRecord>();
+  private readonly dirty = new Set<AlertRecord>();
+  private readonly cache = new WeakMap<AlertRecord, Derived>();
+  private out: AlertTransition[] = [];
+  private nextId = 1;
+
+  constructor(opts: AlertsOptions = {}) {
+    this.opts = { ...ALERT_DEFAULTS, ...opts };
+  }
+
+  // ------------------------------------------------------------ lifecycle
+
+  /** A new record, open but not yet announced; call announce() once it holds its first hosts. */
+  create(scope: AlertScope, now: number): AlertRecord {
+    const a: AlertRecord = {
+      id: `${scope === 'fleet' ? 'F' : 'H'}${this.nextId++}`,
+      scope,
+      status: 'open',
+      severity: 'info',
+      flapping: false,
+      openedAtMs: now,
+      firstSeenMs: now,
+      lastSeenMs: now,
+      lastActivityMs: now,
+      resolvedAtMs: null,
+      resolvedReason: null,
+      mergedInto: null,
+      acknowledgedAtMs: null,
+      acknowledgedBy: null,
+      eventCount: 0,
+      occurrences: 0,
+      suppressedEvents: 0,
+      signatures: new Map(),
+      hosts: new Map(),
+      coreHosts: 0,
+      openHosts: 0,
+      evidence: { exe: new Map(), sha256: new Map(), remotePorts: new Map() },
+      resolves: [],
+      thresholdIdx: 0,
+      lastEmitMs: now,
+      newHosts: [],
+      version: 0,
+    };
+    this.alerts.set(a.id, a);
+    this.active.add(a);
+    return a;
+  }
+
+  /** Emits 'opened' for a fresh record (or nothing when it is flapping). */
+  announce(a: AlertRecord, now: number): void {
+    const d = this.evaluate(a);
+    a.severity = d.severity;
+    a.thresholdIdx = this.thresholdsCrossed(a.hosts.size);
+    if (!a.flapping) this.emit('opened', a, now, null);
+    else a.newHosts = [];
+    a.lastEmitMs = now;
+    this.dirty.delete(a);
+  }
+
+  /** Re-opens a resolved alert (the same incident came back within the flap window). */
+  reopen(a: AlertRecord, now: number): void {
+    a.status = 'open';
+    a.resolvedAtMs = null;
+    a.resolvedReason = null;
+    a.acknowledgedAtMs = null;
+    a.acknowledgedBy = null;
+    a.lastActivityMs = now;
+    a.version++;
+    this.active.add(a);
+  }
+
+  isActive(a: AlertRecord | undefined): a is AlertRecord {
+    return a !== undefined && a.status !== 'resolved';
+  }
+
+  /** Marks a change: folded into the next coalesced 'updated'. */
+  touch(a: AlertRecord, now: number, activity = true): void {
+    a.version++;
+    if (activity) a.lastActivityMs = now;
+    if (a.lastSeenMs < now) a.lastSeenMs = now;
+    this.dirty.add(a);
+  }
+
+  /** Call after a host joined: escalates at once when a threshold is crossed or a core host joined. */
+  hostJoined(a: AlertRecord, hostId: string, core: boolean, now: number): void {
+    a.newHosts.push(hostId);
+    const crossed = this.thresholdsCrossed(a.hosts.size) > a.thresholdIdx;
+    if (crossed || core) this.checkEscalation(a, now);
+  }
+
+  resolve(a: AlertRecord, now: number, reason: ResolvedReason, mergedInto: string | null = null): void {
+    if (a.status === 'resolved') return;
+    const wasFlapping = a.flapping;
+    a.status = 'resolved';
+    a.resolvedAtMs = now;
+    a.resolvedReason = reason;
+    a.mergedInto = mergedInto;
+    a.resolves = a.resolves.filter((t) => t > now - this.opts.flapWindowMs);
+    a.resolves.push(now);
+    if (reason !== 'merged' && a.resolves.length >= this.opts.flapCount) a.flapping = true;
+    a.version++;
+    this.active.delete(a);
+    this.dirty.delete(a);
+    if (!wasFlapping) this.emit('resolved', a, now, null);
+    a.lastEmitMs = now;
+  }
+
+  acknowledge(id: string, by: string, now: number): AlertSummary {
+    const a = this.alerts.get(id);
+    if (!a) throw new AlertError(`no alert ${JSON.stringify(id)}: list them with 'firebreak alerts'`);
+    if (a.status === 'resolved') throw new AlertError(`alert ${id} is already resolved; nothing to acknowledge`);
+    if (a.status !== 'acknowledged') {
+      a.status = 'acknowledged';
+      a.acknowledgedAtMs = now;
+      a.acknowledgedBy = by;
+      a.version++;
+      this.emit('acknowledged', a, now, null);
+      a.lastEmitMs = now;
+      this.dirty.delete(a);
+    }
+    return this.summary(a);
+  }
+
+  /**
+   * Periodic work: quiet and all-cleared alerts resolve, dirty alerts escalate or emit a
+   * coalesced update, flapping marks lapse. Cost: O(active alerts).
+   */
+  tick(now: number): void {
+    for (const a of [...this.active]) {
+      if (now - a.lastActivityMs >= this.opts.quietMs) this.resolve(a, now, 'quiet');
+      else if (a.scope === 'fleet' && a.hosts.size > 0 && a.openHosts === 0) this.resolve(a, now, 'cleared');
+    }
+    for (const a of [...this.dirty]) {
+      if (!this.checkEscalation(a, now) && now - a.lastEmitMs >= this.opts.updateIntervalMs) {
+        this.emit('updated', a, now, null);
+        a.lastEmitMs = now;
+        this.dirty.delete(a);
+      }
+    }
+    for (const a of this.active) {
+      if (a.flapping && a.resolves.filter((t) => t > now - this.opts.flapWindowMs).length < this.opts.flapCount) {
+        a.flapping = false;
+        this.touch(a, now, false);
+      }
+    }
+  }
+
+  /** Forgets resolved alerts past retention; returns their ids so the correlator can drop references. */
+  prune(now: number): string[] {
+    const gone: string[] = [];
+    for (const [id, a] of this.alerts) {
+      if (a.status === 'resolved' && a.resolvedAtMs !== null && a.resolvedAtMs + this.opts.retentionMs < now) {
+        this.alerts.delete(id);
+        gone.push(id);
+      }
+    }
+    return gone;
+  }
+
+  drain(): AlertTransition[] {
+    const t = this.out;
+    this.out = [];
+    return t;
+  }
+
+  // ------------------------------------------------------------ reads
+
+  get(id: string): AlertRecord | undefined {
+    return this.alerts.get(id);
+  }
+
+  records(): IterableIterator<AlertRecord> {
+    return this.alerts.values();
+  }
+
+  activeRecords(): IterableIterator<AlertRecord> {
+    return this.active.values();
+  }
+
+  summary(a: AlertRecord): AlertSummary {
+    const d = this.evaluate(a);
+    const sigs: SignatureView[] = [...a.signatures.values()]
+      .map((s) => ({ ...s }))
+      .sort((x, y) => y.rank - x.rank || y.hosts - x.hosts || x.firstSeenMs - y.firstSeenMs);
+    return {
+      id: a.id,
+      scope: a.scope,
+      status: a.status,
+      severity: a.severity,
+      classification: d.classification,
+      flapping: a.flapping,
+      rootCause: d.rootCause,
+      signatures: sigs,
+      patientZero: d.patientZero,
+      hostCount: a.hosts.size,
+      coreHostCount: a.coreHosts,
+      firstSeenMs: a.firstSeenMs,
+      lastSeenMs: a.lastSeenMs,
+      openedAtMs: a.openedAtMs,
+      resolvedAtMs: a.resolvedAtMs,
+      resolvedReason: a.resolvedReason,
+      mergedInto: a.mergedInto,
+      acknowledgedAtMs: a.acknowledgedAtMs,
+      acknowledgedBy: a.acknowledgedBy,
+      eventCount: a.eventCount,
+      occurrences: a.occurrences,
+      suppressedEvents: a.suppressedEvents,
+      doublingTimeMs: d.doublingTimeMs,
+      timelineBucketMs: d.bucketMs,
+      timeline: d.timeline,
+      evidence: { exe: top(a.evidence.exe), sha256: top(a.evidence.sha256), remotePorts: top(a.evidence.remotePorts) },
+    };
+  }
+
+  detail(a: AlertRecord): AlertDetail {
+    const hosts: HostView[] = [...a.hosts.values()]
+      .map((h) => ({
+        hostId: h.hostId,
+        core: h.core,
+        onsetMs: h.onsetMs,
+        clockOffsetMs: h.clockOffsetMs,
+        firstSeenMs: h.firstSeenMs,
+        lastSeenMs: h.lastSeenMs,
+        events: h.events,
+        active: h.openSigs > 0,
+      }))
+      .sort((x, y) => x.onsetMs - y.onsetMs || (x.hostId < y.hostId ? -1 : 1));
+    return { ...this.summary(a), hosts };
+  }
+
+  // ------------------------------------------------------------ derivation
+
+  private thresholdsCrossed(hosts: number): number {
+    let i = 0;
+    while (i < this.opts.hostThresholds.length && hosts >= this.opts.hostThresholds[i]!) i++;
+    return i;
+  }
+
+  /** Recomputes severity; emits 'escalated' when it rose or a host threshold was crossed. */
+  private checkEscalation(a: AlertRecord, now: number): boolean {
+    if (a.status === 'resolved') return false;
+    const d = this.evaluate(a);
+    const prev = a.severity;
+    const rose = severityRank(d.severity) > severityRank(prev);
+    const crossed = this.thresholdsCrossed(a.hosts.size);
+    if (!rose && crossed <= a.thresholdIdx) return false;
+    if (rose) a.severity = d.severity;
+    a.thresholdIdx = Math.max(a.thresholdIdx, crossed);
+    this.emit('escalated', a, now, prev);
+    a.lastEmitMs = now;
+    this.dirty.delete(a);
+    return true;
+  }
+
+  private evaluate(a: AlertRecord): Derived {
+    const cached = this.cache.get(a);
+    if (cached && cached.version === a.version) return cached;
+    const o = this.opts;
+    const onsets: number[] = [];
+    let pz: HostStat | undefined;
+    for (const h of a.hosts.values()) {
+      onsets.push(h.onsetMs);
+      if (!pz || h.onsetMs < pz.onsetMs || (h.onsetMs === pz.onsetMs && h.hostId < pz.hostId)) pz = h;
+    }
+    onsets.sort((x, y) => x - y);
+    let root: SigStat | undefined;
+    for (const s of a.signatures.values()) {
+      if (!root || s.rank > root.rank || (s.rank === root.rank && (s.hosts > root.hosts || (s.hosts === root.hosts && s.firstSeenMs < root.firstSeenMs)))) root = s;
+    }
+    const specific = root !== undefined && !isGenericRank(root.rank);
+    const classification: Classification = a.scope === 'fleet' ? classify(onsets, o.simultaneousMs) : 'unknown';
+    const doublingTimeMs = a.scope === 'fleet' ? doublingTime(onsets, this.fleetSize) : null;
+
+    // Timeline on wall-clock-aligned buckets, widened when the incident is long.
+    let bucketMs = o.bucketMs;
+    const timeline: TimelineBucket[] = [];
+    if (onsets.length > 0) {
+      const first = onsets[0]!, last = onsets[onsets.length - 1]!;
+      while ((last - first) / bucketMs + 1 > o.maxBuckets) bucketMs *= 2;
+      const start = Math.floor(first / bucketMs) * bucketMs;
+      let i = 0, total = 0;
+      for (let b = start; b <= last; b += bucketMs) {
+        let n = 0;
+        while (i < onsets.length && onsets[i]! < b + bucketMs) { n++; i++; }
+        total += n;
+        timeline.push({ startMs: b, newHosts: n, totalHosts: total });
+      }
+    }
+
+    const hosts = a.hosts.size;
+    const core = a.coreHosts > 0;
+    let severity: Severity;
+    if (a.scope === 'host') severity = core ? 'warning' : 'info';
+    else if (classification === 'simultaneous') {
+      // A scheduled job or roll-out: shown, never critical, so no playbook isolates the fleet for it.
+      severity = specific || core || hosts >= o.manyHosts ? 'warning' : 'info';
+    } else if (classification === 'propagating') {
+      const fast = doublingTimeMs !== null && doublingTimeMs <= o.fastDoublingMs;
+      if (specific) severity = fast || hosts >= o.manyHosts || core ? 'critical' : 'warning';
+      else severity = fast && hosts >= o.manyHosts ? 'critical' : 'warning';
+    } else {
+      severity = specific ? (core ? 'critical' : 'warning') : core || hosts >= o.manyHosts ? 'warning' : 'info';
+    }
+    const d: Derived = {
+      version: a.version,
+      severity,
+      classification,
+      doublingTimeMs,
+      bucketMs,
+      timeline,
+      patientZero: pz ? { hostId: pz.hostId, onsetMs: pz.onsetMs } : null,
+      rootCause: root?.signature ?? '',
+    };
+    this.cache.set(a, d);
+    return d;
+  }
+
+  private emit(type: TransitionType, a: AlertRecord, now: number, previousSeverity: Severity | null): void {
+    this.out.push({ type, atMs: now, alert: this.summary(a), newHosts: a.newHosts, previousSeverity });
+    a.newHosts = [];
+  }
+
+  // ------------------------------------------------------------ snapshot
+
+  toJSON(): AlertsSnapshot {
+    return {
+      version: 1,
+      nextId: this.nextId,
+      alerts: [...this.alerts.values()].map((a) => ({
+        ...a,
+        signatures: [...a.signatures.values()].map((s) => ({ ...s })),
+        hosts: [...a.hosts.values()].map((h) => ({ ...h, sigs: [...h.sigs] })),
+        evidence: { exe: [...a.evidence.exe], sha256: [...a.evidence.sha256], remotePorts: [...a.evidence.remotePorts] },
+        resolves: [...a.resolves],
+        newHosts: [...a.newHosts],
+      })),
+    };
+  }
+
+  static restore(snapshot: AlertsSnapshot, opts: AlertsOptions = {}): AlertBook {
+    if (snapshot?.version !== 1 || !Array.isArray(snapshot.alerts)) {
+      throw new AlertError('alerts snapshot has an unknown version; start from an empty pipeline state');
+    }
+    const book = new AlertBook(opts);
+    book.nextId = snapshot.nextId;
+    for (const s of snapshot.alerts) {
+      const a: AlertRecord = {
+        ...s,
+        signatures: new Map(s.signatures.map((x) => [x.signature, { ...x }])),
+        hosts: new Map(s.hosts.map((h) => [h.hostId, { ...h, sigs: [...h.sigs] }])),
+        evidence: { exe: new Map(s.evidence.exe), sha256: new Map(s.evidence.sha256), remotePorts: new Map(s.evidence.remotePorts) },
+        resolves: [...s.resolves],
+        newHosts: [...s.newHosts],
+      };
+      book.alerts.set(a.id, a);
+      if (a.status !== 'resolved') book.active.add(a);
+    }
+    return book;
+  }
+}
+
+/** JSON form of an AlertBook (Maps become arrays). */
+export interface AlertsSnapshot {
+  version: 1;
+  nextId: number;
+  alerts: Array<
+    Omit<AlertRecord, 'signatures' | 'hosts' | 'evidence'> & {
+      signatures: SigStat[];
+      hosts: HostStat[];
+      evidence: { exe: Array<[string, number]>; sha256: Array<[string, number]>; remotePorts: Array<[string, number]> };
+    }
+  >;
+}

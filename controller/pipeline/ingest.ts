@@ -1,0 +1,86 @@
+// Ingest stage: validates a report from an agent, stores it at most once
+// (dedup on host + boot + seq inside the store's transaction) and hands the
+// stored events to the next stage. Bad events are refused one by one with a
+// precise reason; the rest of the report still counts.
+import type { Logger } from 'pino';
+import type { AnomalyEvent__Output, Report__Output } from '../../proto/wire.ts';
+import type { Store } from '../store/store.ts';
+
+export const LIMITS = {
+  eventsPerReport: 64,
+  signatureLength: 200,
+  evidenceItems: 32,
+  textLength: 1024,
+};
+
+const SIGNATURE = /^[a-z][a-z0-9.-]*(\/[A-Za-z0-9:._\/+@-]+)?$/;
+const KNOWN_KINDS = new Set([
+  'CPU', 'MEMORY', 'DISK_IO', 'DISK_USAGE', 'PROCESS_NEW', 'PROCESS_COUNT', 'CONN_FANOUT', 'CONN_NEW_PORT', 'LISTEN_NEW',
+  'ENFORCEMENT_DRIFT',
+]);
+
+/** An event as stored, with what the later stages need to correlate it. */
+export interface IngestedEvent {
+  id: number;
+  hostId: string;
+  receivedAtMs: number;
+  event: AnomalyEvent__Output;
+}
+
+export type EventSink = (events: IngestedEvent[]) => void;
+
+/** Returns why an event is refused, or undefined when it is fine. */
+export function refuseEvent(e: AnomalyEvent__Output): string | undefined {
+  if (!KNOWN_KINDS.has(e.kind)) return `kind ${JSON.stringify(e.kind)} is unknown`;
+  if (e.signature.length === 0 || e.signature.length > LIMITS.signatureLength) {
+    return `signature is ${e.signature.length} characters; 1-${LIMITS.signatureLength} allowed`;
+  }
+  if (!SIGNATURE.test(e.signature)) return `signature ${JSON.stringify(e.signature.slice(0, 80))} is malformed`;
+  for (const n of [e.value, e.baseline, e.score]) if (!Number.isFinite(n)) return 'value, baseline and score must be finite numbers';
+  return undefined;
+}
+
+/** Keeps evidence bounded whatever the agent sent: long lists and strings are cut, not refused. */
+function boundEvidence(e: AnomalyEvent__Output): AnomalyEvent__Output {
+  if (!e.evidence) return e;
+  const cut = (s: string) => (s.length > LIMITS.textLength ? s.slice(0, LIMITS.textLength) + '…' : s);
+  return {
+    ...e,
+    evidence: {
+      detail: cut(e.evidence.detail),
+      processes: e.evidence.processes.slice(0, LIMITS.evidenceItems).map((p) => ({ ...p, name: cut(p.name), exe: cut(p.exe), user: cut(p.user) })),
+      remotes: e.evidence.remotes.slice(0, LIMITS.evidenceItems).map((r) => ({ ...r, address: cut(r.address) })),
+    },
+  };
+}
+
+export class Ingest {
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+    private readonly sink: EventSink = () => {},
+  ) {}
+
+  /** Stores one report; returns true when it was new. */
+  async report(hostId: string, bootId: string, report: Report__Output, receivedAtMs: number): Promise<boolean> {
+    const events: AnomalyEvent__Output[] = [];
+    for (const [i, e] of report.events.entries()) {
+      if (i >= LIMITS.eventsPerReport) {
+        this.log.warn({ hostId, seq: report.seq, dropped: report.events.length - i }, `report carries over ${LIMITS.eventsPerReport} events; the rest were refused`);
+        break;
+      }
+      const why = refuseEvent(e);
+      if (why) {
+        this.log.warn({ hostId, seq: report.seq, index: i }, `event refused: ${why}`);
+        continue;
+      }
+      events.push(boundEvidence(e));
+    }
+    const outcome = await this.store.ingestReport({ hostId, bootId, seq: report.seq, sample: report.sample, events, receivedAtMs });
+    if (outcome.duplicate) return false;
+    if (outcome.eventIds.length > 0) {
+      this.sink(outcome.eventIds.map((id, i) => ({ id, hostId, receivedAtMs, event: events[i]! })));
+    }
+    return true;
+  }
+}

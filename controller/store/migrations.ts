@@ -1,0 +1,71 @@
+// Schema migrations, applied in order and recorded in schema_migrations.
+// The SQL is kept portable (no SQLite-only syntax past the column types) so the
+// PostgreSQL store can run the same statements with its own id column type.
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'hosts, boots, events, commands',
+    sql: `
+      CREATE TABLE hosts (
+        id TEXT PRIMARY KEY,
+        first_seen_ms BIGINT NOT NULL,
+        last_seen_ms BIGINT NOT NULL,
+        online INTEGER NOT NULL DEFAULT 0,
+        boot_id TEXT NOT NULL DEFAULT '',
+        inventory TEXT NOT NULL DEFAULT '{}',
+        backend TEXT NOT NULL DEFAULT 'BACKEND_UNSPECIFIED',
+        enforcement TEXT,
+        health TEXT,
+        last_sample TEXT,
+        reports BIGINT NOT NULL DEFAULT 0,
+        events BIGINT NOT NULL DEFAULT 0,
+        clock_offset_ms DOUBLE PRECISION NOT NULL DEFAULT 0
+      );
+      CREATE TABLE boots (
+        host_id TEXT NOT NULL,
+        boot_id TEXT NOT NULL,
+        last_seq BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (host_id, boot_id)
+      );
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        host_id TEXT NOT NULL,
+        boot_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        idx INTEGER NOT NULL,
+        received_at_ms BIGINT NOT NULL,
+        observed_at_ms BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        value DOUBLE PRECISION NOT NULL,
+        baseline DOUBLE PRECISION NOT NULL,
+        score DOUBLE PRECISION NOT NULL,
+        count INTEGER NOT NULL,
+        cleared INTEGER NOT NULL,
+        evidence TEXT NOT NULL,
+        UNIQUE (host_id, boot_id, seq, idx)
+      );
+      CREATE INDEX events_host_time ON events (host_id, received_at_ms);
+      CREATE INDEX events_signature ON events (signature, received_at_ms);
+      CREATE TABLE commands (
+        id TEXT PRIMARY KEY,
+        host_id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        issued_at_ms BIGINT NOT NULL,
+        expires_at_ms BIGINT NOT NULL,
+        status TEXT NOT NULL,
+        result_message TEXT NOT NULL DEFAULT '',
+        rules TEXT NOT NULL DEFAULT '[]',
+        state TEXT,
+        updated_at_ms BIGINT NOT NULL
+      );
+      CREATE INDEX commands_host_status ON commands (host_id, status, issued_at_ms);
+    `,
+  },
+];

@@ -1,0 +1,249 @@
+// SQLite store (better-sqlite3, WAL) in the controller's data dir. Calls are
+// synchronous underneath but exposed through the asynchronous Store interface.
+import Database from 'better-sqlite3';
+import type {
+  AnomalyKind__Output,
+  Command__Output,
+  CommandStatus__Output,
+  CommandView__Output,
+  EventView__Output,
+  Host__Output,
+} from '../../proto/wire.ts';
+import { MIGRATIONS } from './migrations.ts';
+import type {
+  CommandFilter,
+  CommandUpdate,
+  EventFilter,
+  HelloRecord,
+  HostPatch,
+  IngestOutcome,
+  ReportRecord,
+  Store,
+} from './store.ts';
+
+interface HostRow {
+  id: string; first_seen_ms: number; last_seen_ms: number; online: number; inventory: string; backend: string;
+  enforcement: string | null; health: string | null; last_sample: string | null; reports: number; events: number;
+  clock_offset_ms: number;
+}
+interface EventRow {
+  id: number; host_id: string; received_at_ms: number; observed_at_ms: number; kind: string; signature: string;
+  value: number; baseline: number; score: number; count: number; cleared: number; evidence: string;
+}
+interface CommandRow {
+  id: string; body: string; status: string; result_message: string; rules: string; state: string | null; updated_at_ms: number;
+}
+
+const TERMINAL: CommandStatus__Output[] = ['APPLIED', 'FAILED', 'EXPIRED', 'ROLLED_BACK'];
+export const isTerminal = (s: CommandStatus__Output): boolean => TERMINAL.includes(s);
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly stmt;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable across process crashes, fast
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    const p = (sql: string) => this.db.prepare(sql);
+    this.stmt = {
+      helloUpsert: p(`INSERT INTO hosts (id, first_seen_ms, last_seen_ms, online, boot_id, inventory, backend)
+        VALUES (@id, @now, @now, 1, @bootId, @inventory, @backend)
+        ON CONFLICT (id) DO UPDATE SET last_seen_ms = @now, online = 1, boot_id = @bootId,
+          inventory = @inventory, backend = @backend`),
+      bootUpsert: p(`INSERT INTO boots (host_id, boot_id, last_seq) VALUES (?, ?, 0) ON CONFLICT (host_id, boot_id) DO NOTHING`),
+      bootGet: p(`SELECT last_seq FROM boots WHERE host_id = ? AND boot_id = ?`),
+      bootSet: p(`UPDATE boots SET last_seq = ? WHERE host_id = ? AND boot_id = ? AND last_seq < ?`),
+      setOnline: p(`UPDATE hosts SET online = ?, last_seen_ms = MAX(last_seen_ms, ?) WHERE id = ?`),
+      allOffline: p(`UPDATE hosts SET online = 0 WHERE online = 1`),
+      hostReport: p(`UPDATE hosts SET reports = reports + 1, events = events + ?, last_seen_ms = MAX(last_seen_ms, ?),
+        last_sample = COALESCE(?, last_sample) WHERE id = ?`),
+      eventInsert: p(`INSERT INTO events (host_id, boot_id, seq, idx, received_at_ms, observed_at_ms, kind, signature,
+        value, baseline, score, count, cleared, evidence) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`),
+      hostGet: p(`SELECT * FROM hosts WHERE id = ?`),
+      hostExists: p(`SELECT 1 FROM hosts WHERE id = ?`),
+      hostList: p(`SELECT * FROM hosts ORDER BY id`),
+      cmdInsert: p(`INSERT INTO commands (id, host_id, body, issued_at_ms, expires_at_ms, status, updated_at_ms)
+        VALUES (?, ?, ?, ?, ?, 'QUEUED', ?)`),
+      cmdGet: p(`SELECT * FROM commands WHERE id = ?`),
+      cmdPending: p(`SELECT body FROM commands WHERE host_id = ? AND status IN ('QUEUED', 'SENT') AND expires_at_ms > ?
+        ORDER BY issued_at_ms, id`),
+      cmdExpiring: p(`SELECT id FROM commands WHERE status IN ('QUEUED', 'SENT') AND expires_at_ms <= ?`),
+    };
+  }
+
+  private migrate(): void {
+    this.db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)`);
+    const done = new Set(
+      (this.db.prepare(`SELECT version FROM schema_migrations`).all() as { version: number }[]).map((r) => r.version),
+    );
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.prepare(`INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?, ?, ?)`).run(m.version, m.name, Date.now());
+      })();
+    }
+  }
+
+  async recordHello(h: HelloRecord): Promise<{ lastSeq: number }> {
+    return this.db.transaction(() => {
+      this.stmt.helloUpsert.run({
+        id: h.hostId, now: h.nowMs, bootId: h.bootId, inventory: JSON.stringify(h.inventory), backend: h.backend,
+      });
+      this.stmt.bootUpsert.run(h.hostId, h.bootId);
+      const row = this.stmt.bootGet.get(h.hostId, h.bootId) as { last_seq: number };
+      return { lastSeq: row.last_seq };
+    })();
+  }
+
+  async setOnline(hostId: string, online: boolean, atMs: number): Promise<void> {
+    this.stmt.setOnline.run(online ? 1 : 0, atMs, hostId);
+  }
+
+  async markAllOffline(): Promise<void> {
+    this.stmt.allOffline.run();
+  }
+
+  async patchHost(hostId: string, patch: HostPatch): Promise<void> {
+    const sets: string[] = [];
+    const args: unknown[] = [];
+    if (patch.lastSeenMs !== undefined) { sets.push('last_seen_ms = MAX(last_seen_ms, ?)'); args.push(patch.lastSeenMs); }
+    if (patch.enforcement) { sets.push('enforcement = ?'); args.push(JSON.stringify(patch.enforcement)); }
+    if (patch.health) { sets.push('health = ?'); args.push(JSON.stringify(patch.health)); }
+    if (patch.clockOffsetMs !== undefined) { sets.push('clock_offset_ms = ?'); args.push(patch.clockOffsetMs); }
+    if (sets.length === 0) return;
+    this.db.prepare(`UPDATE hosts SET ${sets.join(', ')} WHERE id = ?`).run(...args, hostId);
+  }
+
+  async ingestReport(r: ReportRecord): Promise<IngestOutcome> {
+    return this.db.transaction((): IngestOutcome => {
+      // the seq check and the writes share one transaction: a report is stored whole, once
+      const changed = this.stmt.bootSet.run(r.seq, r.hostId, r.bootId, r.seq).changes;
+      if (changed === 0) return { duplicate: true, eventIds: [] };
+      const eventIds = r.events.map((e, idx) => Number(this.stmt.eventInsert.run(
+        r.hostId, r.bootId, r.seq, idx, r.receivedAtMs, e.observedAtMs, e.kind, e.signature, e.value, e.baseline,
+        e.score, e.count, e.cleared ? 1 : 0, JSON.stringify(e.evidence ?? {}),
+      ).lastInsertRowid));
+      this.stmt.hostReport.run(r.events.length, r.receivedAtMs, r.sample ? JSON.stringify(r.sample) : null, r.hostId);
+      return { duplicate: false, eventIds };
+    })();
+  }
+
+  async hostExists(hostId: string): Promise<boolean> {
+    return this.stmt.hostExists.get(hostId) !== undefined;
+  }
+
+  async getHost(hostId: string): Promise<Host__Output | undefined> {
+    const row = this.stmt.hostGet.get(hostId) as HostRow | undefined;
+    return row && hostFromRow(row);
+  }
+
+  async listHosts(): Promise<Host__Output[]> {
+    return (this.stmt.hostList.all() as HostRow[]).map(hostFromRow);
+  }
+
+  async listEvents(f: EventFilter): Promise<EventView__Output[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.hostId) { where.push('host_id = ?'); args.push(f.hostId); }
+    if (f.sinceMs) { where.push('received_at_ms >= ?'); args.push(f.sinceMs); }
+    if (f.signaturePrefix) { where.push('signature >= ? AND signature < ?'); args.push(f.signaturePrefix, f.signaturePrefix + '\uffff'); }
+    const sql = `SELECT * FROM events ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, f.limit) as EventRow[]).map((r) => ({
+      id: r.id,
+      hostId: r.host_id,
+      receivedAtMs: r.received_at_ms,
+      event: {
+        kind: r.kind as AnomalyKind__Output,
+        signature: r.signature, observedAtMs: r.observed_at_ms, value: r.value, baseline: r.baseline, score: r.score,
+        count: r.count, cleared: r.cleared === 1, evidence: JSON.parse(r.evidence),
+      },
+    }));
+  }
+
+  async insertCommand(c: Command__Output, atMs: number): Promise<void> {
+    this.stmt.cmdInsert.run(c.id, c.targetAgentId, encodeCommand(c), c.issuedAtMs, c.expiresAtMs, atMs);
+  }
+
+  async getCommand(id: string): Promise<CommandView__Output | undefined> {
+    const row = this.stmt.cmdGet.get(id) as CommandRow | undefined;
+    return row && commandFromRow(row);
+  }
+
+  async listCommands(f: CommandFilter): Promise<CommandView__Output[]> {
+    const sql = `SELECT * FROM commands ${f.hostId ? 'WHERE host_id = ?' : ''} ORDER BY issued_at_ms DESC, id DESC LIMIT ?`;
+    const args = f.hostId ? [f.hostId, f.limit] : [f.limit];
+    return (this.db.prepare(sql).all(...args) as CommandRow[]).map(commandFromRow);
+  }
+
+  async pendingCommands(hostId: string, nowMs: number): Promise<Command__Output[]> {
+    return (this.stmt.cmdPending.all(hostId, nowMs) as { body: string }[]).map((r) => decodeCommand(r.body));
+  }
+
+  async updateCommand(id: string, from: CommandStatus__Output[], u: CommandUpdate): Promise<boolean> {
+    const placeholders = from.map(() => '?').join(', ');
+    const res = this.db.prepare(
+      `UPDATE commands SET status = ?, result_message = COALESCE(?, result_message), rules = COALESCE(?, rules),
+         state = COALESCE(?, state), updated_at_ms = ? WHERE id = ? AND status IN (${placeholders})`,
+    ).run(u.status, u.message ?? null, u.rules ? JSON.stringify(u.rules) : null, u.state ? JSON.stringify(u.state) : null,
+      u.atMs, id, ...from);
+    return res.changes > 0;
+  }
+
+  async expireCommands(nowMs: number): Promise<string[]> {
+    return this.db.transaction(() => {
+      const ids = (this.stmt.cmdExpiring.all(nowMs) as { id: string }[]).map((r) => r.id);
+      for (const id of ids) {
+        this.db.prepare(`UPDATE commands SET status = 'EXPIRED', result_message = ?, updated_at_ms = ? WHERE id = ?`)
+          .run('expired before the agent applied it', nowMs, id);
+      }
+      return ids;
+    })();
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
+
+// Commands are stored as their full wire form, so what is re-delivered after a
+// restart is byte for byte what was signed.
+function encodeCommand(c: Command__Output): string {
+  return JSON.stringify({ ...c, signature: c.signature.toString('base64') });
+}
+
+function decodeCommand(body: string): Command__Output {
+  const raw = JSON.parse(body) as Omit<Command__Output, 'signature'> & { signature: string };
+  return { ...raw, signature: Buffer.from(raw.signature, 'base64') };
+}
+
+function hostFromRow(r: HostRow): Host__Output {
+  return {
+    id: r.id,
+    online: r.online === 1,
+    lastSeenMs: r.last_seen_ms,
+    firstSeenMs: r.first_seen_ms,
+    inventory: JSON.parse(r.inventory),
+    backend: r.backend as Host__Output['backend'],
+    enforcement: r.enforcement ? JSON.parse(r.enforcement) : null,
+    lastSample: r.last_sample ? JSON.parse(r.last_sample) : null,
+    reports: r.reports,
+    events: r.events,
+    clockOffsetMs: r.clock_offset_ms,
+    health: r.health ? JSON.parse(r.health) : null,
+  };
+}
+
+function commandFromRow(r: CommandRow): CommandView__Output {
+  return {
+    command: decodeCommand(r.body),
+    status: r.status as CommandStatus__Output,
+    resultMessage: r.result_message,
+    updatedAtMs: r.updated_at_ms,
+    rules: JSON.parse(r.rules),
+    state: r.state ? JSON.parse(r.state) : null,
+  };
+}

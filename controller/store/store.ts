@@ -1,0 +1,95 @@
+// The store sits under every controller stage behind this one asynchronous
+// interface: SQLite is the embedded default; PostgreSQL can stand behind the
+// same interface for several controllers sharing one fleet, so nothing here
+// may assume a synchronous or in-process database.
+import type {
+  AgentHealth__Output,
+  AnomalyEvent__Output,
+  Backend__Output,
+  Command__Output,
+  CommandStatus__Output,
+  CommandView__Output,
+  EnforcementState__Output,
+  EventView__Output,
+  HostInventory__Output,
+  Host__Output,
+  MetricsSample__Output,
+} from '../../proto/wire.ts';
+
+export interface HelloRecord {
+  hostId: string;
+  bootId: string;
+  inventory: HostInventory__Output;
+  backend: Backend__Output;
+  nowMs: number;
+}
+
+export interface ReportRecord {
+  hostId: string;
+  bootId: string;
+  seq: number;
+  sample: MetricsSample__Output | null;
+  events: AnomalyEvent__Output[];
+  receivedAtMs: number;
+}
+
+export interface IngestOutcome {
+  /** the (host, boot, seq) was stored before: nothing was written */
+  duplicate: boolean;
+  /** row ids of the events written, in report order */
+  eventIds: number[];
+}
+
+export interface HostPatch {
+  lastSeenMs?: number;
+  enforcement?: EnforcementState__Output;
+  health?: AgentHealth__Output;
+  clockOffsetMs?: number;
+}
+
+export interface EventFilter {
+  hostId?: string;
+  sinceMs?: number;
+  signaturePrefix?: string;
+  limit: number;
+}
+
+export interface CommandFilter {
+  hostId?: string;
+  limit: number;
+}
+
+export interface CommandUpdate {
+  status: CommandStatus__Output;
+  message?: string;
+  rules?: string[];
+  state?: EnforcementState__Output | null;
+  atMs: number;
+}
+
+export interface Store {
+  /** Registers or refreshes a host on Hello; returns the highest report seq stored for this boot. */
+  recordHello(h: HelloRecord): Promise<{ lastSeq: number }>;
+  setOnline(hostId: string, online: boolean, atMs: number): Promise<void>;
+  /** Marks every host offline (controller start: no stream survives a restart). */
+  markAllOffline(atMs: number): Promise<void>;
+  patchHost(hostId: string, patch: HostPatch): Promise<void>;
+  /** Stores a report at most once per (host, boot, seq), atomically. */
+  ingestReport(r: ReportRecord): Promise<IngestOutcome>;
+  hostExists(hostId: string): Promise<boolean>;
+  getHost(hostId: string): Promise<Host__Output | undefined>;
+  listHosts(): Promise<Host__Output[]>;
+  listEvents(f: EventFilter): Promise<EventView__Output[]>;
+
+  insertCommand(c: Command__Output, atMs: number): Promise<void>;
+  getCommand(id: string): Promise<CommandView__Output | undefined>;
+  listCommands(f: CommandFilter): Promise<CommandView__Output[]>;
+  /** Commands for a host still to deliver (queued or sent, not expired), oldest first. */
+  pendingCommands(hostId: string, nowMs: number): Promise<Command__Output[]>;
+  /** Moves a command to a new status only from one of `from`; false when it was elsewhere. */
+  updateCommand(id: string, from: CommandStatus__Output[], u: CommandUpdate): Promise<boolean>;
+  /** Marks queued or sent commands past their expiry as expired; returns their ids. */
+  expireCommands(nowMs: number): Promise<string[]>;
+
+  close(): Promise<void>;
+}
