@@ -1,0 +1,116 @@
+// A real controller process and two real agent processes on loopback: hosts
+// come online with their inventory, reports arrive, an operator's isolate
+// reaches the right agent, a command waits for a stopped agent, and a dead or
+// silent agent goes offline within three heartbeat intervals.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { CommandView__Output, Host__Output } from '../../proto/wire.ts';
+import {
+  cli, cliJson, eventually, startAgent, startController, stopAll, stopProcess, tempDir,
+  type ControllerProc, type Proc,
+} from '../helpers/procs.ts';
+
+describe('end to end: controller, two agents, operator CLI', () => {
+  const dir = tempDir();
+  let ctl: ControllerProc;
+  let a1: Proc | undefined;
+  let a2: Proc | undefined;
+  const host = (id: string) => cliJson<Host__Output>(ctl.operatorAddress, ['host', id]);
+
+  before(async () => {
+    ctl = await startController(join(dir.path, 'controller'));
+    [a1, a2] = await Promise.all([
+      startAgent('a1', ctl.agentAddress, join(dir.path, 'a1'), ['-t', 'role=web']),
+      startAgent('a2', ctl.agentAddress, join(dir.path, 'a2'), ['-t', 'role=mail']),
+    ]);
+  });
+
+  after(async () => {
+    await stopAll();
+    dir.remove();
+  });
+
+  it('lists both hosts online with their inventory', async () => {
+    const hosts = await cliJson<Host__Output[]>(ctl.operatorAddress, ['hosts']);
+    assert.deepEqual(hosts.map((h) => h.id), ['a1', 'a2']);
+    for (const h of hosts) {
+      assert.equal(h.online, true, `${h.id} online`);
+      assert.ok(h.inventory!.hostname.length > 0, 'hostname');
+      assert.ok(h.inventory!.cpuCores > 0, 'cpu cores');
+      assert.ok(h.inventory!.memoryBytes > 0, 'memory');
+      assert.ok(h.inventory!.kernel.length > 0, 'kernel');
+      assert.equal(h.backend, 'DRY_RUN');
+    }
+    assert.equal(hosts[1]!.inventory!.tags.role, 'mail');
+    const table = await cli(ctl.operatorAddress, ['hosts']);
+    assert.match(table.stdout, /^HOST\s+STATUS/m);
+    assert.match(table.stdout, /a1\s+online/);
+    assert.match(table.stdout, /dry-run backend record rules but enforce nothing/);
+  });
+
+  it('receives reports with samples', async () => {
+    const first = await host('a1');
+    const later = await eventually(async () => {
+      const h = await host('a1');
+      return h.reports >= first.reports + 2 && h;
+    }, 10_000, 'two more reports from a1');
+    assert.ok(later.lastSample, 'a sample is stored');
+    assert.ok(later.lastSample!.processCount > 0, 'process count');
+    assert.ok(later.lastSample!.memTotalBytes > 0, 'memory total');
+  });
+
+  it('isolates one host: the agent records isolation rules and the command shows applied', async () => {
+    const res = await cli(ctl.operatorAddress, ['-o', 'json', 'isolate', 'a1', '--reason', 'e2e test', '--wait']);
+    assert.equal(res.code, 0, res.stderr);
+    const view = JSON.parse(res.stdout) as CommandView__Output;
+    assert.equal(view.status, 'APPLIED');
+    assert.equal(view.command!.targetAgentId, 'a1');
+    assert.ok(view.rules.some((r) => /drop/.test(r)), 'the dry-run backend recorded drop rules');
+    assert.ok(view.rules.some((r) => /table inet firebreak/.test(r)));
+    assert.equal(view.state!.isolated, true);
+    const a1host = await eventually(async () => { const h = await host('a1'); return h.enforcement?.isolated && h; }, 5000, 'a1 heartbeat with isolation');
+    assert.equal(a1host.enforcement!.isolated, true);
+    assert.equal((await host('a2')).enforcement?.isolated ?? false, false, 'a2 is untouched');
+    const shown = await cli(ctl.operatorAddress, ['command', view.command!.id]);
+    assert.match(shown.stdout, /status\s+applied/);
+  });
+
+  it('delivers a command issued while the agent is stopped once it restarts', async () => {
+    await stopProcess(a2);
+    await eventually(async () => !(await host('a2')).online, 5000, 'a2 offline after stop');
+    const queued = await cliJson<CommandView__Output>(ctl.operatorAddress, ['block', 'a2', '--port', '25', '--direction', 'out', '--reason', 'while away']);
+    assert.equal(queued.status, 'QUEUED');
+    a2 = await startAgent('a2', ctl.agentAddress, join(dir.path, 'a2'));
+    const done = await cliJson<CommandView__Output>(ctl.operatorAddress, ['command', queued.command!.id]).then(async (v) =>
+      v.status === 'APPLIED' ? v : eventually(async () => {
+        const c = await cliJson<CommandView__Output>(ctl.operatorAddress, ['command', queued.command!.id]);
+        return c.status === 'APPLIED' && c;
+      }, 10_000, 'block applied after restart'));
+    assert.equal(done.status, 'APPLIED');
+    const h = await eventually(async () => { const x = await host('a2'); return x.enforcement?.blocks.length === 1 && x; }, 5000, 'a2 reports the block');
+    assert.equal(h.enforcement!.blocks[0]!.ports[0]!.from, 25);
+  });
+
+  it('marks a killed agent offline within 3 heartbeat intervals', async () => {
+    assert.equal((await host('a1')).online, true);
+    const killedAt = Date.now();
+    await stopProcess(a1, 'SIGKILL');
+    await eventually(async () => !(await host('a1')).online, 3000, 'a1 offline');
+    assert.ok(Date.now() - killedAt <= 3000, 'within 3 intervals of 1 s');
+  });
+
+  it('marks a silent (hung) agent offline within 3 heartbeat intervals, and back online when it wakes', async () => {
+    assert.equal((await host('a2')).online, true);
+    a2!.child.kill('SIGSTOP');
+    const stoppedAt = Date.now();
+    try {
+      await eventually(async () => !(await host('a2')).online, 4500, 'a2 offline while stopped');
+      // three 1 s intervals plus the reaper's half-interval tick
+      assert.ok(Date.now() - stoppedAt <= 4500);
+    } finally {
+      a2!.child.kill('SIGCONT');
+    }
+    await eventually(async () => (await host('a2')).online, 15_000, 'a2 back online after SIGCONT');
+  });
+});
