@@ -36,6 +36,12 @@ export async function resolveController(hostPort: string): Promise<ControllerEnd
   return { addresses: [...new Set(addrs.map((a) => a.address))], port, dnsServers: named ? readResolvers() : [] };
 }
 
+function parseTarget(hostPort: string): { address: string; port: number } {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(hostPort);
+  if (!m) throw new Error(`bad verify target '${hostPort}': expected ADDRESS:PORT`);
+  return { address: m[1]!, port: Number(m[2]) };
+}
+
 function readResolvers(): string[] {
   try {
     return readFileSync('/etc/resolv.conf', 'utf8').split('\n')
@@ -51,6 +57,7 @@ export class Agent {
   private readonly ledger: CommandLedger;
   private controller: ControllerEndpoint = { addresses: [], port: 0, dnsServers: [] };
   private timer: NodeJS.Timeout | undefined;
+  private driftTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private commandChain: Promise<unknown> = Promise.resolve();
   private readonly rand: () => number;
@@ -80,11 +87,28 @@ export class Agent {
     await this.enforcer.start();
     this.link.start();
     this.scheduleSample(0);
+    this.driftTimer = setInterval(() => void this.checkDrift(), this.p.config.intervalMs);
+  }
+
+  /** Rules changed behind our back (a hand flush, another tool): re-applied, and reported as an event. */
+  private async checkDrift(): Promise<void> {
+    try {
+      const ev = await this.enforcer.checkDrift();
+      if (ev) {
+        this.p.log.warn({ signature: ev.signature }, ev.evidence?.detail || 'enforcement drift repaired');
+        this.link.report({ events: [ev] });
+        this.link.heartbeatNow();
+      }
+    } catch (err) {
+      this.p.log.error({ err }, 'drift check failed');
+    }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearInterval(this.driftTimer);
+    this.enforcer.stop();
     this.p.detector.save?.();
     this.p.sampler.close?.();
     this.link.stop();

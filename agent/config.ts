@@ -20,6 +20,8 @@ export const AgentConfigSchema = z.object({
   ).default({}),
   dataDir: z.string().min(1),
   backend: z.enum(['auto', 'nftables', 'iptables', 'dry-run']).default('auto'),
+  /** a TCP address isolation must make unreachable; proves the isolation bites (default 192.0.2.1:9) */
+  verifyBlockedTarget: z.string().regex(HOST_PORT, 'expected ADDRESS:PORT').optional(),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
 });
 

@@ -1,12 +1,14 @@
 // firebreak-agent: samples this host, reports to the controller, obeys its commands.
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { hostname, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { parseDuration } from '../proto/duration.ts';
 import { Agent } from './agent.ts';
 import { ConfigError, loadAgentConfig, type AgentConfig } from './config.ts';
 import type { Detector } from './detect/detector.ts';
+import { Enforcer } from './enforce/enforcer.ts';
 import { selectBackend } from './enforce/select-backend.ts';
 import { readInventory } from './inventory.ts';
 import { ProcSampler } from './sample/proc-sampler.ts';
@@ -33,6 +35,7 @@ program.command('run', { isDefault: true })
   .option('-t, --tag <key=value>', 'a tag for this host; repeat for more', collectTag)
   .addOption(new Option('--backend <name>', 'firewall backend').choices(['auto', 'nftables', 'iptables', 'dry-run']))
   .option('--log-level <level>', 'trace, debug, info, warn or error')
+  .option('--verify-target <address:port>', 'a TCP destination isolation must block, to prove it bites (default 192.0.2.1:9)')
   .option('--save', 'write the given flags to the config file, so the next start needs none')
   .addHelpText('after', `
 Examples:
@@ -45,6 +48,7 @@ Examples:
     try {
       config = loadAgentConfig(dataDir, {
         controller: o.controller, agentId: o.id, intervalMs: o.interval, tags: o.tag, backend: o.backend, logLevel: o.logLevel,
+        verifyBlockedTarget: o.verifyTarget,
       }, o.save);
     } catch (err) {
       if (err instanceof ConfigError) {
@@ -73,6 +77,36 @@ Examples:
     };
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
+
+program.command('release')
+  .description('lift isolation on this host without the controller (root on this host; audited at the next contact)')
+  .requiredOption('--local', 'act on this host directly (required: says you mean it)')
+  .option('-d, --data-dir <dir>', 'the agent\'s data dir', '.firebreak/agent')
+  .action(async (o) => {
+    const dataDir = resolve(o.dataDir);
+    let config: AgentConfig;
+    try {
+      config = loadAgentConfig(dataDir, {});
+    } catch (err) {
+      process.stderr.write(`firebreak-agent: ${(err as Error).message}\n`);
+      process.exit(2);
+    }
+    if (config.backend !== 'dry-run' && process.getuid?.() !== 0) {
+      process.stderr.write('firebreak-agent: release --local changes the firewall and needs root: run it with sudo\n');
+      process.exit(2);
+    }
+    const log = pino({ level: 'warn', base: { app: 'firebreak-agent', agent: config.agentId } });
+    const { backend } = await selectBackend(config.backend);
+    const enforcer = new Enforcer({
+      backend, stateFile: join(dataDir, 'enforcement.json'), log,
+      controller: () => ({ addresses: [], port: 0, dnsServers: [] }),
+    });
+    const by = `${userInfo().username}@${hostname()}`;
+    const r = await enforcer.releaseLocal(by);
+    enforcer.stop();
+    process.stdout.write(`${r.status === 'APPLIED' ? 'isolation lifted' : `release failed: ${r.message}`} (by ${by}; the agent reports this to the controller at its next contact)\n`);
+    process.exit(r.status === 'APPLIED' ? 0 : 1);
   });
 
 program.command('config')

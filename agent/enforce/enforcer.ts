@@ -2,11 +2,42 @@
 // parameters, computes the next state, has the backend apply it as a whole,
 // and persists it so a restarted agent re-applies it (nothing in the kernel
 // survives a reboot).
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+//
+// Safety around the apply, in the manner of Velociraptor's quarantine:
+// - after isolating, it proves within verifyTimeoutMs that the controller still
+//   answers and that a destination isolation must block is blocked; if either
+//   fails it rolls back to the previous state and reports ROLLED_BACK with why;
+// - it refuses a block that would cut the controller's own port, unless forced;
+// - blocks with an expiry lift themselves (timer) and the agent is told;
+// - checkDrift() notices rules changed behind its back and re-applies them.
+import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import type { Logger } from 'pino';
-import type { Command__Output, CommandStatus__Output } from '../../proto/wire.ts';
+import type { AnomalyEvent__Output, Command__Output, CommandStatus__Output, PortBlock__Output } from '../../proto/wire.ts';
 import { checkAllowEntry, checkPortBlock, ValidationError } from '../../proto/validate.ts';
 import type { ControllerEndpoint, EnforcementState, FirewallBackend } from './backend.ts';
+import { evaluateFlow } from './evaluate.ts';
+
+/** Default time to prove an isolation safe before rolling it back. */
+export const DEFAULT_VERIFY_TIMEOUT_MS = 10_000;
+/** Default destination isolation must block: TEST-NET-1 (RFC 5737), never a real host. */
+export const DEFAULT_BLOCKED_TARGET = { address: '192.0.2.1', port: 9 } as const;
+
+export interface IsolationVerifier {
+  /**
+   * Resolves when the controller answered within timeoutMs (a round trip on
+   * the stream, or a fresh connection if the stream broke); rejects (or
+   * resolves false) when it did not. Link.roundTrip fits as is.
+   */
+  controllerReachable(timeoutMs: number): Promise<unknown>;
+  /** A destination isolation must block (TCP); default DEFAULT_BLOCKED_TARGET. */
+  blockedTarget?: { address: string; port: number };
+  /**
+   * How to test the blocked target; default: a TCP connect that counts as
+   * "reached" on connect or refusal (a reply came back), "blocked" otherwise.
+   */
+  reaches?(target: { address: string; port: number }, timeoutMs: number): Promise<boolean>;
+}
 
 export interface EnforcerOptions {
   backend: FirewallBackend;
@@ -16,12 +47,25 @@ export interface EnforcerOptions {
   controller: () => ControllerEndpoint;
   log: Logger;
   now?: () => number;
+  /** proves an isolation safe; without it isolation is applied unverified (tests, simulator) */
+  verify?: IsolationVerifier;
+  /** default DEFAULT_VERIFY_TIMEOUT_MS */
+  verifyTimeoutMs?: number;
+  /** called after blocks expired and were lifted, with the new state */
+  onBlocksExpired?: (expired: PortBlock__Output[], state: EnforcementState) => void;
 }
 
 export interface ExecResult {
   status: Extract<CommandStatus__Output, 'APPLIED' | 'FAILED' | 'ROLLED_BACK'>;
   message: string;
   rules: string[];
+}
+
+/** A change made on the host itself (firebreak-agent release --local), reported on next contact. */
+export interface LocalAuditEntry {
+  action: 'RELEASE';
+  atMs: number;
+  by: string;
 }
 
 export function emptyState(backend: EnforcementState['backend']): EnforcementState {
@@ -31,19 +75,46 @@ export function emptyState(backend: EnforcementState['backend']): EnforcementSta
 export class Enforcer {
   private current: EnforcementState;
   private lastRules: string[] = [];
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private auditSeen = 0;
+  private readonly now: () => number;
+  /** serialises applies: a command, an expiry and a drift repair never interleave */
+  private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: EnforcerOptions) {
     this.current = emptyState(opts.backend.kind);
+    this.now = opts.now ?? Date.now;
   }
 
-  /** Loads the persisted state and re-applies it. */
+  private get auditFile(): string {
+    return `${this.opts.stateFile}.local-audit.jsonl`;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Loads the persisted state, drops blocks that expired while down, and re-applies it. */
   async start(): Promise<void> {
+    this.auditSeen = this.readAudit().length;
     const saved = this.load();
     if (saved) {
-      this.current = { ...saved, backend: this.opts.backend.kind };
-      await this.applyState(this.current);
-      this.opts.log.info({ isolated: this.current.isolated, blocks: this.current.blocks.length }, 'enforcement state re-applied');
+      const now = this.now();
+      const expired = saved.blocks.filter((b) => isExpired(b, now));
+      const next = { ...saved, blocks: saved.blocks.filter((b) => !isExpired(b, now)), backend: this.opts.backend.kind };
+      await this.serial(() => this.applyState(next));
+      this.opts.log.info({ isolated: this.current.isolated, blocks: this.current.blocks.length, expired: expired.length }, 'enforcement state re-applied');
+      if (expired.length) this.opts.onBlocksExpired?.(expired, this.state());
     }
+    this.scheduleExpiry();
+  }
+
+  /** Stops the expiry timer; the rules stay in the kernel (enforcement outlives the agent). */
+  stop(): void {
+    clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
   }
 
   state(): EnforcementState {
@@ -55,7 +126,11 @@ export class Enforcer {
   }
 
   /** Validates, applies and persists one command. Never throws: a refusal is a FAILED result. */
-  async execute(cmd: Command__Output): Promise<ExecResult> {
+  execute(cmd: Command__Output): Promise<ExecResult> {
+    return this.serial(() => this.executeNow(cmd));
+  }
+
+  private async executeNow(cmd: Command__Output): Promise<ExecResult> {
     let next: EnforcementState;
     try {
       next = this.nextState(cmd);
@@ -63,13 +138,60 @@ export class Enforcer {
       const message = err instanceof ValidationError ? `refused: ${err.message}` : `refused: ${(err as Error).message}`;
       return { status: 'FAILED', message, rules: [] };
     }
+    const previous = this.current;
     try {
       await this.applyState(next);
     } catch (err) {
       // the backend applies atomically, so a failed apply leaves the old rules in place
       return { status: 'FAILED', message: `firewall apply failed, previous rules kept: ${(err as Error).message}`, rules: [] };
     }
+    this.scheduleExpiry();
+    if (cmd.action === 'ISOLATE' && this.opts.verify) {
+      const problem = await this.verifyIsolation();
+      if (problem) {
+        const rules = this.rules();
+        try {
+          await this.applyState(previous);
+        } catch (err) {
+          return { status: 'FAILED', message: `isolation failed verification (${problem}) and the rollback failed too: ${(err as Error).message}; the host may still be isolated`, rules };
+        }
+        this.opts.log.warn({ problem }, 'isolation rolled back');
+        return { status: 'ROLLED_BACK', message: `isolation rolled back: ${problem}`, rules };
+      }
+    }
     return { status: 'APPLIED', message: describe(cmd), rules: this.rules() };
+  }
+
+  /** undefined when the isolation is proven safe and effective, else what failed. */
+  private async verifyIsolation(): Promise<string | undefined> {
+    const v = this.opts.verify!;
+    const timeoutMs = this.opts.verifyTimeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
+    const target = v.blockedTarget ?? DEFAULT_BLOCKED_TARGET;
+    const reaches = v.reaches ?? tcpReaches;
+    const controllerCheck = (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const ok = await Promise.race([
+          v.controllerReachable(timeoutMs),
+          new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs); }),
+        ]);
+        return ok === false ? 'the controller is not reachable after isolation' : undefined;
+      } catch (err) {
+        return `the controller is not reachable after isolation (${(err as Error).message})`;
+      } finally {
+        clearTimeout(timer);
+      }
+    })();
+    const blockedCheck = (async () => {
+      // A target the state itself lets through (allowlist) proves nothing either way.
+      const flow = { direction: 'out' as const, protocol: 'tcp' as const, localPort: 40000, remoteAddress: target.address, remotePort: target.port };
+      if (evaluateFlow(this.current, this.opts.controller(), flow, this.now()).pass) return undefined;
+      // a drop answers at once (EPERM) or never: no need to wait the whole budget
+      const reached = await reaches(target, Math.min(timeoutMs, 2000)).catch(() => false);
+      return reached ? `${target.address}:${target.port} is still reachable, so isolation is not in effect` : undefined;
+    })();
+    const problems = (await Promise.all([controllerCheck, blockedCheck])).filter(Boolean);
+    return problems.length ? problems.join('; ') : undefined;
   }
 
   private nextState(cmd: Command__Output): EnforcementState {
@@ -86,6 +208,10 @@ export class Enforcer {
         return next;
       case 'BLOCK': {
         const block = checkPortBlock(cmd.block?.block);
+        if (block.expiresAtMs !== 0 && block.expiresAtMs <= this.now()) {
+          throw new ValidationError(`block ${block.id} expired at ${new Date(block.expiresAtMs).toISOString()}, before it could be applied`);
+        }
+        if (!cmd.block?.force) this.refuseIfCutsController(block);
         next.blocks = [...next.blocks.filter((b) => b.id !== block.id), block];
         return next;
       }
@@ -99,6 +225,117 @@ export class Enforcer {
       }
       default:
         throw new ValidationError(`unknown action ${JSON.stringify(cmd.action)}`);
+    }
+  }
+
+  /** The evaluator decides: would this block alone drop our link to the controller? */
+  private refuseIfCutsController(block: PortBlock__Output): void {
+    const controller = this.opts.controller();
+    const alone = { ...emptyState(this.opts.backend.kind), blocks: [block] };
+    for (const address of controller.addresses) {
+      const flow = { direction: 'out' as const, protocol: 'tcp' as const, localPort: 40000, remoteAddress: address, remotePort: controller.port };
+      if (!evaluateFlow(alone, controller, flow, this.now()).pass) {
+        throw new ValidationError(
+          `block ${block.id} would cut this agent's link to the controller (${address} tcp/${controller.port}); send it with force to block it anyway`,
+        );
+      }
+    }
+  }
+
+  /** Lifts every block expired at `now` (default: the clock); returns the lifted blocks. */
+  expireBlocks(now = this.now()): Promise<PortBlock__Output[]> {
+    return this.serial(async () => {
+      const expired = this.current.blocks.filter((b) => isExpired(b, now));
+      if (expired.length === 0) return [];
+      try {
+        await this.applyState({ ...this.current, blocks: this.current.blocks.filter((b) => !isExpired(b, now)) });
+      } catch (err) {
+        this.opts.log.error({ err, blocks: expired.map((b) => b.id) }, 'could not lift expired blocks; will retry');
+        return [];
+      } finally {
+        this.scheduleExpiry();
+      }
+      this.opts.log.info({ blocks: expired.map((b) => b.id) }, 'port blocks expired and lifted');
+      this.opts.onBlocksExpired?.(expired, this.state());
+      return expired;
+    });
+  }
+
+  private scheduleExpiry(): void {
+    clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+    const next = Math.min(...this.current.blocks.filter((b) => b.expiresAtMs > 0).map((b) => b.expiresAtMs));
+    if (!Number.isFinite(next)) return;
+    // capped so a far-off expiry does not overflow setTimeout; a retry after a failed lift waits 1 s at least
+    const delay = Math.min(Math.max(next - this.now(), 0), 2 ** 31 - 1);
+    this.expiryTimer = setTimeout(() => void this.expireBlocks(), Math.max(delay, 1));
+    this.expiryTimer.unref?.();
+  }
+
+  /**
+   * Compares what is in the kernel with what was applied. On a difference it
+   * re-applies the state and returns an ENFORCEMENT_DRIFT event (signature
+   * enforce.drift). A local release (firebreak-agent release --local) is adopted,
+   * not undone, and returned as an event with signature enforce.local-release.
+   */
+  checkDrift(): Promise<AnomalyEvent__Output | undefined> {
+    return this.serial(async () => {
+      const audit = this.readAudit();
+      if (audit.length > this.auditSeen) {
+        const fresh = audit.slice(this.auditSeen);
+        this.auditSeen = audit.length;
+        const saved = this.load();
+        if (saved) this.current = { ...saved, backend: this.opts.backend.kind };
+        this.scheduleExpiry();
+        const detail = fresh.map((e) => `${e.action.toLowerCase()} by ${e.by} at ${new Date(e.atMs).toISOString()}`).join('; ');
+        return driftEvent(this.now(), 'enforce.local-release', `isolation lifted locally on the host: ${detail}`);
+      }
+      const expected = this.current.rulesetHash || undefined;
+      const actual = await this.opts.backend.currentHash();
+      if (actual === expected) return undefined;
+      const what = actual === undefined ? 'Firebreak rules are gone from the kernel' : 'Firebreak rules in the kernel differ from what was applied';
+      try {
+        await this.applyState(this.current);
+      } catch (err) {
+        this.opts.log.error({ err }, 'drift found and the re-apply failed');
+        return driftEvent(this.now(), 'enforce.drift', `${what}; re-apply failed: ${(err as Error).message}`);
+      }
+      this.opts.log.warn({ expected, actual }, `${what}; re-applied`);
+      return driftEvent(this.now(), 'enforce.drift', `${what}; re-applied (isolated=${this.current.isolated}, blocks=${this.current.blocks.length})`);
+    });
+  }
+
+  /**
+   * `firebreak-agent release --local`: lifts isolation (port blocks stay) from
+   * the host itself, without the controller, and records who did it so the
+   * running agent adopts the change and reports it on next contact.
+   */
+  releaseLocal(by: string): Promise<ExecResult> {
+    return this.serial(async () => {
+      const saved = this.load();
+      if (saved) this.current = { ...saved, backend: this.opts.backend.kind };
+      if (!this.current.isolated) return { status: 'APPLIED', message: 'host was not isolated; nothing to release', rules: this.rules() };
+      try {
+        await this.applyState({ ...this.current, isolated: false, allowlist: [] });
+      } catch (err) {
+        return { status: 'FAILED', message: `local release failed, isolation still in place: ${(err as Error).message}`, rules: [] };
+      }
+      const entry: LocalAuditEntry = { action: 'RELEASE', atMs: this.now(), by };
+      appendFileSync(this.auditFile, JSON.stringify(entry) + '\n', { mode: 0o600 });
+      return { status: 'APPLIED', message: `isolation lifted locally by ${by}; the controller will be told on next contact`, rules: this.rules() };
+    });
+  }
+
+  /** Every local change recorded so far (oldest first). */
+  localAudit(): LocalAuditEntry[] {
+    return this.readAudit();
+  }
+
+  private readAudit(): LocalAuditEntry[] {
+    try {
+      return readFileSync(this.auditFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as LocalAuditEntry);
+    } catch {
+      return [];
     }
   }
 
@@ -131,6 +368,30 @@ export class Enforcer {
     writeFileSync(tmp, JSON.stringify(this.current), { mode: 0o600 });
     renameSync(tmp, this.opts.stateFile);
   }
+}
+
+const isExpired = (b: PortBlock__Output, now: number): boolean => b.expiresAtMs !== 0 && b.expiresAtMs <= now;
+
+function driftEvent(now: number, signature: string, detail: string): AnomalyEvent__Output {
+  return {
+    kind: 'ENFORCEMENT_DRIFT', signature, observedAtMs: now, value: 1, baseline: 0, score: 1, count: 1,
+    evidence: { processes: [], remotes: [], detail }, cleared: false,
+  };
+}
+
+/** Connected or refused = a reply came back = reached. A drop shows as EPERM (local rule) or a timeout. */
+export function tcpReaches(target: { address: string; port: number }, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = createConnection({ host: target.address, port: target.port });
+    const done = (reached: boolean) => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(reached);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    sock.on('connect', () => done(true));
+    sock.on('error', (err) => done((err as NodeJS.ErrnoException).code === 'ECONNREFUSED'));
+  });
 }
 
 function describe(cmd: Command__Output): string {
