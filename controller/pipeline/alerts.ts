@@ -6,8 +6,9 @@
 // belong to which alert and mutates the records through the helpers below.
 //
 // Transitions are queued and drained by the pipeline. Updates are coalesced: an alert
-// emits 'updated' at most once per updateIntervalMs however many events it folds, so a
-// worm's 10,000 events make a handful of transitions, not 10,000.
+// emits 'updated' at most once per updateIntervalMs (5 s) when its hosts, signatures or
+// flapping mark changed, and once per countUpdateIntervalMs (60 s) when only its counts
+// did, so a worm's 10,000 events make a handful of transitions, not 10,000.
 import type { AnomalyEvent__Output, AnomalyKind__Output } from '../../proto/wire.ts';
 import {
   isGenericRank,
@@ -30,8 +31,10 @@ import {
 export interface AlertsOptions {
   /** An alert with no new event for this long resolves. Default 5 min. */
   quietMs?: number;
-  /** At most one 'updated' transition per alert per interval. Default 5 s. */
+  /** At most one 'updated' transition per alert per interval when hosts, signatures or flapping changed. Default 5 s. */
   updateIntervalMs?: number;
+  /** When only counts (events, last seen) changed, at most one 'updated' per this interval. Default 60 s. */
+  countUpdateIntervalMs?: number;
   /** Resolved this many times within flapWindowMs = flapping: marked, not re-alerted. Default 4 in 20 min. */
   flapCount?: number;
   flapWindowMs?: number;
@@ -43,6 +46,8 @@ export interface AlertsOptions {
   manyHosts?: number;
   /** 80% of hosts starting within this span = simultaneous (a scheduled job). Default 10 s. */
   simultaneousMs?: number;
+  /** Non-accelerating arrivals with 80% of hosts within this span = simultaneous too (a jittered job). Default 60 s. */
+  scheduledJobMs?: number;
   /** Timeline bucket. Default 10 s; widened so a timeline has at most maxBuckets (default 720). */
   bucketMs?: number;
   maxBuckets?: number;
@@ -55,12 +60,14 @@ type Required_ = Required<AlertsOptions>;
 export const ALERT_DEFAULTS: Required_ = {
   quietMs: 5 * 60_000,
   updateIntervalMs: 5_000,
+  countUpdateIntervalMs: 60_000,
   flapCount: 4,
   flapWindowMs: 20 * 60_000,
   hostThresholds: [10, 100, 1000],
   fastDoublingMs: 2 * 60_000,
   manyHosts: 50,
   simultaneousMs: 10_000,
+  scheduledJobMs: 60_000,
   bucketMs: 10_000,
   maxBuckets: 720,
   retentionMs: 24 * 3600_000,
@@ -126,6 +133,8 @@ export interface AlertRecord {
   /** How many of hostThresholds the host count has crossed. */
   thresholdIdx: number;
   lastEmitMs: number;
+  /** What the last transition showed, to tell real changes from count-only ones. */
+  emitted: { hosts: number; signatures: number; flapping: boolean };
   newHosts: string[];
   /** Bumped on every change; derived values are cached per version. */
   version: number;
@@ -202,12 +211,16 @@ export function doublingTime(sortedOnsets: number[], fleetSize: number): number 
 }
 
 /**
- * Simultaneous: 80% of hosts started within simultaneousMs (a scheduled job), or arrivals
- * are not accelerating (a roll-out reaching hosts at a steady pace). Propagating: growth
- * host by host that accelerates, like a worm: the first half of the hosts took at least
- * 1.5 times as long to appear as the second half. Fewer than 4 hosts: unknown.
+ * Propagating vs simultaneous, from the hosts' corrected onsets (sorted):
+ * - fewer than 4 hosts: unknown;
+ * - 80% of hosts started within simultaneousMs: simultaneous (a scheduled job);
+ * - accelerating arrivals (the first half of the hosts took at least 1.5 times as long
+ *   to appear as the second half, as in exponential growth): propagating;
+ * - steady arrivals with 80% of hosts inside scheduledJobMs: simultaneous (a job started
+ *   "in the same minute" with jitter, a roll-out);
+ * - steady arrivals over a longer span: propagating (a slow worm, host by host).
  */
-export function classify(sortedOnsets: number[], simultaneousMs: number): Classification {
+export function classify(sortedOnsets: number[], simultaneousMs: number, scheduledJobMs: number): Classification {
   const n = sortedOnsets.length;
   if (n < 4) return 'unknown';
   const k = Math.ceil(0.8 * n);
@@ -217,7 +230,8 @@ export function classify(sortedOnsets: number[], simultaneousMs: number): Classi
   const mid = Math.floor(n / 2);
   const head = sortedOnsets[mid]! - sortedOnsets[0]!;
   const tail = sortedOnsets[n - 1]! - sortedOnsets[mid]!;
-  return head >= 1.5 * tail ? 'propagating' : 'simultaneous';
+  if (head >= 1.5 * tail) return 'propagating';
+  return tight <= scheduledJobMs ? 'simultaneous' : 'propagating';
 }
 
 export class AlertBook {
@@ -265,6 +279,7 @@ export class AlertBook {
       resolves: [],
       thresholdIdx: 0,
       lastEmitMs: now,
+      emitted: { hosts: 0, signatures: 0, flapping: false },
       newHosts: [],
       version: 0,
     };
@@ -308,7 +323,7 @@ export class AlertBook {
     this.dirty.add(a);
   }
 
-  /** Call after a host joined: escalates at once when a threshold is crossed or a core host joined. */
+  /** Call after a host joined: escalates at once when a threshold is crossed or the first core host joined. */
   hostJoined(a: AlertRecord, hostId: string, core: boolean, now: number): void {
     a.newHosts.push(hostId);
     const crossed = this.thresholdsCrossed(a.hosts.size) > a.thresholdIdx;
@@ -358,7 +373,10 @@ export class AlertBook {
       else if (a.scope === 'fleet' && a.hosts.size > 0 && a.openHosts === 0) this.resolve(a, now, 'cleared');
     }
     for (const a of [...this.dirty]) {
-      if (!this.checkEscalation(a, now) && now - a.lastEmitMs >= this.opts.updateIntervalMs) {
+      const e = a.emitted;
+      const changed = e.hosts !== a.hosts.size || e.signatures !== a.signatures.size || e.flapping !== a.flapping;
+      const interval = changed ? this.opts.updateIntervalMs : this.opts.countUpdateIntervalMs;
+      if (!this.checkEscalation(a, now) && now - a.lastEmitMs >= interval) {
         this.emit('updated', a, now, null);
         a.lastEmitMs = now;
         this.dirty.delete(a);
@@ -495,7 +513,7 @@ export class AlertBook {
       if (!root || s.rank > root.rank || (s.rank === root.rank && (s.hosts > root.hosts || (s.hosts === root.hosts && s.firstSeenMs < root.firstSeenMs)))) root = s;
     }
     const specific = root !== undefined && !isGenericRank(root.rank);
-    const classification: Classification = a.scope === 'fleet' ? classify(onsets, o.simultaneousMs) : 'unknown';
+    const classification: Classification = a.scope === 'fleet' ? classify(onsets, o.simultaneousMs, o.scheduledJobMs) : 'unknown';
     const doublingTimeMs = a.scope === 'fleet' ? doublingTime(onsets, this.fleetSize) : null;
 
     // Timeline on wall-clock-aligned buckets, widened when the incident is long.
@@ -545,6 +563,7 @@ export class AlertBook {
   private emit(type: TransitionType, a: AlertRecord, now: number, previousSeverity: Severity | null): void {
     this.out.push({ type, atMs: now, alert: this.summary(a), newHosts: a.newHosts, previousSeverity });
     a.newHosts = [];
+    a.emitted = { hosts: a.hosts.size, signatures: a.signatures.size, flapping: a.flapping };
   }
 
   // ------------------------------------------------------------ snapshot
@@ -553,12 +572,14 @@ export class AlertBook {
     return {
       version: 1,
       nextId: this.nextId,
+      dirty: [...this.dirty].map((a) => a.id),
       alerts: [...this.alerts.values()].map((a) => ({
         ...a,
         signatures: [...a.signatures.values()].map((s) => ({ ...s })),
         hosts: [...a.hosts.values()].map((h) => ({ ...h, sigs: [...h.sigs] })),
         evidence: { exe: [...a.evidence.exe], sha256: [...a.evidence.sha256], remotePorts: [...a.evidence.remotePorts] },
         resolves: [...a.resolves],
+        emitted: { ...a.emitted },
         newHosts: [...a.newHosts],
       })),
     };
@@ -577,10 +598,15 @@ export class AlertBook {
         hosts: new Map(s.hosts.map((h) => [h.hostId, { ...h, sigs: [...h.sigs] }])),
         evidence: { exe: new Map(s.evidence.exe), sha256: new Map(s.evidence.sha256), remotePorts: new Map(s.evidence.remotePorts) },
         resolves: [...s.resolves],
+        emitted: { ...s.emitted },
         newHosts: [...s.newHosts],
       };
       book.alerts.set(a.id, a);
       if (a.status !== 'resolved') book.active.add(a);
+    }
+    for (const id of snapshot.dirty) {
+      const a = book.alerts.get(id);
+      if (a) book.dirty.add(a);
     }
     return book;
   }
@@ -590,6 +616,8 @@ export class AlertBook {
 export interface AlertsSnapshot {
   version: 1;
   nextId: number;
+  /** Alerts with changes not yet announced by a coalesced 'updated'. */
+  dirty: string[];
   alerts: Array<
     Omit<AlertRecord, 'signatures' | 'hosts' | 'evidence'> & {
       signatures: SigStat[];

@@ -1,0 +1,572 @@
+// Correlate stage: folds the fleet's anomaly events into incidents.
+//
+// - Per signature, a sliding window (default 60 s) of the hosts showing it. When enough
+//   distinct hosts show a signature, it opens a master alert (scope 'fleet'): min_hosts
+//   (default 3) for specific signatures; for generic ones (cpu, memory, disk, process
+//   count: busy hosts raise them independently) also a share of the fleet (default 5%).
+// - Signatures that occur on the same hosts in the same window join that incident:
+//   conn.fanout/tcp:25 + cpu.spike + proc.new/sha256:… on the same hosts is one alert
+//   with three signatures. "Anchor" signatures bring their hosts into the incident;
+//   a generic signature joining an incident with a specific anchor only adds events of
+//   hosts already in it, so a noisy host's cpu spike does not count as infected.
+// - Events nobody else shares stay with their host: after a grace period (default 5 s,
+//   so hosts a master alert adopts right away never raise a line of their own) one host
+//   line per host and signature, repeats counted.
+// - cleared=true closes the host's episode of that signature.
+//
+// Work per event is O(1) amortized (maps keyed by signature and host); windows expire
+// and co-occurrence is checked in tick(now), which the caller runs about once a second.
+import type { AnomalyKind__Output } from '../../proto/wire.ts';
+import { AlertBook, addEvidence, evidenceKeys, type AlertRecord, type HostStat } from './alerts.ts';
+import { isCoreHost, isGenericRank, signatureRank, type PipelineEvent } from './stage-types.ts';
+
+export interface CorrelateOptions {
+  /** Sliding window of a signature's hosts. Default 60 s. */
+  windowMs?: number;
+  /** Distinct hosts that make a signature fleet-wide. Default 3. */
+  minHosts?: number;
+  /** Share of the fleet a generic signature needs on top of minHosts. Default 0.05. */
+  minFleetShare?: number;
+  /** Hosts in the fleet; update with setFleetSize() as hosts enrol. 0 = unknown. */
+  fleetSize?: number;
+  /** Co-occurrence: the share of a signature's hosts that must be in an incident to join it. Default 0.5. */
+  overlapShare?: number;
+  /** A lone host's anomaly becomes a host line after this long unless an incident adopts it. Default 5 s. */
+  hostGraceMs?: number;
+  /** How often tick() forgets stale episodes and alerts. Default 60 s. */
+  pruneEveryMs?: number;
+}
+
+export const CORRELATE_DEFAULTS: Required<CorrelateOptions> = {
+  windowMs: 60_000,
+  minHosts: 3,
+  minFleetShare: 0.05,
+  fleetSize: 0,
+  overlapShare: 0.5,
+  hostGraceMs: 5_000,
+  pruneEveryMs: 60_000,
+};
+
+/** One host's run of one signature: from its onset until cleared. */
+export interface Episode {
+  hostId: string;
+  signature: string;
+  kind: AnomalyKind__Output;
+  rank: number;
+  core: boolean;
+  clockOffsetMs: number;
+  /** On the controller's clock: observed time minus the host's clock offset. */
+  onsetMs: number;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  open: boolean;
+  /** Events not yet counted in an alert, with their repeat counts and evidence. */
+  pending: number;
+  pendingOcc: number;
+  pendingEvidence: Map<string, number>;
+  /** The master alert that holds this episode, and the host line it had or has. */
+  alertId: string | null;
+  hostAlertId: string | null;
+  queued: boolean;
+}
+
+interface SigWindow {
+  kind: AnomalyKind__Output;
+  rank: number;
+  /** host → last seen, in insertion order = oldest first (touch re-inserts). */
+  hosts: Map<string, number>;
+}
+
+export interface CorrelateStats {
+  events: number;
+  muted: number;
+  cleared: number;
+  episodes: number;
+  signatures: number;
+}
+
+const key = (hostId: string, signature: string): string => `${hostId}\u0000${signature}`;
+
+export class Correlator {
+  readonly opts: Required<CorrelateOptions>;
+  private readonly windows = new Map<string, SigWindow>();
+  private readonly episodes = new Map<string, Episode>();
+  /** Signature → the master alert it belongs to (active, or resolved recently enough to reopen). */
+  private readonly sigAlert = new Map<string, string>();
+  /** Host → active master alerts it is a member of (stale ids are skipped and pruned). */
+  private readonly hostFleetAlerts = new Map<string, Set<string>>();
+  private queue: Array<{ key: string; at: number }> = [];
+  private queueHead = 0;
+  private lastPruneMs = 0;
+  private counters = { events: 0, muted: 0, cleared: 0 };
+
+  constructor(
+    readonly book: AlertBook,
+    opts: CorrelateOptions = {},
+  ) {
+    this.opts = { ...CORRELATE_DEFAULTS, ...opts };
+    this.book.fleetSize = this.opts.fleetSize;
+  }
+
+  setFleetSize(n: number): void {
+    this.opts.fleetSize = n;
+    this.book.fleetSize = n;
+  }
+
+  /** Hosts a signature needs in the window to open a master alert. */
+  threshold(rank: number): number {
+    const { minHosts, minFleetShare, fleetSize } = this.opts;
+    if (isGenericRank(rank)) return Math.max(minHosts, Math.ceil(minFleetShare * fleetSize));
+    // A fleet smaller than min_hosts: the whole fleet (but never a single host) will do.
+    return fleetSize > 0 ? Math.min(minHosts, Math.max(2, fleetSize)) : minHosts;
+  }
+
+  /** Feeds one stored event. muted = a silence matched: counted, but opens and escalates nothing. */
+  ingest(e: PipelineEvent, now: number, muted = false): void {
+    this.counters.events++;
+    const ev = e.event;
+    const sig = ev.signature;
+    const k = key(e.hostId, sig);
+    let ep = this.episodes.get(k);
+    if (ev.cleared) {
+      this.counters.cleared++;
+      if (ep) this.clear(ep, now);
+      this.windows.get(sig)?.hosts.delete(e.hostId);
+      return;
+    }
+    if (muted) {
+      this.counters.muted++;
+      // Keeps an existing alert from resolving while it still happens, but adds nothing to it.
+      for (const id of [ep?.alertId, ep?.hostAlertId, this.sigAlert.get(sig)]) {
+        const a = id ? this.book.get(id) : undefined;
+        if (this.book.isActive(a) && a.hosts.has(e.hostId)) {
+          a.suppressedEvents++;
+          this.book.touch(a, now);
+          break;
+        }
+      }
+      return;
+    }
+
+    // Onset on the controller's clock; an agent that sent no time (or no offset is known) falls back on arrival.
+    const offset = Number.isFinite(e.clockOffsetMs) ? e.clockOffsetMs : 0;
+    const onset = ev.observedAtMs > 0 && Number.isFinite(ev.observedAtMs) ? ev.observedAtMs - offset : now;
+    if (!ep) {
+      const rank = signatureRank(ev.kind, sig);
+      ep = {
+        hostId: e.hostId, signature: sig, kind: ev.kind, rank, core: false, clockOffsetMs: 0,
+        onsetMs: onset, firstSeenMs: now, lastSeenMs: now, open: true,
+        pending: 0, pendingOcc: 0, pendingEvidence: new Map(), alertId: null, hostAlertId: null, queued: false,
+      };
+      this.episodes.set(k, ep);
+    } else if (!ep.open) {
+      ep.open = true;
+      ep.onsetMs = onset;
+      ep.firstSeenMs = now;
+      const a = ep.alertId ? this.book.get(ep.alertId) : undefined;
+      const hs = a?.hosts.get(ep.hostId);
+      if (this.book.isActive(a) && hs) this.openSig(a, hs);
+      else ep.alertId = null;
+    }
+    ep.core = isCoreHost(e.hostTags);
+    ep.clockOffsetMs = offset;
+    ep.lastSeenMs = now;
+    ep.pending++;
+    ep.pendingOcc += Math.max(1, ev.count);
+    for (const ek of evidenceKeys(sig, ev)) {
+      const v = ep.pendingEvidence.get(ek);
+      if (v !== undefined) ep.pendingEvidence.set(ek, v + 1);
+      else if (ep.pendingEvidence.size < 16) ep.pendingEvidence.set(ek, 1);
+    }
+
+    let w = this.windows.get(sig);
+    if (!w) {
+      w = { kind: ev.kind, rank: ep.rank, hosts: new Map() };
+      this.windows.set(sig, w);
+    }
+    w.hosts.delete(e.hostId);
+    w.hosts.set(e.hostId, now);
+
+    // 1. Already part of a live incident.
+    let a = ep.alertId ? this.book.get(ep.alertId) : undefined;
+    if (this.book.isActive(a)) {
+      this.drain(a, ep, now);
+      return;
+    }
+    ep.alertId = null;
+    // 2. The signature belongs to a live incident: join it (anchor) or add to a member's count.
+    const said = this.sigAlert.get(sig);
+    a = said ? this.book.get(said) : undefined;
+    if (this.book.isActive(a)) {
+      if (a.hosts.has(e.hostId)) {
+        this.adopt(a, ep, now);
+        return;
+      }
+      if (a.signatures.get(sig)?.anchor) {
+        this.join(a, e.hostId, now, true);
+        return;
+      }
+    } else {
+      // 3. The signature just became fleet-wide: open or merge.
+      this.expire(w, now);
+      if (w.hosts.size >= this.threshold(w.rank)) {
+        const b = this.openOrMerge(sig, w, now);
+        if (ep.alertId === b.id) return;
+      }
+    }
+    // 4. A lone host (for now).
+    this.local(ep, now);
+  }
+
+  /**
+   * Periodic work: expire windows, join co-occurring signatures to live incidents,
+   * promote lone-host episodes to host lines, prune. Call about once a second.
+   */
+  tick(now: number): void {
+    let liveFleet = false;
+    for (const a of this.book.activeRecords()) if (a.scope === 'fleet') { liveFleet = true; break; }
+    for (const [sig, w] of this.windows) {
+      this.expire(w, now);
+      if (w.hosts.size === 0) {
+        this.windows.delete(sig);
+        continue;
+      }
+      if (!liveFleet || w.hosts.size < 2) continue;
+      const said = this.sigAlert.get(sig);
+      if (said && this.book.isActive(this.book.get(said))) continue;
+      const best = this.bestIncident(sig, w);
+      if (best) this.attach(best, sig, w, now, false);
+    }
+    this.promote(now);
+    if (now - this.lastPruneMs >= this.opts.pruneEveryMs) {
+      this.lastPruneMs = now;
+      this.prune(now);
+    }
+  }
+
+  stats(): CorrelateStats {
+    return { ...this.counters, episodes: this.episodes.size, signatures: this.windows.size };
+  }
+
+  /** Lone-host episodes of one host (for `firebreak host`), newest first. */
+  episodesOf(hostId: string): Array<Omit<Episode, 'pendingEvidence'>> {
+    const out: Array<Omit<Episode, 'pendingEvidence'>> = [];
+    for (const ep of this.episodes.values()) {
+      if (ep.hostId === hostId) {
+        const { pendingEvidence: _drop, ...rest } = ep;
+        out.push(rest);
+      }
+    }
+    return out.sort((x, y) => y.lastSeenMs - x.lastSeenMs);
+  }
+
+  // ------------------------------------------------------------ incidents
+
+  private expire(w: SigWindow, now: number): void {
+    const cutoff = now - this.opts.windowMs;
+    for (const [h, t] of w.hosts) {
+      if (t > cutoff) break;
+      w.hosts.delete(h);
+    }
+  }
+
+  private hasSpecificAnchor(a: AlertRecord): boolean {
+    for (const s of a.signatures.values()) if (s.anchor && !isGenericRank(s.rank)) return true;
+    return false;
+  }
+
+  /** The live incident whose hosts most overlap this signature's, if it may join it. */
+  private bestIncident(sig: string, w: SigWindow): AlertRecord | undefined {
+    const overlap = new Map<AlertRecord, number>();
+    for (const h of w.hosts.keys()) {
+      const ids = this.hostFleetAlerts.get(h);
+      if (!ids) continue;
+      for (const id of ids) {
+        const a = this.book.get(id);
+        if (this.book.isActive(a)) overlap.set(a, (overlap.get(a) ?? 0) + 1);
+      }
+    }
+    const generic = isGenericRank(w.rank);
+    const share = this.opts.overlapShare;
+    let best: AlertRecord | undefined;
+    let bestN = 0;
+    for (const [a, n] of overlap) {
+      if (n < 2 || n <= bestN || a.signatures.has(sig)) continue;
+      // A specific signature never hides inside an incident of resource symptoms only.
+      if (!generic && !this.hasSpecificAnchor(a)) continue;
+      const needed = generic ? share * Math.min(w.hosts.size, a.hosts.size) : share * w.hosts.size;
+      if (n >= needed) {
+        best = a;
+        bestN = n;
+      }
+    }
+    return best;
+  }
+
+  private openOrMerge(sig: string, w: SigWindow, now: number): AlertRecord {
+    const merged = this.bestIncident(sig, w);
+    if (merged) {
+      this.attach(merged, sig, w, now, false);
+      return merged;
+    }
+    const prevId = this.sigAlert.get(sig);
+    const prev = prevId ? this.book.get(prevId) : undefined;
+    let a: AlertRecord;
+    if (prev && prev.status === 'resolved' && prev.resolvedReason !== 'merged' && now - (prev.resolvedAtMs ?? 0) < this.book.opts.flapWindowMs) {
+      a = prev;
+      this.book.reopen(a, now);
+    } else {
+      a = this.book.create('fleet', now);
+    }
+    this.attach(a, sig, w, now, true, true);
+    this.book.announce(a, now);
+    return a;
+  }
+
+  /** Adds a signature to an incident; an anchor brings its window's hosts in as members. */
+  private attach(a: AlertRecord, sig: string, w: SigWindow, now: number, forceAnchor: boolean, opening = false): void {
+    const anchor = forceAnchor || !isGenericRank(w.rank) || !this.hasSpecificAnchor(a);
+    const s = a.signatures.get(sig);
+    if (!s) {
+      a.signatures.set(sig, { signature: sig, kind: w.kind, rank: w.rank, anchor, events: 0, hosts: 0, firstSeenMs: now, lastSeenMs: now });
+    } else if (anchor) s.anchor = true;
+    this.sigAlert.set(sig, a.id);
+    for (const h of [...w.hosts.keys()]) {
+      if (a.hosts.has(h)) {
+        const ep = this.episodes.get(key(h, sig));
+        if (ep?.open) this.adopt(a, ep, now);
+      } else if (anchor) this.join(a, h, now, !opening);
+    }
+    this.book.touch(a, now);
+  }
+
+  /** Makes a host a member and adopts its open episodes of the incident's signatures. */
+  private join(a: AlertRecord, hostId: string, now: number, announce: boolean): void {
+    let hs: HostStat | undefined;
+    for (const sig of a.signatures.keys()) {
+      const ep = this.episodes.get(key(hostId, sig));
+      if (!ep?.open) continue;
+      if (!hs) {
+        hs = {
+          hostId, core: ep.core, onsetMs: Infinity, clockOffsetMs: ep.clockOffsetMs, firstSeenMs: ep.firstSeenMs,
+          lastSeenMs: ep.lastSeenMs, events: 0, sigs: [], openSigs: 0,
+        };
+        a.hosts.set(hostId, hs);
+        if (hs.core) a.coreHosts++;
+        let ids = this.hostFleetAlerts.get(hostId);
+        if (!ids) this.hostFleetAlerts.set(hostId, (ids = new Set()));
+        ids.add(a.id);
+      }
+      this.adopt(a, ep, now);
+    }
+    if (!hs) return;
+    if (hs.onsetMs === Infinity) hs.onsetMs = hs.firstSeenMs;
+    // Only the first core host changes severity; later ones need no re-evaluation.
+    if (announce) this.book.hostJoined(a, hostId, hs.core && a.coreHosts === 1, now);
+    else a.newHosts.push(hostId);
+  }
+
+  /** Moves an episode (already of a member host) into the incident. */
+  private adopt(a: AlertRecord, ep: Episode, now: number): void {
+    if (ep.alertId !== a.id) {
+      const s = a.signatures.get(ep.signature);
+      const hs = a.hosts.get(ep.hostId);
+      if (!s || !hs) return;
+      if (!hs.sigs.includes(ep.signature)) {
+        hs.sigs.push(ep.signature);
+        s.hosts++;
+      }
+      // Onsets and first-seen times come from anchors only: a noisy host's cpu spike of
+      // an hour ago is not when it was infected.
+      if (s.anchor) {
+        if (ep.onsetMs < hs.onsetMs) hs.onsetMs = ep.onsetMs;
+        if (ep.firstSeenMs < hs.firstSeenMs) hs.firstSeenMs = ep.firstSeenMs;
+        if (ep.firstSeenMs < a.firstSeenMs) a.firstSeenMs = ep.firstSeenMs;
+      }
+      if (ep.firstSeenMs < s.firstSeenMs) s.firstSeenMs = ep.firstSeenMs;
+      if (ep.open) this.openSig(a, hs);
+      ep.alertId = a.id;
+      const line = ep.hostAlertId ? this.book.get(ep.hostAlertId) : undefined;
+      if (this.book.isActive(line)) {
+        // The host line's events are this incident's too: carry them over, then retire the line.
+        a.eventCount += line.eventCount;
+        a.occurrences += line.occurrences;
+        s.events += line.eventCount;
+        hs.events += line.eventCount;
+        for (const [m, into] of [[line.evidence.exe, 'x:'], [line.evidence.sha256, 'h:'], [line.evidence.remotePorts, 'p:']] as const) {
+          for (const [v, n] of m) addEvidence(a.evidence, [into + v], n);
+        }
+        this.book.resolve(line, now, 'merged', a.id);
+      }
+    }
+    this.drain(a, ep, now);
+  }
+
+  private openSig(a: AlertRecord, hs: HostStat): void {
+    if (hs.openSigs++ === 0) a.openHosts++;
+  }
+
+  /** Counts an episode's pending events into an alert. */
+  private drain(a: AlertRecord, ep: Episode, now: number): void {
+    if (ep.pending > 0) {
+      a.eventCount += ep.pending;
+      a.occurrences += ep.pendingOcc;
+      const s = a.signatures.get(ep.signature);
+      if (s) {
+        s.events += ep.pending;
+        s.lastSeenMs = now;
+      }
+      const hs = a.hosts.get(ep.hostId);
+      if (hs) {
+        hs.events += ep.pending;
+        hs.lastSeenMs = now;
+      }
+      for (const [ek, n] of ep.pendingEvidence) addEvidence(a.evidence, [ek], n);
+      ep.pending = 0;
+      ep.pendingOcc = 0;
+      ep.pendingEvidence.clear();
+    }
+    this.book.touch(a, now);
+  }
+
+  // ------------------------------------------------------------ lone hosts
+
+  private local(ep: Episode, now: number): void {
+    const line = ep.hostAlertId ? this.book.get(ep.hostAlertId) : undefined;
+    if (this.book.isActive(line)) {
+      this.drain(line, ep, now);
+      return;
+    }
+    if (!ep.queued) {
+      ep.queued = true;
+      this.queue.push({ key: key(ep.hostId, ep.signature), at: now });
+    }
+  }
+
+  private promote(now: number): void {
+    const cutoff = now - this.opts.hostGraceMs;
+    while (this.queueHead < this.queue.length && this.queue[this.queueHead]!.at <= cutoff) {
+      const { key: k } = this.queue[this.queueHead++]!;
+      const ep = this.episodes.get(k);
+      if (!ep) continue;
+      ep.queued = false;
+      if (!ep.open || ep.pending === 0 || this.book.isActive(ep.alertId ? this.book.get(ep.alertId) : undefined)) continue;
+      let line = ep.hostAlertId ? this.book.get(ep.hostAlertId) : undefined;
+      if (this.book.isActive(line)) {
+        this.drain(line, ep, now);
+        continue;
+      }
+      if (line) this.book.reopen(line, now);
+      else {
+        line = this.book.create('host', now);
+        line.signatures.set(ep.signature, {
+          signature: ep.signature, kind: ep.kind, rank: ep.rank, anchor: true, events: 0, hosts: 1, firstSeenMs: ep.firstSeenMs, lastSeenMs: now,
+        });
+        ep.hostAlertId = line.id;
+      }
+      line.firstSeenMs = Math.min(line.firstSeenMs, ep.firstSeenMs);
+      let hs = line.hosts.get(ep.hostId);
+      if (!hs) {
+        hs = { hostId: ep.hostId, core: ep.core, onsetMs: ep.onsetMs, clockOffsetMs: ep.clockOffsetMs, firstSeenMs: ep.firstSeenMs, lastSeenMs: now, events: 0, sigs: [ep.signature], openSigs: 0 };
+        line.hosts.set(ep.hostId, hs);
+        if (hs.core) line.coreHosts++;
+        line.newHosts.push(ep.hostId);
+      }
+      hs.openSigs = 1;
+      line.openHosts = 1;
+      this.drain(line, ep, now);
+      this.book.announce(line, now);
+    }
+    if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.queueHead);
+      this.queueHead = 0;
+    }
+  }
+
+  private clear(ep: Episode, now: number): void {
+    if (!ep.open) return;
+    ep.open = false;
+    const a = ep.alertId ? this.book.get(ep.alertId) : undefined;
+    const hs = a?.hosts.get(ep.hostId);
+    if (this.book.isActive(a) && hs && hs.openSigs > 0) {
+      if (--hs.openSigs === 0) a.openHosts--;
+      this.book.touch(a, now, false);
+    }
+    const line = ep.hostAlertId ? this.book.get(ep.hostAlertId) : undefined;
+    if (this.book.isActive(line)) {
+      const lhs = line.hosts.get(ep.hostId);
+      if (lhs) lhs.openSigs = 0;
+      line.openHosts = 0;
+      this.book.resolve(line, now, 'cleared');
+    }
+  }
+
+  private prune(now: number): void {
+    const horizon = this.book.opts.flapWindowMs + this.book.opts.quietMs;
+    for (const [k, ep] of this.episodes) {
+      if (now - ep.lastSeenMs > horizon && !ep.queued) {
+        if (ep.open) this.clear(ep, now);
+        this.episodes.delete(k);
+      }
+    }
+    this.book.prune(now);
+    for (const [sig, id] of this.sigAlert) {
+      const a = this.book.get(id);
+      if (!a || (a.status === 'resolved' && now - (a.resolvedAtMs ?? 0) > this.book.opts.flapWindowMs)) this.sigAlert.delete(sig);
+    }
+    for (const [h, ids] of this.hostFleetAlerts) {
+      for (const id of ids) if (!this.book.isActive(this.book.get(id))) ids.delete(id);
+      if (ids.size === 0) this.hostFleetAlerts.delete(h);
+    }
+  }
+
+  // ------------------------------------------------------------ snapshot
+
+  toJSON(): CorrelateSnapshot {
+    return {
+      version: 1,
+      windows: [...this.windows].map(([sig, w]) => ({ signature: sig, kind: w.kind, rank: w.rank, hosts: [...w.hosts] })),
+      episodes: [...this.episodes.values()].map((ep) => ({ ...ep, pendingEvidence: [...ep.pendingEvidence] })),
+      sigAlert: [...this.sigAlert],
+      queue: this.queue.slice(this.queueHead),
+      lastPruneMs: this.lastPruneMs,
+      counters: { ...this.counters },
+      fleetSize: this.opts.fleetSize,
+    };
+  }
+
+  /** Rebuilds a correlator over a restored AlertBook. */
+  static restore(snapshot: CorrelateSnapshot, book: AlertBook, opts: CorrelateOptions = {}): Correlator {
+    if (snapshot?.version !== 1 || !Array.isArray(snapshot.episodes)) {
+      throw new Error('correlator snapshot has an unknown version; start from an empty pipeline state');
+    }
+    const c = new Correlator(book, { ...opts, fleetSize: opts.fleetSize ?? snapshot.fleetSize });
+    for (const w of snapshot.windows) c.windows.set(w.signature, { kind: w.kind, rank: w.rank, hosts: new Map(w.hosts) });
+    for (const ep of snapshot.episodes) c.episodes.set(key(ep.hostId, ep.signature), { ...ep, pendingEvidence: new Map(ep.pendingEvidence) });
+    for (const [sig, id] of snapshot.sigAlert) c.sigAlert.set(sig, id);
+    c.queue = snapshot.queue.map((q) => ({ ...q }));
+    c.lastPruneMs = snapshot.lastPruneMs;
+    c.counters = { ...snapshot.counters };
+    // Memberships are derived from the live incidents.
+    for (const a of book.activeRecords()) {
+      if (a.scope !== 'fleet') continue;
+      for (const h of a.hosts.keys()) {
+        let ids = c.hostFleetAlerts.get(h);
+        if (!ids) c.hostFleetAlerts.set(h, (ids = new Set()));
+        ids.add(a.id);
+      }
+    }
+    return c;
+  }
+}
+
+export interface CorrelateSnapshot {
+  version: 1;
+  windows: Array<{ signature: string; kind: AnomalyKind__Output; rank: number; hosts: Array<[string, number]> }>;
+  episodes: Array<Omit<Episode, 'pendingEvidence'> & { pendingEvidence: Array<[string, number]> }>;
+  sigAlert: Array<[string, string]>;
+  queue: Array<{ key: string; at: number }>;
+  lastPruneMs: number;
+  counters: { events: number; muted: number; cleared: number };
+  fleetSize: number;
+}
