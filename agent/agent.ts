@@ -2,6 +2,7 @@
 // the controller commands. The parts are passed in, so the fleet simulator can
 // run many agents in one process with synthetic samplers.
 import { lookup } from 'node:dns/promises';
+import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -12,10 +13,16 @@ import type { Detector } from './detect/detector.ts';
 import type { ControllerEndpoint, FirewallBackend } from './enforce/backend.ts';
 import { Enforcer } from './enforce/enforcer.ts';
 import { Link } from './link.ts';
+import { checkCommandTrust } from '../proto/command-signing.ts';
+import { linkCredentials } from './trust/enroll.ts';
+import type { AgentIdentity } from './trust/identity.ts';
+import { NonceStore } from './trust/nonce-store.ts';
 import type { Sampler } from './sample/sampler.ts';
 
 export interface AgentParts {
   config: AgentConfig;
+  /** this agent's enrolled identity: its mTLS credentials and the controller's command-signing key */
+  identity: AgentIdentity;
   inventory: HostInventory;
   sampler: Sampler;
   detector: Detector;
@@ -55,6 +62,9 @@ export class Agent {
   readonly link: Link;
   readonly enforcer: Enforcer;
   private readonly ledger: CommandLedger;
+  private readonly nonces: NonceStore;
+  /** every command result, for tests and the simulator to observe */
+  readonly results = new EventEmitter();
   private controller: ControllerEndpoint = { addresses: [], port: 0, dnsServers: [] };
   private timer: NodeJS.Timeout | undefined;
   private driftTimer: NodeJS.Timeout | undefined;
@@ -68,12 +78,16 @@ export class Agent {
     this.now = p.now ?? Date.now;
     const { config, log } = p;
     this.ledger = new CommandLedger(join(config.dataDir, 'commands.json'));
+    this.nonces = NonceStore.open(join(config.dataDir, 'nonces.json'), {
+      onCorrupt: (m) => log.warn(m),
+    });
     this.enforcer = new Enforcer({
       backend: p.backend, stateFile: join(config.dataDir, 'enforcement.json'), controller: () => this.controller,
       log: log.child({ part: 'enforce' }),
     });
     this.link = new Link({
       address: config.controller,
+      credentials: linkCredentials(p.identity),
       log: log.child({ part: 'link' }),
       random: this.rand,
       hello: () => ({ agentId: config.agentId, inventory: p.inventory, backend: p.backend.kind }),
@@ -152,15 +166,17 @@ export class Agent {
         commandId: cmd.id, status, message, rules, state: this.enforcer.state(), finishedAtMs: this.now(),
       };
       this.ledger.record(cmd.id, result);
+      this.results.emit('result', result);
       (status === 'APPLIED' ? log.info.bind(log) : log.warn.bind(log))({ status }, message);
       return result;
     };
-    if (cmd.targetAgentId !== this.p.config.agentId) {
-      return finish('FAILED', `refused: command is addressed to '${cmd.targetAgentId}', this agent is '${this.p.config.agentId}'`);
-    }
-    if (cmd.expiresAtMs > 0 && cmd.expiresAtMs < this.now()) {
-      return finish('FAILED', `refused: command expired at ${new Date(cmd.expiresAtMs).toISOString()}`);
-    }
+    // signature over the whole command, target, validity window and nonce, before anything is applied
+    const now = this.now();
+    const trust = checkCommandTrust(cmd, {
+      publicKey: this.p.identity.commandPublicKey, agentId: this.p.identity.agentId, now,
+      seenNonce: (nonce, window) => this.nonces.checkAndRemember(nonce, window, now),
+    });
+    if (!trust.ok) return finish('FAILED', `refused: ${trust.code}: ${trust.reason}`);
     const r = await this.enforcer.execute(cmd);
     const result = finish(r.status, r.message, r.rules);
     this.link.heartbeatNow();

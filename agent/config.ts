@@ -13,6 +13,8 @@ export const AgentConfigSchema = z.object({
   agentId: z.string().max(63).regex(AGENT_ID_PATTERN, "use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit"),
   controller: z.string().regex(HOST_PORT, 'expected HOST:PORT, e.g. 10.0.0.5:7443 or [fd00::1]:7443')
     .refine((s) => { const p = Number(HOST_PORT.exec(s)?.[2]); return p >= 1 && p <= 65535; }, 'port must be 1-65535'),
+  /** where to enroll (the controller's enrollment listener); default: the controller's host, port 7445 */
+  enrollAddress: z.string().regex(HOST_PORT, 'expected HOST:PORT').optional(),
   intervalMs: z.number().int().min(500, 'at least 500 ms').max(3_600_000, 'at most 1 hour').default(5000),
   tags: z.record(
     z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'tag keys are 1-64 letters, digits, _ . -'),
@@ -29,6 +31,10 @@ export type AgentConfig = z.infer<typeof AgentConfigSchema>;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+export function defaultEnrollAddress(controller: string): string {
+  return controller.replace(/:\d+$/, ':7445');
 }
 
 /** A default agent id from the host name, made to fit the id pattern. */
@@ -55,6 +61,12 @@ export function loadAgentConfig(dataDir: string, overrides: Partial<AgentConfig>
     store.set(persist);
   }
   return parsed.data;
+}
+
+/** Keeps tags granted at enrollment, so later starts report them without flags. */
+export function saveAgentTags(dataDir: string, tags: Record<string, string>): void {
+  const store = new Conf<Record<string, unknown>>({ cwd: resolve(dataDir), configName: 'agent', projectName: 'firebreak-agent' });
+  store.set('tags', { ...(store.get('tags') as Record<string, string> | undefined), ...tags });
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

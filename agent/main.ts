@@ -6,7 +6,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { parseDuration } from '../proto/duration.ts';
 import { Agent } from './agent.ts';
-import { ConfigError, loadAgentConfig, type AgentConfig } from './config.ts';
+import { ConfigError, defaultEnrollAddress, loadAgentConfig, saveAgentTags, type AgentConfig } from './config.ts';
+import { ensureIdentity } from './trust/enroll.ts';
 import type { Detector } from './detect/detector.ts';
 import { Enforcer } from './enforce/enforcer.ts';
 import { selectBackend } from './enforce/select-backend.ts';
@@ -31,6 +32,9 @@ program.command('run', { isDefault: true })
   .option('-d, --data-dir <dir>', 'where the agent keeps its config, baselines and enforcement state', '.firebreak/agent')
   .option('-c, --controller <host:port>', 'the controller\'s agent address (default from the config file)')
   .option('--id <agent-id>', 'this agent\'s id (default: the host name)')
+  .option('--enroll-token <token>', 'one-time enrollment token (first start only; from `firebreak tokens create`)')
+  .option('--ca-pin <sha256>', 'the controller CA\'s SHA-256 fingerprint, to trust at enrollment (printed with the token)')
+  .option('--enroll-address <host:port>', 'the controller\'s enrollment address (default: controller host, port 7445)')
   .option('-i, --interval <duration>', 'report interval', duration)
   .option('-t, --tag <key=value>', 'a tag for this host; repeat for more', collectTag)
   .addOption(new Option('--backend <name>', 'firewall backend').choices(['auto', 'nftables', 'iptables', 'dry-run']))
@@ -47,7 +51,7 @@ Examples:
     let config: AgentConfig;
     try {
       config = loadAgentConfig(dataDir, {
-        controller: o.controller, agentId: o.id, intervalMs: o.interval, tags: o.tag, backend: o.backend, logLevel: o.logLevel,
+        controller: o.controller, agentId: o.id, enrollAddress: o.enrollAddress, intervalMs: o.interval, tags: o.tag, backend: o.backend, logLevel: o.logLevel,
         verifyBlockedTarget: o.verifyTarget,
       }, o.save);
     } catch (err) {
@@ -61,9 +65,26 @@ Examples:
     const { backend, reason } = await selectBackend(config.backend);
     if (backend.kind === 'DRY_RUN') log.warn(`ENFORCEMENT IS DRY-RUN: no firewall rule reaches the kernel (${reason})`);
     else log.info({ backend: backend.kind }, reason);
+    const inventory = await readInventory(config.tags);
+    let enrolled;
+    try {
+      enrolled = await ensureIdentity({
+        dataDir, agentId: config.agentId, enrollAddress: config.enrollAddress ?? defaultEnrollAddress(config.controller),
+        token: o.enrollToken, caPin: o.caPin, inventory, log,
+      });
+    } catch (err) {
+      log.fatal(`cannot start: ${(err as Error).message}`);
+      process.exit(2);
+    }
+    if (Object.keys(enrolled.grantedTags).length > 0) {
+      // tags the token granted become this host's tags from now on
+      config = { ...config, tags: { ...config.tags, ...enrolled.grantedTags } };
+      saveAgentTags(dataDir, config.tags);
+      inventory.tags = config.tags;
+    }
     const detector: Detector = { observe: () => [] };
     const agent = new Agent({
-      config, inventory: await readInventory(config.tags), sampler: new ProcSampler({ logger: log }), detector, backend, log,
+      config, identity: enrolled.identity, inventory, sampler: new ProcSampler({ logger: log }), detector, backend, log,
     });
     await agent.start();
     log.info({ controller: config.controller, intervalMs: config.intervalMs, dataDir }, 'agent started');

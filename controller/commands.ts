@@ -12,6 +12,7 @@ import type {
   IssueCommandRequest__Output,
 } from '../proto/wire.ts';
 import { checkAction, checkAllowEntry, checkAgentId, checkPortBlock, checkText, ValidationError } from '../proto/validate.ts';
+import type { AuditLog } from './audit/log.ts';
 import type { Store } from './store/store.ts';
 import { isTerminal } from './store/sqlite.ts';
 
@@ -28,8 +29,9 @@ export interface CommandsOptions {
   now: () => number;
   defaultTtlMs: number;
   maxTtlMs: number;
-  /** signs a command before it is stored (the trust layer plugs in here) */
-  sign?: (cmd: Command__Output) => Buffer;
+  /** signs a command before it is stored, so what is re-delivered later is what was signed */
+  sign: (cmd: Command__Output) => Buffer;
+  audit?: AuditLog;
 }
 
 export class Commands {
@@ -89,8 +91,9 @@ export class Commands {
       case 'RELEASE':
         break;
     }
-    if (this.opts.sign) cmd.signature = this.opts.sign(cmd);
+    cmd.signature = this.opts.sign(cmd);
     await this.opts.store.insertCommand(cmd, now);
+    await this.opts.audit?.append(issuer, 'command.issue', hostId, { command: cmd.id, action, reason, params: cmd[cmd.params ?? 'isolate'] ?? null });
     this.opts.log.info({ command: cmd.id, host: hostId, action, issuer, reason }, 'command queued');
     await this.send(hostId, cmd);
     return (await this.opts.store.getCommand(cmd.id))!;
@@ -128,6 +131,7 @@ export class Commands {
     });
     if (updated) {
       this.opts.log.info({ command: r.commandId, host: hostId, status: r.status, message: r.message }, 'command finished');
+      if (r.status !== 'APPLIED') this.opts.audit?.record(`agent:${hostId}`, `command.${r.status.toLowerCase()}`, hostId, { command: r.commandId, message: r.message });
       this.emit(r.commandId);
     }
   }

@@ -1,28 +1,42 @@
-// Assembles one controller: store, pipeline, commands, the agent gateway and
-// the operator API, each on its own gRPC server so the operator port can stay
-// on loopback while agents reach the agent port from the fleet.
-import { mkdirSync } from 'node:fs';
+// Assembles one controller: store, pipeline, commands, the agent gateway
+// (mutual TLS), the enrollment port (server TLS, token) and the operator API
+// (server TLS, bearer token), each on its own gRPC server so the operator port
+// can stay on loopback while agents reach theirs from the fleet.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import { signCommand } from '../proto/command-signing.ts';
 import { firebreakPackage, MAX_MESSAGE_BYTES } from '../proto/wire.ts';
+import { AuditLog } from './audit/log.ts';
 import { Commands } from './commands.ts';
-import { Gateway } from './gateway.ts';
+import { ADMIN_CREDENTIALS_FILE, type CredentialFile } from './credentials.ts';
+import { enrollmentHandlers } from './enrollment.ts';
+import { Gateway, StatusError } from './gateway.ts';
 import { operatorHandlers } from './operator-api.ts';
 import { Ingest } from './pipeline/ingest.ts';
 import { SqliteStore } from './store/sqlite.ts';
 import type { Store } from './store/store.ts';
+import { ControllerTrust } from './trust/ca.ts';
+import { agentIdFromPeerCertificate } from './trust/peer.ts';
+import { createOperatorToken } from './trust/tokens.ts';
 
 export interface ControllerConfig {
   dataDir: string;
-  /** host:port for agents; port 0 picks a free one */
+  /** host:port for agents (mutual TLS); port 0 picks a free one */
   agentListen: string;
-  /** host:port for operators; keep it on loopback unless the trust layer guards it */
+  /** host:port where new agents enroll with a token (server TLS only) */
+  enrollListen: string;
+  /** host:port for operators; keep it on loopback unless you mean it */
   operatorListen: string;
+  /** extra names or addresses agents use to reach this controller (for its certificate) */
+  serverNames?: string[];
   heartbeatIntervalMs: number;
   /** a host is offline after this many heartbeat intervals of silence */
   offlineAfterBeats: number;
   commandTtlMs: number;
+  maxFramesPerSecond?: number;
   log: Logger;
   now?: () => number;
 }
@@ -41,11 +55,13 @@ export const AGENT_SERVER_OPTIONS: grpc.ChannelOptions = {
   'grpc.keepalive_timeout_ms': 10_000,
 };
 
-export const OPERATOR_SERVER_OPTIONS: grpc.ChannelOptions = {
+const SMALL_SERVER_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_receive_message_length': 1024 * 1024,
   'grpc.max_send_message_length': 64 * 1024 * 1024,
   'grpc.max_concurrent_streams': 64,
+  'grpc-node.max_session_memory': 16,
 };
+
 
 function bind(server: grpc.Server, addr: string, creds: grpc.ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) =>
@@ -53,57 +69,132 @@ function bind(server: grpc.Server, addr: string, creds: grpc.ServerCredentials):
   );
 }
 
+/** Every name and address this host may be reached by, for the server certificate. */
+function localNames(extra: string[]): string[] {
+  const addrs = Object.values(networkInterfaces()).flat().filter((i) => i && !i.address.startsWith('fe80')).map((i) => i!.address);
+  return [...new Set([hostname().toLowerCase(), ...addrs, ...extra])].filter((n) => /^[A-Za-z0-9.:-]+$/.test(n));
+}
+
 export class Controller {
   readonly store: Store;
   readonly commands: Commands;
   readonly gateway: Gateway;
+  readonly audit: AuditLog;
+  trust!: ControllerTrust;
   private readonly agentServer = new grpc.Server(AGENT_SERVER_OPTIONS);
-  private readonly operatorServer = new grpc.Server(OPERATOR_SERVER_OPTIONS);
+  private readonly enrollServer = new grpc.Server(SMALL_SERVER_OPTIONS);
+  private readonly operatorServer = new grpc.Server(SMALL_SERVER_OPTIONS);
   private timers: NodeJS.Timeout[] = [];
+  private readonly now: () => number;
   agentPort = 0;
+  enrollPort = 0;
   operatorPort = 0;
 
   constructor(private readonly cfg: ControllerConfig) {
     mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
-    const now = cfg.now ?? Date.now;
+    this.now = cfg.now ?? Date.now;
+    const now = this.now;
+    const log = cfg.log;
     this.store = new SqliteStore(join(cfg.dataDir, 'firebreak.db'));
+    this.audit = new AuditLog(this.store.trust, join(cfg.dataDir, 'audit.head'), log.child({ part: 'audit' }), now);
     this.commands = new Commands({
-      store: this.store, log: cfg.log.child({ part: 'commands' }), now,
-      defaultTtlMs: cfg.commandTtlMs, maxTtlMs: 7 * 24 * 3600_000,
+      store: this.store, log: log.child({ part: 'commands' }), now, audit: this.audit,
+      defaultTtlMs: cfg.commandTtlMs, maxTtlMs: 24 * 3600_000,
+      sign: (cmd) => signCommand(cmd, this.trust.commandSigningKey),
     });
-    const ingest = new Ingest(this.store, cfg.log.child({ part: 'ingest' }));
+    const ingest = new Ingest(this.store, log.child({ part: 'ingest' }));
     this.gateway = new Gateway({
-      store: this.store, ingest, commands: this.commands, log: cfg.log.child({ part: 'gateway' }), now,
-      heartbeatIntervalMs: cfg.heartbeatIntervalMs,
+      store: this.store, ingest, commands: this.commands, log: log.child({ part: 'gateway' }), now,
+      heartbeatIntervalMs: cfg.heartbeatIntervalMs, maxFramesPerSecond: cfg.maxFramesPerSecond,
+      authenticate: (call) => this.authenticateAgent(call),
+      onRefused: (r) => this.audit.record(`agent:${r.agentId ?? 'unknown'}`, 'agent.refused', r.agentId ?? '', { peer: r.peer, code: r.code, reason: r.reason }),
     });
-    const pkg = firebreakPackage();
-    this.agentServer.addService(pkg.AgentLink.service, this.gateway.handlers());
-    this.operatorServer.addService(pkg.Operator.service, operatorHandlers({
-      store: this.store, commands: this.commands, log: cfg.log.child({ part: 'operator-api' }),
-    }));
+  }
+
+  /** The agent id comes from the verified client certificate, never from a message. */
+  private async authenticateAgent(call: grpc.ServerDuplexStream<unknown, unknown>): Promise<string> {
+    const peer = agentIdFromPeerCertificate(call.getAuthContext()?.sslPeerCertificate, this.now());
+    if (!peer.ok) throw new StatusError(grpc.status.UNAUTHENTICATED, peer.reason);
+    const rec = await this.store.trust.getAgent(peer.agentId);
+    if (!rec) throw new StatusError(grpc.status.UNAUTHENTICATED, `agent '${peer.agentId}' is not enrolled with this controller`);
+    if (rec.revoked) throw new StatusError(grpc.status.PERMISSION_DENIED, `agent '${peer.agentId}' was revoked; an admin must allow it to re-enroll`);
+    if (rec.certFingerprint !== peer.fingerprint256) {
+      throw new StatusError(grpc.status.PERMISSION_DENIED, `agent '${peer.agentId}' presented a certificate that is no longer its current one (re-enrolled or replaced)`);
+    }
+    return peer.agentId;
   }
 
   async start(): Promise<void> {
     const { cfg } = this;
-    await this.store.markAllOffline(Date.now());
-    this.agentPort = await bind(this.agentServer, cfg.agentListen, grpc.ServerCredentials.createInsecure());
-    this.operatorPort = await bind(this.operatorServer, cfg.operatorListen, grpc.ServerCredentials.createInsecure());
+    const log = cfg.log;
+    this.trust = await ControllerTrust.open(join(cfg.dataDir, 'trust'), { logger: log.child({ part: 'trust' }) });
+    const sc = await this.trust.ensureServerCert(localNames([cfg.agentListen, cfg.enrollListen].map((a) => a.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''))
+      .filter((h) => h !== '0.0.0.0' && h !== '::').concat(cfg.serverNames ?? [])));
+    const pair = [{ cert_chain: Buffer.from(sc.certChainPem), private_key: Buffer.from(sc.keyPem) }];
+    // always our own CA as the root for client certificates: with none, grpc-js would trust the public CA list
+    const agentCreds = grpc.ServerCredentials.createSsl(Buffer.from(this.trust.caCertPem), pair, true);
+    const serverOnly = grpc.ServerCredentials.createSsl(null, pair, false);
+
+    const pkg = firebreakPackage();
+    this.agentServer.addService(pkg.AgentLink.service, this.gateway.handlers());
+    this.enrollServer.addService(pkg.Enrollment.service, enrollmentHandlers({
+      trust: this.trust, store: this.store.trust, audit: this.audit, log: log.child({ part: 'enrollment' }), now: this.now,
+    }));
+    this.operatorServer.addService(pkg.Operator.service, operatorHandlers({
+      store: this.store, commands: this.commands, gateway: this.gateway, trust: this.trust, audit: this.audit,
+      log: log.child({ part: 'operator-api' }), now: this.now,
+    }));
+
+    await this.store.markAllOffline(this.now());
+    this.agentPort = await bind(this.agentServer, cfg.agentListen, agentCreds);
+    this.enrollPort = await bind(this.enrollServer, cfg.enrollListen, serverOnly);
+    this.operatorPort = await bind(this.operatorServer, cfg.operatorListen, serverOnly);
+    await this.bootstrapAdmin();
+
     const beat = cfg.heartbeatIntervalMs;
     this.timers.push(
       setInterval(() => {
         for (const id of this.gateway.reapSilent(beat * cfg.offlineAfterBeats)) {
-          cfg.log.warn({ host: id }, `no heartbeat for ${cfg.offlineAfterBeats} intervals; marking offline`);
+          log.warn({ host: id }, `no heartbeat for ${cfg.offlineAfterBeats} intervals; marking offline`);
         }
       }, Math.max(200, beat / 2)),
-      setInterval(() => void this.commands.expire().catch((err) => cfg.log.error({ err }, 'expiring commands failed')), 1000),
+      setInterval(() => void this.commands.expire().catch((err) => log.error({ err }, 'expiring commands failed')), 1000),
     );
     for (const t of this.timers) t.unref();
+  }
+
+  get credentialsFile(): string {
+    return join(this.cfg.dataDir, ADMIN_CREDENTIALS_FILE);
+  }
+
+  /**
+   * On first start there is no operator: create an admin and write its
+   * credential (0600) beside the database. Later starts only refresh the
+   * address in that file, since ports may change.
+   */
+  private async bootstrapAdmin(): Promise<void> {
+    const file = this.credentialsFile;
+    const host = this.cfg.operatorListen.replace(/:\d+$/, '');
+    const address = `${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${this.operatorPort}`;
+    if ((await this.store.trust.countOperators()) === 0) {
+      const { token, hash } = createOperatorToken();
+      await this.store.trust.addOperator({ name: 'admin', role: 'admin', tokenHash: hash }, this.now());
+      const cred: CredentialFile = {
+        controller: address, name: 'admin', role: 'admin', token, caCertPem: this.trust.caCertPem, caFingerprint: this.trust.caFingerprint,
+      };
+      writeFileSync(file, JSON.stringify(cred, null, 2), { mode: 0o600 });
+      await this.audit.append('system', 'operator.bootstrap', 'admin', { file });
+      this.cfg.log.warn({ file }, 'first start: created operator "admin"; its credential is in this file (keep it secret)');
+    } else if (existsSync(file)) {
+      const cred = JSON.parse(readFileSync(file, 'utf8')) as CredentialFile;
+      if (cred.controller !== address) writeFileSync(file, JSON.stringify({ ...cred, controller: address }, null, 2), { mode: 0o600 });
+    }
   }
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.gateway.closeAll();
-    await Promise.all([this.agentServer, this.operatorServer].map((s) => new Promise<void>((resolve) => {
+    await Promise.all([this.agentServer, this.enrollServer, this.operatorServer].map((s) => new Promise<void>((resolve) => {
       const force = setTimeout(() => { s.forceShutdown(); resolve(); }, 2000);
       s.tryShutdown(() => { clearTimeout(force); resolve(); });
     })));

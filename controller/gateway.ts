@@ -32,13 +32,18 @@ export interface GatewayOptions {
   /** frames queued behind a slow agent before its stream is cut */
   maxQueuedFrames?: number;
   /**
-   * The agent id the transport proved (mTLS client certificate), when there is
-   * one. A Hello that claims another id is refused.
+   * Proves who is on the stream from the transport (the mTLS client
+   * certificate), before any frame is read. Returns the agent id, or throws a
+   * StatusError. A Hello that claims another id is refused.
    */
-  peerAgentId?: (call: Call) => string | undefined;
+  authenticate?: (call: Call) => Promise<string>;
+  /** frames one agent may send per second after Hello, with a burst of 5 s worth */
+  maxFramesPerSecond?: number;
+  /** told of every refused agent stream (for the audit log) */
+  onRefused?: (info: { peer: string; agentId?: string; code: string; reason: string }) => void;
 }
 
-class StatusError extends Error {
+export class StatusError extends Error {
   constructor(readonly code: grpc.status, message: string) {
     super(message);
   }
@@ -50,6 +55,8 @@ export class Session {
   private pending = 0;
   closed = false;
   lastHeartbeatMs: number;
+  private tokens: number;
+  private tokensAt: number;
 
   constructor(
     readonly hostId: string,
@@ -57,8 +64,20 @@ export class Session {
     private readonly call: Call,
     private readonly maxQueued: number,
     nowMs: number,
+    private readonly ratePerSecond: number,
   ) {
     this.lastHeartbeatMs = nowMs;
+    this.tokens = ratePerSecond * 5;
+    this.tokensAt = nowMs;
+  }
+
+  /** Token bucket: false when this agent sends reports faster than it may. */
+  takeFrameToken(nowMs: number): boolean {
+    this.tokens = Math.min(this.ratePerSecond * 5, this.tokens + ((nowMs - this.tokensAt) / 1000) * this.ratePerSecond);
+    this.tokensAt = nowMs;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
   }
 
   send(frame: ControllerFrame): Promise<void> {
@@ -121,6 +140,9 @@ export class Gateway {
     // frames are handled one at a time, in order, so acks and dedup stay in sequence
     let chain: Promise<void> = Promise.resolve();
     let ended = false;
+    // the transport's proof of identity is checked before any frame is read
+    const proven: Promise<string | undefined> = this.opts.authenticate ? this.opts.authenticate(call) : Promise.resolve(undefined);
+    proven.catch((err) => refuse(err));
 
     const helloTimer = setTimeout(() => {
       if (!session && !ended) {
@@ -134,7 +156,9 @@ export class Gateway {
       const status = err instanceof StatusError ? err : err instanceof ValidationError
         ? new StatusError(grpc.status.INVALID_ARGUMENT, err.message)
         : new StatusError(grpc.status.INTERNAL, `controller error: ${(err as Error).message}`);
+      if (ended) return;
       log.warn({ peer, host: session?.hostId, code: grpc.status[status.code] }, `agent stream refused: ${status.message}`);
+      this.opts.onRefused?.({ peer, agentId: session?.hostId, code: grpc.status[status.code], reason: status.message });
       ended = true;
       if (session) session.fail(status.code, status.message);
       else failCall(call, status.code, status.message);
@@ -146,11 +170,15 @@ export class Gateway {
         if (frame.body !== 'hello' || !frame.hello) {
           throw new StatusError(grpc.status.FAILED_PRECONDITION, `first frame must be Hello, got ${frame.body ?? 'an empty frame'}`);
         }
-        session = await this.hello(call, frame.hello);
+        session = await this.hello(call, frame.hello, await proven);
         clearTimeout(helloTimer);
         return;
       }
       const s = session;
+      if (!s.takeFrameToken(now())) {
+        throw new StatusError(grpc.status.RESOURCE_EXHAUSTED,
+          `agent ${s.hostId} sends frames faster than ${this.opts.maxFramesPerSecond ?? 10}/s; reconnect with backoff`);
+      }
       switch (frame.body) {
         case 'report': {
           const r = frame.report!;
@@ -195,11 +223,10 @@ export class Gateway {
     call.on('close', () => gone('stream closed'));
   }
 
-  private async hello(call: Call, h: Hello__Output): Promise<Session> {
+  private async hello(call: Call, h: Hello__Output, proven: string | undefined): Promise<Session> {
     const { store, log, now } = this.opts;
     const hostId = checkAgentId(h.agentId, 'hello.agent_id');
-    const proven = this.opts.peerAgentId?.(call);
-    if (this.opts.peerAgentId && proven !== hostId) {
+    if (this.opts.authenticate && proven !== hostId) {
       throw new StatusError(grpc.status.PERMISSION_DENIED,
         `hello.agent_id '${hostId}' does not match the agent id '${proven ?? '(none)'}' in the client certificate`);
     }
@@ -209,6 +236,8 @@ export class Gateway {
     const inv = h.inventory;
     if (!inv) throw new ValidationError('hello.inventory is missing');
     checkText(inv.hostname, 'hello.inventory.hostname', 253);
+    for (const f of ['os', 'kernel', 'cpuModel', 'agentVersion', 'arch'] as const) checkText(inv[f], `hello.inventory.${f}`, 256);
+    for (const ip of inv.ipAddresses) checkText(ip, 'hello.inventory.ip_addresses', 64);
     for (const [k, v] of Object.entries(inv.tags)) {
       checkText(k, 'hello.inventory.tags key', 64);
       checkText(v, `hello.inventory.tags[${k}]`, 256);
@@ -216,7 +245,7 @@ export class Gateway {
     if (inv.ipAddresses.length > 64) throw new ValidationError('hello.inventory.ip_addresses lists over 64 addresses');
     const t = now();
     const { lastSeq } = await store.recordHello({ hostId, bootId: h.bootId, inventory: inv, backend: h.backend, nowMs: t });
-    const session = new Session(hostId, h.bootId, call, this.opts.maxQueuedFrames ?? 1000, t);
+    const session = new Session(hostId, h.bootId, call, this.opts.maxQueuedFrames ?? 1000, t, this.opts.maxFramesPerSecond ?? 10);
     const old = this.sessions.get(hostId);
     if (old) old.fail(grpc.status.ABORTED, 'superseded by a newer stream from the same agent');
     this.sessions.set(hostId, session);
@@ -250,6 +279,14 @@ export class Gateway {
       }
     }
     return reaped;
+  }
+
+  /** Ends one agent's stream at once (revocation). */
+  drop(hostId: string, code: grpc.status, reason: string): boolean {
+    const s = this.sessions.get(hostId);
+    if (!s) return false;
+    s.fail(code, reason);
+    return true;
   }
 
   closeAll(): void {

@@ -15,6 +15,8 @@ const program = new Command('firebreak-controller')
   .description('Firebreak controller: receives agent reports over gRPC, correlates them, and commands agents.')
   .option('-d, --data-dir <dir>', 'where the SQLite store and controller files live', '.firebreak/controller')
   .option('--listen <host:port>', 'address agents connect to (port 0 picks a free one)', '127.0.0.1:7443')
+  .option('--enroll-listen <host:port>', 'address new agents enroll at with a token (server TLS, no client certificate)', '127.0.0.1:7445')
+  .option('--server-name <name>', 'a host name or address agents use to reach this controller, for its certificate; repeat for more', (v: string, acc: string[]) => [...acc, v], [])
   .option('--operator-listen <host:port>', 'address the operator CLI connects to; keep it on loopback', '127.0.0.1:7444')
   .option('--heartbeat-interval <duration>', 'how often agents send a heartbeat', duration, 5000)
   .option('--offline-after <beats>', 'heartbeat intervals of silence before a host is offline', (v) => Number(v), 3)
@@ -24,13 +26,17 @@ const program = new Command('firebreak-controller')
   .addHelpText('after', `
 Examples:
   firebreak-controller                                   # loopback only, data in ./.firebreak/controller
-  firebreak-controller --listen 0.0.0.0:7443 -d /var/lib/firebreak`);
+  firebreak-controller --listen 0.0.0.0:7443 --enroll-listen 0.0.0.0:7445 --server-name fw.example.net -d /var/lib/firebreak
+
+Agents connect with mutual TLS; enroll them with a token from 'firebreak tokens create'.
+The first start creates the CA, the command-signing key and an admin credential
+(<data-dir>/admin.credentials.json) for the operator CLI.`);
 
 program.action(async (o) => {
   const log = pino({ level: o.logLevel, base: { app: 'firebreak-controller' } });
   const dataDir = resolve(o.dataDir);
   const controller = new Controller({
-    dataDir, agentListen: o.listen, operatorListen: o.operatorListen, heartbeatIntervalMs: o.heartbeatInterval,
+    dataDir, agentListen: o.listen, enrollListen: o.enrollListen, operatorListen: o.operatorListen, serverNames: o.serverName, heartbeatIntervalMs: o.heartbeatInterval,
     offlineAfterBeats: o.offlineAfter, commandTtlMs: o.commandTtl, log,
   });
   try {
@@ -41,12 +47,13 @@ program.action(async (o) => {
   }
   // the CLI and scripts find the live ports here
   writeFileSync(join(dataDir, 'controller.json'), JSON.stringify({
-    pid: process.pid, agentPort: controller.agentPort, operatorPort: controller.operatorPort,
+    pid: process.pid, agentPort: controller.agentPort, enrollPort: controller.enrollPort, operatorPort: controller.operatorPort,
+    caFingerprint: controller.trust.caFingerprint, credentials: controller.credentialsFile,
   }));
-  log.info({ agentPort: controller.agentPort, operatorPort: controller.operatorPort, dataDir }, 'controller ready');
-  if (!o.listen.startsWith('127.') && !o.listen.startsWith('localhost') && !o.listen.startsWith('[::1]')) {
-    log.warn('the agent port is reachable from the network and agent streams are not yet authenticated (mTLS): run it on a trusted network only');
-  }
+  log.info({
+    agentPort: controller.agentPort, enrollPort: controller.enrollPort, operatorPort: controller.operatorPort,
+    caFingerprint: controller.trust.caFingerprint, credentials: controller.credentialsFile, dataDir,
+  }, 'controller ready');
   let stopping = false;
   const stop = async (sig: string) => {
     if (stopping) return;

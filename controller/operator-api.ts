@@ -1,70 +1,161 @@
-// Operator API: what the CLI (and later the dashboard) calls. Each handler maps
-// domain errors to a precise gRPC status.
+// Operator API: what the CLI (and a dashboard) calls. Every call is
+// authenticated by a bearer token and checked against the role its method
+// needs (deny by default); a refused call gets a precise status and is audited.
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { OperatorHandlers } from '../proto/wire.ts';
-import { checkAgentId, ValidationError } from '../proto/validate.ts';
+import { checkAgentId, checkText, ValidationError } from '../proto/validate.ts';
+import type { AuditLog } from './audit/log.ts';
 import { Commands, NotFoundError } from './commands.ts';
+import type { Gateway } from './gateway.ts';
 import type { Store } from './store/store.ts';
+import type { ControllerTrust } from './trust/ca.ts';
+import { PermissionDeniedError, parseRole, requireRole, roleForRpc, type Role } from './trust/roles.ts';
+import {
+  bearerToken, createEnrollmentToken, createOperatorToken, hashToken, looksLikeToken, OPERATOR_TOKEN_PREFIX, tokenMatches,
+} from './trust/tokens.ts';
 
 export interface OperatorApiOptions {
   store: Store;
   commands: Commands;
+  gateway: Gateway;
+  trust: ControllerTrust;
+  audit: AuditLog;
   log: Logger;
-  /** who is calling; the trust layer replaces this with the authenticated operator */
-  identify?: (call: grpc.ServerUnaryCall<unknown, unknown>) => string;
+  now: () => number;
 }
+
+export interface Operator {
+  name: string;
+  role: Role;
+}
+
+class UnauthenticatedError extends Error {}
 
 function toStatus(err: unknown): Partial<grpc.StatusObject> {
   if (err instanceof ValidationError) return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
   if (err instanceof NotFoundError) return { code: grpc.status.NOT_FOUND, details: err.message };
+  if (err instanceof PermissionDeniedError) return { code: grpc.status.PERMISSION_DENIED, details: err.message };
+  if (err instanceof UnauthenticatedError) return { code: grpc.status.UNAUTHENTICATED, details: err.message };
   return { code: grpc.status.INTERNAL, details: `controller error: ${(err as Error).message}` };
 }
 
-/** Wraps an async handler so any throw becomes a precise status and a log line. */
-function unary<Req, Res>(log: Logger, name: string, fn: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>) {
-  return (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>) => {
-    fn(call.request, call).then(
-      (res) => cb(null, res),
-      (err) => {
-        const status = toStatus(err);
-        (status.code === grpc.status.INTERNAL ? log.error.bind(log) : log.info.bind(log))(
-          { rpc: name, code: grpc.status[status.code!], err: status.code === grpc.status.INTERNAL ? err : undefined },
-          `operator call refused: ${status.details}`,
-        );
-        cb(status);
-      },
-    );
-  };
-}
+type Handler<Req, Res> = (req: Req, op: Operator, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>;
 
 export function operatorHandlers(o: OperatorApiOptions): OperatorHandlers {
-  const who = (call: grpc.ServerUnaryCall<unknown, unknown>) => (o.identify ? o.identify(call) : `operator@${call.getPeer()}`);
+  const { store, log } = o;
+
+  async function authenticate(call: grpc.ServerUnaryCall<unknown, unknown>): Promise<Operator> {
+    const token = bearerToken(call.metadata.get('authorization')[0]);
+    if (!token || !looksLikeToken(token, OPERATOR_TOKEN_PREFIX)) {
+      throw new UnauthenticatedError('no operator token: pass a credential file (firebreak --credentials FILE); an admin creates one with `firebreak operators add`');
+    }
+    const found = await store.trust.findOperatorByTokenHash(hashToken(token));
+    if (!found || !tokenMatches(token, found.tokenHash)) throw new UnauthenticatedError('the operator token is not known to this controller');
+    return { name: found.name, role: parseRole(found.role) };
+  }
+
+  /** Authenticates, checks the role, runs, and maps any throw to a precise status. */
+  function rpc<Req, Res>(name: string, fn: Handler<Req, Res>) {
+    return (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>) => {
+      let op: Operator | undefined;
+      (async () => {
+        op = await authenticate(call as grpc.ServerUnaryCall<unknown, unknown>);
+        const need = roleForRpc(name);
+        if (!need) throw new PermissionDeniedError(op.role, 'admin', `${name} (not in the role table: denied by default)`);
+        requireRole(op.role, need, name);
+        return fn(call.request, op, call);
+      })().then(
+        (res) => cb(null, res),
+        (err) => {
+          const status = toStatus(err);
+          const code = grpc.status[status.code!];
+          if (status.code === grpc.status.INTERNAL) log.error({ rpc: name, err }, `operator call failed: ${status.details}`);
+          else log.info({ rpc: name, code, operator: op?.name }, `operator call refused: ${status.details}`);
+          if (status.code === grpc.status.PERMISSION_DENIED || status.code === grpc.status.UNAUTHENTICATED) {
+            o.audit.record(op ? `operator:${op.name}` : `peer:${call.getPeer()}`, 'rpc.denied', name, { code, reason: status.details });
+          }
+          cb(status);
+        },
+      );
+    };
+  }
+
   const limit = (n: number, dflt: number, max: number) => Math.min(n > 0 ? n : dflt, max);
+  const actor = (op: Operator) => `operator:${op.name}`;
+
   return {
-    ListHosts: unary(o.log, 'ListHosts', async () => ({ hosts: await o.store.listHosts() })),
-    GetHost: unary(o.log, 'GetHost', async (req) => {
+    WhoAmI: rpc('WhoAmI', async (_req, op) => ({ name: op.name, role: op.role })),
+    ListHosts: rpc('ListHosts', async () => ({ hosts: await store.listHosts() })),
+    GetHost: rpc('GetHost', async (req) => {
       const id = checkAgentId(req.hostId, 'host_id');
-      const host = await o.store.getHost(id);
+      const host = await store.getHost(id);
       if (!host) throw new NotFoundError(`unknown host '${id}' (list them with 'firebreak hosts')`);
       return host;
     }),
-    ListEvents: unary(o.log, 'ListEvents', async (req) => ({
-      events: await o.store.listEvents({
+    ListEvents: rpc('ListEvents', async (req) => ({
+      events: await store.listEvents({
         hostId: req.hostId ? checkAgentId(req.hostId, 'host_id') : undefined,
         sinceMs: req.sinceMs,
-        signaturePrefix: req.signaturePrefix || undefined,
+        signaturePrefix: req.signaturePrefix ? checkText(req.signaturePrefix, 'signature_prefix', 200) : undefined,
         limit: limit(req.limit, 100, 10000),
       }),
     })),
-    IssueCommand: unary(o.log, 'IssueCommand', async (req, call) => o.commands.issue(req, who(call))),
-    ListCommands: unary(o.log, 'ListCommands', async (req) => ({
-      commands: await o.store.listCommands({
+    IssueCommand: rpc('IssueCommand', async (req, op) => o.commands.issue(req, actor(op))),
+    ListCommands: rpc('ListCommands', async (req) => ({
+      commands: await store.listCommands({
         hostId: req.hostId ? checkAgentId(req.hostId, 'host_id') : undefined,
         limit: limit(req.limit, 50, 10000),
       }),
     })),
-    GetCommand: unary(o.log, 'GetCommand', async (req) => o.commands.get(req.commandId)),
-    WaitCommand: unary(o.log, 'WaitCommand', async (req) => o.commands.wait(req.commandId, limit(req.timeoutMs, 30000, 300000))),
+    GetCommand: rpc('GetCommand', async (req) => o.commands.get(checkText(req.commandId, 'command_id', 64))),
+    WaitCommand: rpc('WaitCommand', async (req) => o.commands.wait(checkText(req.commandId, 'command_id', 64), limit(req.timeoutMs, 30000, 300000))),
+
+    CreateEnrollmentToken: rpc('CreateEnrollmentToken', async (req, op) => {
+      for (const [k, v] of Object.entries(req.tags)) { checkText(k, 'tag key', 64); checkText(v, `tag ${k}`, 256); }
+      let created;
+      try {
+        created = createEnrollmentToken({ now: o.now(), uses: req.uses || 1, ttlMs: (req.ttlS || 24 * 3600) * 1000, tags: req.tags });
+      } catch (err) {
+        throw new ValidationError((err as Error).message);
+      }
+      await store.trust.addEnrollmentToken(created.record);
+      await o.audit.append(actor(op), 'token.create', created.record.id, { uses: created.record.maxUses, expiresAtMs: created.record.expiresAtMs, tags: req.tags });
+      return { token: created.token, id: created.record.id, expiresAtMs: created.record.expiresAtMs, uses: created.record.maxUses, caFingerprint: o.trust.caFingerprint };
+    }),
+    AddOperator: rpc('AddOperator', async (req, op) => {
+      const name = checkAgentId(req.name, 'name');
+      let role: Role;
+      try { role = parseRole(req.role); } catch (err) { throw new ValidationError((err as Error).message); }
+      const { token, hash } = createOperatorToken();
+      await store.trust.addOperator({ name, role, tokenHash: hash }, o.now());
+      await o.audit.append(actor(op), 'operator.add', name, { role });
+      return { name, role, token };
+    }),
+    RevokeAgent: rpc('RevokeAgent', async (req, op) => {
+      const id = checkAgentId(req.hostId, 'host_id');
+      if (!(await store.trust.setAgentRevoked(id, true))) throw new NotFoundError(`agent '${id}' is not enrolled (list them with 'firebreak agents list')`);
+      const dropped = o.gateway.drop(id, grpc.status.PERMISSION_DENIED, `agent '${id}' was revoked by an operator`);
+      await o.audit.append(actor(op), 'agent.revoke', id, { streamDropped: dropped });
+      return (await store.trust.getAgent(id))!;
+    }),
+    AllowReenroll: rpc('AllowReenroll', async (req, op) => {
+      const id = checkAgentId(req.hostId, 'host_id');
+      if (!(await store.trust.allowReenroll(id))) throw new NotFoundError(`agent '${id}' is not enrolled; a new agent needs no permission to enroll`);
+      await o.audit.append(actor(op), 'agent.allow-reenroll', id);
+      return (await store.trust.getAgent(id))!;
+    }),
+    ListAgents: rpc('ListAgents', async () => ({ agents: await store.trust.listAgents() })),
+    ListAudit: rpc('ListAudit', async (req) => ({
+      entries: (await store.trust.listAudit(req.sinceMs, limit(req.limit, 100, 100000))).map((e) => ({
+        seq: e.seq, atMs: e.at_ms, actor: e.actor, action: e.action, target: e.target, detail: e.detail, prevHash: e.prev_hash, hash: e.hash,
+      })),
+    })),
+    VerifyAudit: rpc('VerifyAudit', async () => {
+      const v = await o.audit.verify();
+      return v.ok
+        ? { ok: true, count: v.count, firstBadSeq: 0, problem: '', head: v.head ? `${v.head.seq}:${v.head.hash}` : '' }
+        : { ok: false, count: 0, firstBadSeq: v.seq, problem: `${v.problem}: ${v.reason}`, head: '' };
+    }),
   };
 }

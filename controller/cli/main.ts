@@ -1,4 +1,5 @@
 // firebreak: the operator CLI. Readable tables by default, `-o json` for scripts.
+import { writeFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type {
@@ -10,12 +11,13 @@ import type {
 } from '../../proto/wire.ts';
 import { parseDuration } from '../../proto/duration.ts';
 import { checkCidr, checkDirection, checkProtocol, parsePortList, ValidationError } from '../../proto/validate.ts';
-import { call, DEFAULT_OPERATOR_ADDRESS, operatorClient } from './client.ts';
+import { call, CredentialError, DEFAULT_OPERATOR_ADDRESS, loadCredentials, operatorClient } from './client.ts';
 import { ago, bytes, iso, lower, table } from './format.ts';
 
 const program = new Command('firebreak')
   .description('Firebreak operator CLI: hosts, events, and containment commands.')
-  .option('--controller <host:port>', 'the controller\'s operator address (env FIREBREAK_CONTROLLER)', process.env.FIREBREAK_CONTROLLER ?? DEFAULT_OPERATOR_ADDRESS)
+  .option('--controller <host:port>', 'the controller\'s operator address (env FIREBREAK_CONTROLLER; default: from the credential file)', process.env.FIREBREAK_CONTROLLER)
+  .option('--credentials <file>', 'operator credential file (env FIREBREAK_CREDENTIALS)', process.env.FIREBREAK_CREDENTIALS)
   .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
   .showHelpAfterError()
   .addHelpText('after', `
@@ -26,7 +28,13 @@ Examples:
   firebreak events --host web-7 -o json`);
 
 let client: OperatorClient | undefined;
-const api = () => (client ??= operatorClient(program.opts().controller));
+let address = DEFAULT_OPERATOR_ADDRESS;
+const api = () => {
+  if (client) return client;
+  const { cred } = loadCredentials(program.opts().credentials);
+  address = program.opts().controller ?? cred.controller ?? DEFAULT_OPERATOR_ADDRESS;
+  return (client = operatorClient(address, cred));
+};
 const json = () => program.opts().output === 'json';
 const out = (s: string) => process.stdout.write(s);
 const printJson = (v: unknown): void => { out(JSON.stringify(v, (_k, x) => (x?.type === 'Buffer' ? Buffer.from(x.data).toString('base64') : x), 2) + '\n'); };
@@ -188,15 +196,102 @@ program.command('command <id>').description('show one command and the agent\'s r
   printCommand(await call(api(), 'GetCommand', { commandId: id }));
 });
 
+// ---------------------------------------------------------------- trust administration
+
+program.command('whoami').description('show which operator and role this credential is').action(async () => {
+  const me = await call<object, { name: string; role: string }>(api(), 'WhoAmI', {});
+  if (json()) return printJson(me);
+  out(`${me.name} (${me.role}) at ${address}\n`);
+});
+
+const tokens = program.command('tokens').description('enrollment tokens for new agents');
+tokens.command('create').description('create a one-time enrollment token (shown once)')
+  .option('--uses <n>', 'how many agents may enroll with it', (v) => Number(v), 1)
+  .option('--ttl <duration>', 'how long it stays valid', duration, 24 * 3600_000)
+  .option('--tags <key=value...>', 'tags granted to agents enrolling with it')
+  .action(async (o) => {
+    const tags: Record<string, string> = {};
+    for (const t of (o.tags ?? []) as string[]) {
+      const i = t.indexOf('=');
+      if (i <= 0) throw new ValidationError(`bad tag '${t}': use KEY=VALUE`);
+      tags[t.slice(0, i)] = t.slice(i + 1);
+    }
+    const res = await call<object, { token: string; id: string; expiresAtMs: number; uses: number; caFingerprint: string }>(
+      api(), 'CreateEnrollmentToken', { uses: o.uses, ttlS: Math.ceil(o.ttl / 1000), tags });
+    if (json()) return printJson(res);
+    out([
+      `token        ${res.token}`,
+      `id           ${res.id} (${res.uses} use${res.uses === 1 ? '' : 's'}, expires ${iso(res.expiresAtMs)})`,
+      `ca pin       ${res.caFingerprint}`,
+      '',
+      'On the new host:',
+      `  firebreak-agent run -c CONTROLLER:7443 --enroll-token ${res.token} --ca-pin ${res.caFingerprint}`,
+      '',
+    ].join('\n'));
+  });
+
+program.command('operators').description('operator credentials')
+  .command('add <name>').description('create an operator and print its credential (shown once)')
+  .requiredOption('--role <role>', 'viewer, responder or admin')
+  .option('--out <file>', 'write the credential file here (mode 0600) instead of printing it')
+  .action(async (name: string, o) => {
+    const res = await call<object, { name: string; role: string; token: string }>(api(), 'AddOperator', { name, role: o.role });
+    const { cred } = loadCredentials(program.opts().credentials);
+    const file = { controller: address, name: res.name, role: res.role, token: res.token, caCertPem: cred.caCertPem, caFingerprint: cred.caFingerprint };
+    if (o.out) {
+      writeFileSync(o.out, JSON.stringify(file, null, 2), { mode: 0o600 });
+      out(`operator ${res.name} (${res.role}) created; credential written to ${o.out}\n`);
+    } else {
+      printJson(file);
+    }
+  });
+
+const agents = program.command('agents').description('enrolled agents: list, revoke, allow re-enrollment');
+agents.command('list').description('list enrolled agents and their certificates').action(async () => {
+  const res = await call<object, { agents: { id: string; certFingerprint: string; enrolledAtMs: number; certNotAfterMs: number; revoked: boolean; reenrollAllowed: boolean }[] }>(api(), 'ListAgents', {});
+  if (json()) return printJson(res.agents);
+  out(table(['AGENT', 'STATUS', 'ENROLLED', 'CERT EXPIRES', 'FINGERPRINT'], res.agents.map((a) => [
+    a.id, a.revoked ? 'REVOKED' : a.reenrollAllowed ? 'may re-enroll' : 'enrolled', iso(a.enrolledAtMs), iso(a.certNotAfterMs), a.certFingerprint.slice(0, 23) + '…',
+  ])));
+});
+agents.command('revoke <id>').description('refuse this agent from now on and drop its stream at once').action(async (id: string) => {
+  const a = await call<object, unknown>(api(), 'RevokeAgent', { hostId: id });
+  if (json()) return printJson(a);
+  out(`agent ${id} revoked: its stream was dropped and it will be refused until an admin allows it to re-enroll\n`);
+});
+agents.command('allow-reenroll <id>').description('let a re-imaged host enroll again under the same id').action(async (id: string) => {
+  const a = await call<object, unknown>(api(), 'AllowReenroll', { hostId: id });
+  if (json()) return printJson(a);
+  out(`agent ${id} may enroll again once, with a new token\n`);
+});
+
+const audit = program.command('audit').description('the tamper-evident audit log')
+  .option('--since <duration>', 'only entries from the last ..., e.g. 1h', duration)
+  .option('-n, --limit <n>', 'at most this many', (v) => Number(v), 100)
+  .action(async (o) => {
+    const res = await call<object, { entries: { seq: number; atMs: number; actor: string; action: string; target: string; detail: string }[] }>(
+      api(), 'ListAudit', { sinceMs: o.since ? Date.now() - o.since : 0, limit: o.limit });
+    if (json()) return printJson(res.entries);
+    out(table(['SEQ', 'WHEN', 'ACTOR', 'ACTION', 'TARGET', 'DETAIL'], res.entries.map((e) => [
+      String(e.seq), iso(e.atMs), e.actor, e.action, e.target, e.detail.slice(0, 80),
+    ])));
+  });
+audit.command('verify').description('check the hash chain; names the first bad entry').action(async () => {
+  const v = await call<object, { ok: boolean; count: number; firstBadSeq: number; problem: string; head: string }>(api(), 'VerifyAudit', {});
+  if (json()) printJson(v);
+  else out(v.ok ? `audit log intact: ${v.count} entries, head ${v.head}\n` : `AUDIT LOG TAMPERED: first bad entry is seq ${v.firstBadSeq} (${v.problem})\n`);
+  if (!v.ok) process.exitCode = 5;
+});
+
 try {
   await program.parseAsync();
 } catch (err) {
   const e = err as grpc.ServiceError;
-  if (err instanceof ValidationError) {
+  if (err instanceof ValidationError || err instanceof CredentialError) {
     process.stderr.write(`firebreak: ${err.message}\n`);
     process.exitCode = 2;
   } else if (typeof e.code === 'number' && e.code === grpc.status.UNAVAILABLE) {
-    process.stderr.write(`firebreak: cannot reach the controller at ${program.opts().controller}: is firebreak-controller running? (set --controller or FIREBREAK_CONTROLLER)\n`);
+    process.stderr.write(`firebreak: cannot reach the controller at ${address}: is firebreak-controller running? (${e.details}; set --controller or FIREBREAK_CONTROLLER)\n`);
     process.exitCode = 1;
   } else if (typeof e.code === 'number') {
     process.stderr.write(`firebreak: ${grpc.status[e.code]}: ${e.details}\n`);

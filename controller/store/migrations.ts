@@ -69,3 +69,44 @@ export const MIGRATIONS: Migration[] = [
     `,
   },
 ];
+
+MIGRATIONS.push({
+  version: 2,
+  name: 'enrolled agents, enrollment tokens, operators, audit chain',
+  sql: `
+    CREATE TABLE agents (
+      id TEXT PRIMARY KEY,
+      cert_fingerprint TEXT NOT NULL,
+      enrolled_at_ms BIGINT NOT NULL,
+      cert_not_after_ms BIGINT NOT NULL,
+      revoked INTEGER NOT NULL DEFAULT 0,
+      reenroll_allowed INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE enrollment_tokens (
+      hash TEXT PRIMARY KEY,
+      id TEXT NOT NULL,
+      created_at_ms BIGINT NOT NULL,
+      expires_at_ms BIGINT NOT NULL,
+      max_uses INTEGER NOT NULL,
+      used INTEGER NOT NULL DEFAULT 0,
+      tags TEXT NOT NULL,
+      revoked INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE operators (
+      name TEXT PRIMARY KEY,
+      role TEXT NOT NULL,
+      token_hash TEXT NOT NULL UNIQUE,
+      created_at_ms BIGINT NOT NULL
+    );
+    CREATE TABLE audit (
+      seq BIGINT PRIMARY KEY,
+      at_ms BIGINT NOT NULL,
+      actor TEXT NOT NULL,
+      action TEXT NOT NULL,
+      target TEXT NOT NULL,
+      detail TEXT NOT NULL,
+      prev_hash TEXT NOT NULL,
+      hash TEXT NOT NULL
+    );
+  `,
+});

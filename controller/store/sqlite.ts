@@ -10,6 +10,7 @@ import type {
   Host__Output,
 } from '../../proto/wire.ts';
 import { MIGRATIONS } from './migrations.ts';
+import { SqliteTrustStore } from './trust-store.ts';
 import type {
   CommandFilter,
   CommandUpdate,
@@ -39,6 +40,7 @@ export const isTerminal = (s: CommandStatus__Output): boolean => TERMINAL.includ
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  readonly trust: SqliteTrustStore;
   private readonly stmt;
 
   constructor(file: string) {
@@ -47,6 +49,7 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable across process crashes, fast
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    this.trust = new SqliteTrustStore(this.db);
     const p = (sql: string) => this.db.prepare(sql);
     this.stmt = {
       helloUpsert: p(`INSERT INTO hosts (id, first_seen_ms, last_seen_ms, online, boot_id, inventory, backend)

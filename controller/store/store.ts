@@ -67,7 +67,10 @@ export interface CommandUpdate {
   atMs: number;
 }
 
+import type { TrustStore } from './trust-store.ts';
+
 export interface Store {
+  readonly trust: TrustStore;
   /** Registers or refreshes a host on Hello; returns the highest report seq stored for this boot. */
   recordHello(h: HelloRecord): Promise<{ lastSeq: number }>;
   setOnline(hostId: string, online: boolean, atMs: number): Promise<void>;

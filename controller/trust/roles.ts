@@ -32,6 +32,7 @@ export function requireRole(have: Role | undefined, need: Role, what?: string): 
  * refuse any method missing from this table (deny by default).
  */
 export const OPERATOR_RPC_ROLES: Readonly<Record<string, Role>> = {
+  WhoAmI: 'viewer',
   ListHosts: 'viewer',
   GetHost: 'viewer',
   ListEvents: 'viewer',
@@ -47,6 +48,8 @@ export const OPERATOR_RPC_ROLES: Readonly<Record<string, Role>> = {
   AddOperator: 'admin',
   RemoveOperator: 'admin',
   RevokeAgent: 'admin',
+  AllowReenroll: 'admin',
+  ListAgents: 'admin',
   ListAudit: 'admin',
   VerifyAudit: 'admin',
 };

@@ -2,20 +2,29 @@ import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { Ack as _firebreak_v1_Ack, Ack__Output as _firebreak_v1_Ack__Output } from './firebreak/v1/Ack';
+import type { AddOperatorRequest as _firebreak_v1_AddOperatorRequest, AddOperatorRequest__Output as _firebreak_v1_AddOperatorRequest__Output } from './firebreak/v1/AddOperatorRequest';
+import type { AddOperatorResponse as _firebreak_v1_AddOperatorResponse, AddOperatorResponse__Output as _firebreak_v1_AddOperatorResponse__Output } from './firebreak/v1/AddOperatorResponse';
 import type { AgentFrame as _firebreak_v1_AgentFrame, AgentFrame__Output as _firebreak_v1_AgentFrame__Output } from './firebreak/v1/AgentFrame';
 import type { AgentHealth as _firebreak_v1_AgentHealth, AgentHealth__Output as _firebreak_v1_AgentHealth__Output } from './firebreak/v1/AgentHealth';
 import type { AgentLinkClient as _firebreak_v1_AgentLinkClient, AgentLinkDefinition as _firebreak_v1_AgentLinkDefinition } from './firebreak/v1/AgentLink';
+import type { AgentRecord as _firebreak_v1_AgentRecord, AgentRecord__Output as _firebreak_v1_AgentRecord__Output } from './firebreak/v1/AgentRecord';
 import type { AllowEntry as _firebreak_v1_AllowEntry, AllowEntry__Output as _firebreak_v1_AllowEntry__Output } from './firebreak/v1/AllowEntry';
 import type { AnomalyEvent as _firebreak_v1_AnomalyEvent, AnomalyEvent__Output as _firebreak_v1_AnomalyEvent__Output } from './firebreak/v1/AnomalyEvent';
+import type { AuditEntry as _firebreak_v1_AuditEntry, AuditEntry__Output as _firebreak_v1_AuditEntry__Output } from './firebreak/v1/AuditEntry';
 import type { BlockParams as _firebreak_v1_BlockParams, BlockParams__Output as _firebreak_v1_BlockParams__Output } from './firebreak/v1/BlockParams';
 import type { Command as _firebreak_v1_Command, Command__Output as _firebreak_v1_Command__Output } from './firebreak/v1/Command';
 import type { CommandRef as _firebreak_v1_CommandRef, CommandRef__Output as _firebreak_v1_CommandRef__Output } from './firebreak/v1/CommandRef';
 import type { CommandResult as _firebreak_v1_CommandResult, CommandResult__Output as _firebreak_v1_CommandResult__Output } from './firebreak/v1/CommandResult';
 import type { CommandView as _firebreak_v1_CommandView, CommandView__Output as _firebreak_v1_CommandView__Output } from './firebreak/v1/CommandView';
 import type { ControllerFrame as _firebreak_v1_ControllerFrame, ControllerFrame__Output as _firebreak_v1_ControllerFrame__Output } from './firebreak/v1/ControllerFrame';
+import type { CreateEnrollmentTokenRequest as _firebreak_v1_CreateEnrollmentTokenRequest, CreateEnrollmentTokenRequest__Output as _firebreak_v1_CreateEnrollmentTokenRequest__Output } from './firebreak/v1/CreateEnrollmentTokenRequest';
+import type { CreateEnrollmentTokenResponse as _firebreak_v1_CreateEnrollmentTokenResponse, CreateEnrollmentTokenResponse__Output as _firebreak_v1_CreateEnrollmentTokenResponse__Output } from './firebreak/v1/CreateEnrollmentTokenResponse';
 import type { DiskUsage as _firebreak_v1_DiskUsage, DiskUsage__Output as _firebreak_v1_DiskUsage__Output } from './firebreak/v1/DiskUsage';
 import type { Endpoint as _firebreak_v1_Endpoint, Endpoint__Output as _firebreak_v1_Endpoint__Output } from './firebreak/v1/Endpoint';
 import type { EnforcementState as _firebreak_v1_EnforcementState, EnforcementState__Output as _firebreak_v1_EnforcementState__Output } from './firebreak/v1/EnforcementState';
+import type { EnrollRequest as _firebreak_v1_EnrollRequest, EnrollRequest__Output as _firebreak_v1_EnrollRequest__Output } from './firebreak/v1/EnrollRequest';
+import type { EnrollResponse as _firebreak_v1_EnrollResponse, EnrollResponse__Output as _firebreak_v1_EnrollResponse__Output } from './firebreak/v1/EnrollResponse';
+import type { EnrollmentClient as _firebreak_v1_EnrollmentClient, EnrollmentDefinition as _firebreak_v1_EnrollmentDefinition } from './firebreak/v1/Enrollment';
 import type { EventView as _firebreak_v1_EventView, EventView__Output as _firebreak_v1_EventView__Output } from './firebreak/v1/EventView';
 import type { Evidence as _firebreak_v1_Evidence, Evidence__Output as _firebreak_v1_Evidence__Output } from './firebreak/v1/Evidence';
 import type { Heartbeat as _firebreak_v1_Heartbeat, Heartbeat__Output as _firebreak_v1_Heartbeat__Output } from './firebreak/v1/Heartbeat';
@@ -25,6 +34,10 @@ import type { HostInventory as _firebreak_v1_HostInventory, HostInventory__Outpu
 import type { HostRef as _firebreak_v1_HostRef, HostRef__Output as _firebreak_v1_HostRef__Output } from './firebreak/v1/HostRef';
 import type { IsolateParams as _firebreak_v1_IsolateParams, IsolateParams__Output as _firebreak_v1_IsolateParams__Output } from './firebreak/v1/IsolateParams';
 import type { IssueCommandRequest as _firebreak_v1_IssueCommandRequest, IssueCommandRequest__Output as _firebreak_v1_IssueCommandRequest__Output } from './firebreak/v1/IssueCommandRequest';
+import type { ListAgentsRequest as _firebreak_v1_ListAgentsRequest, ListAgentsRequest__Output as _firebreak_v1_ListAgentsRequest__Output } from './firebreak/v1/ListAgentsRequest';
+import type { ListAgentsResponse as _firebreak_v1_ListAgentsResponse, ListAgentsResponse__Output as _firebreak_v1_ListAgentsResponse__Output } from './firebreak/v1/ListAgentsResponse';
+import type { ListAuditRequest as _firebreak_v1_ListAuditRequest, ListAuditRequest__Output as _firebreak_v1_ListAuditRequest__Output } from './firebreak/v1/ListAuditRequest';
+import type { ListAuditResponse as _firebreak_v1_ListAuditResponse, ListAuditResponse__Output as _firebreak_v1_ListAuditResponse__Output } from './firebreak/v1/ListAuditResponse';
 import type { ListCommandsRequest as _firebreak_v1_ListCommandsRequest, ListCommandsRequest__Output as _firebreak_v1_ListCommandsRequest__Output } from './firebreak/v1/ListCommandsRequest';
 import type { ListCommandsResponse as _firebreak_v1_ListCommandsResponse, ListCommandsResponse__Output as _firebreak_v1_ListCommandsResponse__Output } from './firebreak/v1/ListCommandsResponse';
 import type { ListEventsRequest as _firebreak_v1_ListEventsRequest, ListEventsRequest__Output as _firebreak_v1_ListEventsRequest__Output } from './firebreak/v1/ListEventsRequest';
@@ -39,8 +52,12 @@ import type { PortRange as _firebreak_v1_PortRange, PortRange__Output as _firebr
 import type { ProcessInfo as _firebreak_v1_ProcessInfo, ProcessInfo__Output as _firebreak_v1_ProcessInfo__Output } from './firebreak/v1/ProcessInfo';
 import type { Report as _firebreak_v1_Report, Report__Output as _firebreak_v1_Report__Output } from './firebreak/v1/Report';
 import type { UnblockParams as _firebreak_v1_UnblockParams, UnblockParams__Output as _firebreak_v1_UnblockParams__Output } from './firebreak/v1/UnblockParams';
+import type { VerifyAuditRequest as _firebreak_v1_VerifyAuditRequest, VerifyAuditRequest__Output as _firebreak_v1_VerifyAuditRequest__Output } from './firebreak/v1/VerifyAuditRequest';
+import type { VerifyAuditResponse as _firebreak_v1_VerifyAuditResponse, VerifyAuditResponse__Output as _firebreak_v1_VerifyAuditResponse__Output } from './firebreak/v1/VerifyAuditResponse';
 import type { WaitCommandRequest as _firebreak_v1_WaitCommandRequest, WaitCommandRequest__Output as _firebreak_v1_WaitCommandRequest__Output } from './firebreak/v1/WaitCommandRequest';
 import type { Welcome as _firebreak_v1_Welcome, Welcome__Output as _firebreak_v1_Welcome__Output } from './firebreak/v1/Welcome';
+import type { WhoAmIRequest as _firebreak_v1_WhoAmIRequest, WhoAmIRequest__Output as _firebreak_v1_WhoAmIRequest__Output } from './firebreak/v1/WhoAmIRequest';
+import type { WhoAmIResponse as _firebreak_v1_WhoAmIResponse, WhoAmIResponse__Output as _firebreak_v1_WhoAmIResponse__Output } from './firebreak/v1/WhoAmIResponse';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -51,12 +68,16 @@ export interface ProtoGrpcType {
     v1: {
       Ack: MessageTypeDefinition<_firebreak_v1_Ack, _firebreak_v1_Ack__Output>
       Action: EnumTypeDefinition
+      AddOperatorRequest: MessageTypeDefinition<_firebreak_v1_AddOperatorRequest, _firebreak_v1_AddOperatorRequest__Output>
+      AddOperatorResponse: MessageTypeDefinition<_firebreak_v1_AddOperatorResponse, _firebreak_v1_AddOperatorResponse__Output>
       AgentFrame: MessageTypeDefinition<_firebreak_v1_AgentFrame, _firebreak_v1_AgentFrame__Output>
       AgentHealth: MessageTypeDefinition<_firebreak_v1_AgentHealth, _firebreak_v1_AgentHealth__Output>
       AgentLink: SubtypeConstructor<typeof grpc.Client, _firebreak_v1_AgentLinkClient> & { service: _firebreak_v1_AgentLinkDefinition }
+      AgentRecord: MessageTypeDefinition<_firebreak_v1_AgentRecord, _firebreak_v1_AgentRecord__Output>
       AllowEntry: MessageTypeDefinition<_firebreak_v1_AllowEntry, _firebreak_v1_AllowEntry__Output>
       AnomalyEvent: MessageTypeDefinition<_firebreak_v1_AnomalyEvent, _firebreak_v1_AnomalyEvent__Output>
       AnomalyKind: EnumTypeDefinition
+      AuditEntry: MessageTypeDefinition<_firebreak_v1_AuditEntry, _firebreak_v1_AuditEntry__Output>
       Backend: EnumTypeDefinition
       BlockParams: MessageTypeDefinition<_firebreak_v1_BlockParams, _firebreak_v1_BlockParams__Output>
       Command: MessageTypeDefinition<_firebreak_v1_Command, _firebreak_v1_Command__Output>
@@ -65,10 +86,15 @@ export interface ProtoGrpcType {
       CommandStatus: EnumTypeDefinition
       CommandView: MessageTypeDefinition<_firebreak_v1_CommandView, _firebreak_v1_CommandView__Output>
       ControllerFrame: MessageTypeDefinition<_firebreak_v1_ControllerFrame, _firebreak_v1_ControllerFrame__Output>
+      CreateEnrollmentTokenRequest: MessageTypeDefinition<_firebreak_v1_CreateEnrollmentTokenRequest, _firebreak_v1_CreateEnrollmentTokenRequest__Output>
+      CreateEnrollmentTokenResponse: MessageTypeDefinition<_firebreak_v1_CreateEnrollmentTokenResponse, _firebreak_v1_CreateEnrollmentTokenResponse__Output>
       Direction: EnumTypeDefinition
       DiskUsage: MessageTypeDefinition<_firebreak_v1_DiskUsage, _firebreak_v1_DiskUsage__Output>
       Endpoint: MessageTypeDefinition<_firebreak_v1_Endpoint, _firebreak_v1_Endpoint__Output>
       EnforcementState: MessageTypeDefinition<_firebreak_v1_EnforcementState, _firebreak_v1_EnforcementState__Output>
+      EnrollRequest: MessageTypeDefinition<_firebreak_v1_EnrollRequest, _firebreak_v1_EnrollRequest__Output>
+      EnrollResponse: MessageTypeDefinition<_firebreak_v1_EnrollResponse, _firebreak_v1_EnrollResponse__Output>
+      Enrollment: SubtypeConstructor<typeof grpc.Client, _firebreak_v1_EnrollmentClient> & { service: _firebreak_v1_EnrollmentDefinition }
       EventView: MessageTypeDefinition<_firebreak_v1_EventView, _firebreak_v1_EventView__Output>
       Evidence: MessageTypeDefinition<_firebreak_v1_Evidence, _firebreak_v1_Evidence__Output>
       Heartbeat: MessageTypeDefinition<_firebreak_v1_Heartbeat, _firebreak_v1_Heartbeat__Output>
@@ -78,6 +104,10 @@ export interface ProtoGrpcType {
       HostRef: MessageTypeDefinition<_firebreak_v1_HostRef, _firebreak_v1_HostRef__Output>
       IsolateParams: MessageTypeDefinition<_firebreak_v1_IsolateParams, _firebreak_v1_IsolateParams__Output>
       IssueCommandRequest: MessageTypeDefinition<_firebreak_v1_IssueCommandRequest, _firebreak_v1_IssueCommandRequest__Output>
+      ListAgentsRequest: MessageTypeDefinition<_firebreak_v1_ListAgentsRequest, _firebreak_v1_ListAgentsRequest__Output>
+      ListAgentsResponse: MessageTypeDefinition<_firebreak_v1_ListAgentsResponse, _firebreak_v1_ListAgentsResponse__Output>
+      ListAuditRequest: MessageTypeDefinition<_firebreak_v1_ListAuditRequest, _firebreak_v1_ListAuditRequest__Output>
+      ListAuditResponse: MessageTypeDefinition<_firebreak_v1_ListAuditResponse, _firebreak_v1_ListAuditResponse__Output>
       ListCommandsRequest: MessageTypeDefinition<_firebreak_v1_ListCommandsRequest, _firebreak_v1_ListCommandsRequest__Output>
       ListCommandsResponse: MessageTypeDefinition<_firebreak_v1_ListCommandsResponse, _firebreak_v1_ListCommandsResponse__Output>
       ListEventsRequest: MessageTypeDefinition<_firebreak_v1_ListEventsRequest, _firebreak_v1_ListEventsRequest__Output>
@@ -93,8 +123,12 @@ export interface ProtoGrpcType {
       Protocol: EnumTypeDefinition
       Report: MessageTypeDefinition<_firebreak_v1_Report, _firebreak_v1_Report__Output>
       UnblockParams: MessageTypeDefinition<_firebreak_v1_UnblockParams, _firebreak_v1_UnblockParams__Output>
+      VerifyAuditRequest: MessageTypeDefinition<_firebreak_v1_VerifyAuditRequest, _firebreak_v1_VerifyAuditRequest__Output>
+      VerifyAuditResponse: MessageTypeDefinition<_firebreak_v1_VerifyAuditResponse, _firebreak_v1_VerifyAuditResponse__Output>
       WaitCommandRequest: MessageTypeDefinition<_firebreak_v1_WaitCommandRequest, _firebreak_v1_WaitCommandRequest__Output>
       Welcome: MessageTypeDefinition<_firebreak_v1_Welcome, _firebreak_v1_Welcome__Output>
+      WhoAmIRequest: MessageTypeDefinition<_firebreak_v1_WhoAmIRequest, _firebreak_v1_WhoAmIRequest__Output>
+      WhoAmIResponse: MessageTypeDefinition<_firebreak_v1_WhoAmIResponse, _firebreak_v1_WhoAmIResponse__Output>
     }
   }
 }

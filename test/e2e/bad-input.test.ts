@@ -6,16 +6,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { pino } from 'pino';
-import { Controller } from '../../controller/controller.ts';
-import type {
-  AgentFrame, AgentLinkClient, ControllerFrame__Output, IssueCommandRequest, OperatorClient,
-} from '../../proto/wire.ts';
-import { firebreakPackage } from '../../proto/wire.ts';
+import type { Controller } from '../../controller/controller.ts';
+import type { AgentFrame, AgentLinkClient, ControllerFrame__Output, IssueCommandRequest, OperatorClient } from '../../proto/wire.ts';
 import { eventually, tempDir } from '../helpers/procs.ts';
+import { adminClient, agentLinkClient, enroll, inventory, startInProcessController, unary } from '../helpers/inproc.ts';
 
-const pkg = firebreakPackage();
-const inventory = { hostname: 'test', os: 'linux', kernel: '6', cpuModel: 'x', cpuCores: 2, memoryBytes: 1024, ipAddresses: [], agentVersion: 't', tags: {} };
 const hello = (agentId: string, bootId = '0123456789abcdef'): AgentFrame => ({ hello: { agentId, bootId, inventory, backend: 'DRY_RUN', sentAtMs: Date.now() } });
 
 interface Stream {
@@ -34,13 +29,11 @@ function open(client: AgentLinkClient, options: grpc.CallOptions = {}): Stream {
   return { frames, send: (f) => call.write(f), status, close: () => { call.end(); call.cancel(); } };
 }
 
-const unary = <T>(client: OperatorClient, method: string, req: unknown): Promise<T> =>
-  new Promise((resolve, reject) => (client as unknown as Record<string, Function>)[method]!.call(client, req, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))));
-
 describe('bad input is refused precisely and the fleet keeps working', () => {
   const dir = tempDir();
   let controller: Controller;
   let agentClient: AgentLinkClient;
+  const clients: Record<string, AgentLinkClient> = {};
   let operator: OperatorClient;
   let good: Stream;
   let goodSeq = 0;
@@ -53,23 +46,21 @@ describe('bad input is refused precisely and the fleet keeps working', () => {
   }
 
   before(async () => {
-    controller = new Controller({
-      dataDir: join(dir.path, 'ctl'), agentListen: '127.0.0.1:0', operatorListen: '127.0.0.1:0',
-      heartbeatIntervalMs: 1000, offlineAfterBeats: 30, commandTtlMs: 60_000, log: pino({ level: 'silent' }),
-    });
-    await controller.start();
-    agentClient = new pkg.AgentLink(`127.0.0.1:${controller.agentPort}`, grpc.credentials.createInsecure(), {
-      'grpc.max_send_message_length': 64 * 1024 * 1024,
-    });
-    operator = new pkg.Operator(`127.0.0.1:${controller.operatorPort}`, grpc.credentials.createInsecure());
-    good = open(agentClient);
+    controller = await startInProcessController(join(dir.path, 'ctl'));
+    // every stream here is mutual TLS with an enrolled certificate: the bad input is in the frames
+    for (const id of ['good-agent', 'prober', 'big-agent', 'dup-agent', 'mixed-agent']) {
+      clients[id] = agentLinkClient(controller, await enroll(controller, id, dir.path), { 'grpc.max_send_message_length': 64 * 1024 * 1024 });
+    }
+    agentClient = clients['prober']!;
+    operator = adminClient(controller);
+    good = open(clients['good-agent']!);
     good.send(hello('good-agent'));
     await eventually(async () => good.frames.some((f) => f.welcome), 3000, 'welcome for the good agent', 20);
   });
 
   after(async () => {
     good.close();
-    agentClient.close();
+    for (const c of Object.values(clients)) c.close();
     operator.close();
     await controller.stop();
     dir.remove();
@@ -80,7 +71,8 @@ describe('bad input is refused precisely and the fleet keeps working', () => {
     { name: 'an overlong agent id', frame: hello('a'.repeat(300)), code: grpc.status.INVALID_ARGUMENT, details: /300 characters long; at most 63/ },
     { name: 'a path-like agent id', frame: hello('../clients/server'), code: grpc.status.INVALID_ARGUMENT, details: /malformed/ },
     { name: 'an agent id with control characters', frame: hello('a\u0000b'), code: grpc.status.INVALID_ARGUMENT, details: /malformed/ },
-    { name: 'a malformed boot id', frame: hello('ok-agent', 'x'), code: grpc.status.INVALID_ARGUMENT, details: /boot_id/ },
+    { name: 'a Hello that claims another agent\'s id', frame: hello('good-agent'), code: grpc.status.PERMISSION_DENIED, details: /hello.agent_id 'good-agent' does not match the agent id 'prober' in the client certificate/ },
+    { name: 'a malformed boot id', frame: hello('prober', 'x'), code: grpc.status.INVALID_ARGUMENT, details: /boot_id/ },
     { name: 'a report before Hello', frame: { report: { seq: 1, events: [] } }, code: grpc.status.FAILED_PRECONDITION, details: /first frame must be Hello, got report/ },
     { name: 'a heartbeat before Hello', frame: { heartbeat: { sentAtMs: 1 } }, code: grpc.status.FAILED_PRECONDITION, details: /first frame must be Hello/ },
     { name: 'an empty frame', frame: {}, code: grpc.status.FAILED_PRECONDITION, details: /first frame must be Hello/ },
@@ -99,7 +91,7 @@ describe('bad input is refused precisely and the fleet keeps working', () => {
   }
 
   it('refuses a frame over the size limit on that stream only', async () => {
-    const s = open(agentClient);
+    const s = open(clients['big-agent']!);
     s.send(hello('big-agent'));
     await eventually(async () => s.frames.some((f) => f.welcome), 3000, 'welcome', 20);
     s.send({ report: { seq: 1, events: [{ kind: 'CPU', signature: 'cpu.spike', evidence: { detail: 'x'.repeat(5 * 1024 * 1024) } }] } });
@@ -110,7 +102,7 @@ describe('bad input is refused precisely and the fleet keeps working', () => {
   });
 
   it('acknowledges and drops a report whose sequence number it already has', async () => {
-    const s = open(agentClient);
+    const s = open(clients['dup-agent']!);
     const boot = 'dup-boot-0001';
     s.send(hello('dup-agent', boot));
     await eventually(async () => s.frames.some((f) => f.welcome), 3000, 'welcome', 20);
@@ -120,10 +112,10 @@ describe('bad input is refused precisely and the fleet keeps working', () => {
     await eventually(async () => s.frames.filter((f) => f.ack?.seq === 1).length === 2, 3000, 'both copies acked', 20);
     s.close();
     // a reconnect of the same boot learns the seq it already has and resends nothing twice
-    const again = open(agentClient);
+    const again = open(clients['dup-agent']!);
     again.send(hello('dup-agent', boot));
     const welcome = await eventually(async () => again.frames.find((f) => f.welcome)?.welcome, 3000, 'welcome', 20);
-    assert.equal(welcome.lastSeq, 1);
+    assert.equal(welcome!.lastSeq, 1);
     again.send(report);
     await eventually(async () => again.frames.some((f) => f.ack?.seq === 1), 3000, 'ack of the replayed report', 20);
     again.close();
@@ -134,7 +126,7 @@ describe('bad input is refused precisely and the fleet keeps working', () => {
   });
 
   it('refuses malformed events one by one and keeps the rest of the report', async () => {
-    const s = open(agentClient);
+    const s = open(clients['mixed-agent']!);
     s.send(hello('mixed-agent'));
     await eventually(async () => s.frames.some((f) => f.welcome), 3000, 'welcome', 20);
     s.send({ report: { seq: 1, events: [

@@ -16,13 +16,13 @@ describe('end to end: controller, two agents, operator CLI', () => {
   let ctl: ControllerProc;
   let a1: Proc | undefined;
   let a2: Proc | undefined;
-  const host = (id: string) => cliJson<Host__Output>(ctl.operatorAddress, ['host', id]);
+  const host = (id: string) => cliJson<Host__Output>(ctl, ['host', id]);
 
   before(async () => {
     ctl = await startController(join(dir.path, 'controller'));
     [a1, a2] = await Promise.all([
-      startAgent('a1', ctl.agentAddress, join(dir.path, 'a1'), ['-t', 'role=web']),
-      startAgent('a2', ctl.agentAddress, join(dir.path, 'a2'), ['-t', 'role=mail']),
+      startAgent('a1', ctl, join(dir.path, 'a1'), ['-t', 'role=web']),
+      startAgent('a2', ctl, join(dir.path, 'a2'), ['-t', 'role=mail']),
     ]);
   });
 
@@ -32,7 +32,7 @@ describe('end to end: controller, two agents, operator CLI', () => {
   });
 
   it('lists both hosts online with their inventory', async () => {
-    const hosts = await cliJson<Host__Output[]>(ctl.operatorAddress, ['hosts']);
+    const hosts = await cliJson<Host__Output[]>(ctl, ['hosts']);
     assert.deepEqual(hosts.map((h) => h.id), ['a1', 'a2']);
     for (const h of hosts) {
       assert.equal(h.online, true, `${h.id} online`);
@@ -43,7 +43,7 @@ describe('end to end: controller, two agents, operator CLI', () => {
       assert.equal(h.backend, 'DRY_RUN');
     }
     assert.equal(hosts[1]!.inventory!.tags.role, 'mail');
-    const table = await cli(ctl.operatorAddress, ['hosts']);
+    const table = await cli(ctl, ['hosts']);
     assert.match(table.stdout, /^HOST\s+STATUS/m);
     assert.match(table.stdout, /a1\s+online/);
     assert.match(table.stdout, /dry-run backend record rules but enforce nothing/);
@@ -61,7 +61,7 @@ describe('end to end: controller, two agents, operator CLI', () => {
   });
 
   it('isolates one host: the agent records isolation rules and the command shows applied', async () => {
-    const res = await cli(ctl.operatorAddress, ['-o', 'json', 'isolate', 'a1', '--reason', 'e2e test', '--wait']);
+    const res = await cli(ctl, ['-o', 'json', 'isolate', 'a1', '--reason', 'e2e test', '--wait']);
     assert.equal(res.code, 0, res.stderr);
     const view = JSON.parse(res.stdout) as CommandView__Output;
     assert.equal(view.status, 'APPLIED');
@@ -72,19 +72,19 @@ describe('end to end: controller, two agents, operator CLI', () => {
     const a1host = await eventually(async () => { const h = await host('a1'); return h.enforcement?.isolated && h; }, 5000, 'a1 heartbeat with isolation');
     assert.equal(a1host.enforcement!.isolated, true);
     assert.equal((await host('a2')).enforcement?.isolated ?? false, false, 'a2 is untouched');
-    const shown = await cli(ctl.operatorAddress, ['command', view.command!.id]);
+    const shown = await cli(ctl, ['command', view.command!.id]);
     assert.match(shown.stdout, /status\s+applied/);
   });
 
   it('delivers a command issued while the agent is stopped once it restarts', async () => {
     await stopProcess(a2);
     await eventually(async () => !(await host('a2')).online, 5000, 'a2 offline after stop');
-    const queued = await cliJson<CommandView__Output>(ctl.operatorAddress, ['block', 'a2', '--port', '25', '--direction', 'out', '--reason', 'while away']);
+    const queued = await cliJson<CommandView__Output>(ctl, ['block', 'a2', '--port', '25', '--direction', 'out', '--reason', 'while away']);
     assert.equal(queued.status, 'QUEUED');
-    a2 = await startAgent('a2', ctl.agentAddress, join(dir.path, 'a2'));
-    const done = await cliJson<CommandView__Output>(ctl.operatorAddress, ['command', queued.command!.id]).then(async (v) =>
+    a2 = await startAgent('a2', ctl, join(dir.path, 'a2'));
+    const done = await cliJson<CommandView__Output>(ctl, ['command', queued.command!.id]).then(async (v) =>
       v.status === 'APPLIED' ? v : eventually(async () => {
-        const c = await cliJson<CommandView__Output>(ctl.operatorAddress, ['command', queued.command!.id]);
+        const c = await cliJson<CommandView__Output>(ctl, ['command', queued.command!.id]);
         return c.status === 'APPLIED' && c;
       }, 10_000, 'block applied after restart'));
     assert.equal(done.status, 'APPLIED');

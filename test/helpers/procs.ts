@@ -78,44 +78,78 @@ export function tempDir(prefix = 'firebreak-test-'): { path: string; remove(): v
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-export interface ControllerProc extends Proc {
-  agentAddress: string;
+/** Where the operator CLI finds a controller, and how (by default run as this process's user, in this namespace). */
+export interface CliTarget {
   operatorAddress: string;
-  dataDir: string;
+  credentialsFile: string;
+  /** command prefix for running the CLI, e.g. ['ip', 'netns', 'exec', 'ns', process.execPath] */
+  cliPrefix?: string[];
 }
 
-export async function startController(dataDir: string, extra: string[] = [], opts: { prefix?: string[]; host?: string } = {}): Promise<ControllerProc> {
+export interface ControllerProc extends Proc, CliTarget {
+  agentAddress: string;
+  enrollAddress: string;
+  caFingerprint: string;
+  dataDir: string;
+  /** a many-use enrollment token the harness created for its agents */
+  enrollToken: string;
+}
+
+export async function startController(
+  dataDir: string, extra: string[] = [], opts: { prefix?: string[]; host?: string } = {},
+): Promise<ControllerProc> {
   const host = opts.host ?? '127.0.0.1';
   const p = startProcess('controller/main.ts', [
-    '-d', dataDir, '--listen', `${host}:0`, '--operator-listen', '127.0.0.1:0', '--heartbeat-interval', '1s', ...extra,
+    '-d', dataDir, '--listen', `${host}:0`, '--enroll-listen', `${host}:0`, '--operator-listen', '127.0.0.1:0',
+    '--heartbeat-interval', '1s', ...extra,
   ], { prefix: opts.prefix });
-  const ready = await p.waitFor((l) => l.msg === 'controller ready', 20_000);
-  return { ...p, agentAddress: `${host}:${ready.agentPort}`, operatorAddress: `127.0.0.1:${ready.operatorPort}`, dataDir };
+  const ready = await p.waitFor((l) => l.msg === 'controller ready', 30_000);
+  const ctl: ControllerProc = {
+    ...p,
+    agentAddress: `${host}:${ready.agentPort}`,
+    enrollAddress: `${host}:${ready.enrollPort}`,
+    operatorAddress: `127.0.0.1:${ready.operatorPort}`,
+    caFingerprint: String(ready.caFingerprint),
+    credentialsFile: String(ready.credentials),
+    cliPrefix: opts.prefix,
+    dataDir,
+    enrollToken: '',
+  };
+  const tok = await cliJson<{ token: string }>(ctl, ['tokens', 'create', '--uses', '1000', '--ttl', '1h']);
+  ctl.enrollToken = tok.token;
+  return ctl;
 }
 
-export async function startAgent(id: string, controller: string, dataDir: string, extra: string[] = [], opts: { prefix?: string[] } = {}): Promise<Proc> {
+/** Starts an agent that enrolls with the harness's token on first start. */
+export async function startAgent(
+  id: string, ctl: Pick<ControllerProc, 'agentAddress' | 'enrollAddress' | 'enrollToken' | 'caFingerprint'>, dataDir: string,
+  extra: string[] = [], opts: { prefix?: string[]; waitConnected?: boolean } = {},
+): Promise<Proc> {
   const p = startProcess('agent/main.ts', [
-    'run', '-d', dataDir, '-c', controller, '--id', id, '--interval', '1s', '--backend', 'dry-run', ...extra,
+    'run', '-d', dataDir, '-c', ctl.agentAddress, '--enroll-address', ctl.enrollAddress, '--enroll-token', ctl.enrollToken,
+    '--ca-pin', ctl.caFingerprint, '--id', id, '--interval', '1s', '--backend', 'dry-run', ...extra,
   ], { prefix: opts.prefix });
-  await p.waitFor((l) => l.msg === 'connected to controller', 20_000);
+  if (opts.waitConnected !== false) await p.waitFor((l) => l.msg === 'connected to controller', 30_000);
   return p;
 }
 
 export interface CliResult { code: number; stdout: string; stderr: string }
 
 /** Runs the operator CLI as a user would. */
-export function cli(operatorAddress: string, args: string[], timeoutMs = 30_000): Promise<CliResult> {
+export function cli(target: CliTarget, args: string[], timeoutMs = 30_000): Promise<CliResult> {
+  const [cmd, ...pre] = target.cliPrefix ?? [process.execPath];
   return new Promise((resolve) => {
-    execFile(process.execPath, [...TSX, join(ROOT, 'controller/cli/main.ts'), '--controller', operatorAddress, ...args],
-      { cwd: ROOT, timeout: timeoutMs }, (err, stdout, stderr) => {
-        const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : 1) : 0;
-        resolve({ code, stdout, stderr });
-      });
+    execFile(cmd!, [...pre, ...TSX, join(ROOT, 'controller/cli/main.ts'), '--controller', target.operatorAddress,
+      '--credentials', target.credentialsFile, ...args],
+    { cwd: ROOT, timeout: timeoutMs }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
-export async function cliJson<T>(operatorAddress: string, args: string[]): Promise<T> {
-  const r = await cli(operatorAddress, ['-o', 'json', ...args]);
+export async function cliJson<T>(target: CliTarget, args: string[]): Promise<T> {
+  const r = await cli(target, ['-o', 'json', ...args]);
   if (r.code !== 0) throw new Error(`firebreak ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }

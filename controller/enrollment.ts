@@ -1,0 +1,73 @@
+// Enrollment: a new agent presents a one-time token and a CSR over TLS (it has
+// pinned our CA by fingerprint) and receives a client certificate naming its
+// agent id, plus the key that will verify our commands. An id that is already
+// enrolled is refused unless an operator allowed that host to re-enroll.
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { EnrollmentHandlers } from '../proto/wire.ts';
+import { checkAgentId, ValidationError } from '../proto/validate.ts';
+import type { AuditLog } from './audit/log.ts';
+import type { TrustStore } from './store/trust-store.ts';
+import type { ControllerTrust } from './trust/ca.ts';
+import { checkEnrollmentToken, ENROLLMENT_TOKEN_PREFIX, hashToken, looksLikeToken } from './trust/tokens.ts';
+
+export interface EnrollmentOptions {
+  trust: ControllerTrust;
+  store: TrustStore;
+  audit: AuditLog;
+  log: Logger;
+  now: () => number;
+}
+
+export function enrollmentHandlers(o: EnrollmentOptions): EnrollmentHandlers {
+  return {
+    Enroll: (call, cb) => {
+      const req = call.request;
+      const peer = call.getPeer();
+      const refuse = (code: grpc.status, details: string, agentId = '') => {
+        o.log.warn({ peer, agentId, code: grpc.status[code] }, `enrollment refused: ${details}`);
+        o.audit.record(`agent:${agentId || 'unknown'}`, 'agent.enroll.refused', agentId, { peer, reason: details });
+        cb({ code, details });
+      };
+      (async () => {
+        let agentId: string;
+        try {
+          agentId = checkAgentId(req.agentId, 'agent_id');
+        } catch (err) {
+          return refuse(grpc.status.INVALID_ARGUMENT, (err as ValidationError).message);
+        }
+        const hash = looksLikeToken(req.token, ENROLLMENT_TOKEN_PREFIX) ? hashToken(req.token) : '';
+        const record = hash ? await o.store.findEnrollmentToken(hash) : undefined;
+        const check = checkEnrollmentToken(req.token, () => record, o.now());
+        if (!check.ok) return refuse(grpc.status.PERMISSION_DENIED, check.reason, agentId);
+        const existing = await o.store.getAgent(agentId);
+        if (existing && !existing.reenrollAllowed) {
+          return refuse(grpc.status.ALREADY_EXISTS,
+            `agent id '${agentId}' is already enrolled; if this host was re-imaged, an admin must run 'firebreak agents allow-reenroll ${agentId}' first`, agentId);
+        }
+        let issued;
+        try {
+          issued = await o.trust.signAgentCsr(req.csrPem, agentId);
+        } catch (err) {
+          return refuse(grpc.status.INVALID_ARGUMENT, `the CSR was refused: ${(err as Error).message}`, agentId);
+        }
+        // the token's use is spent only once everything else succeeded, atomically
+        if (!(await o.store.consumeEnrollmentToken(hash))) {
+          return refuse(grpc.status.PERMISSION_DENIED, `enrollment token ${check.record.id} has no uses left: create a new one`, agentId);
+        }
+        await o.store.enrollAgent({ id: agentId, certFingerprint: issued.fingerprint256, certNotAfterMs: issued.notAfterMs, atMs: o.now() });
+        await o.audit.append(`agent:${agentId}`, existing ? 'agent.reenroll' : 'agent.enroll', agentId, {
+          peer, token: check.record.id, fingerprint: issued.fingerprint256, hostname: req.inventory?.hostname ?? '',
+        });
+        o.log.info({ agentId, peer, token: check.record.id }, existing ? 'agent re-enrolled' : 'agent enrolled');
+        cb(null, {
+          agentId, certPem: issued.certPem, caCertPem: o.trust.caCertPem,
+          commandSigningPublicKeyPem: o.trust.commandSigningPublicKeyPem, notAfterMs: issued.notAfterMs, tags: check.record.tags,
+        });
+      })().catch((err) => {
+        o.log.error({ err }, 'enrollment failed');
+        cb({ code: grpc.status.INTERNAL, details: `enrollment failed on the controller: ${(err as Error).message}` });
+      });
+    },
+  };
+}

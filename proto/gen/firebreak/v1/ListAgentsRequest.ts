@@ -1,0 +1,8 @@
+// Original file: proto/firebreak.proto
+
+
+export interface ListAgentsRequest {
+}
+
+export interface ListAgentsRequest__Output {
+}

@@ -1,0 +1,8 @@
+// Original file: proto/firebreak.proto
+
+
+export interface VerifyAuditRequest {
+}
+
+export interface VerifyAuditRequest__Output {
+}

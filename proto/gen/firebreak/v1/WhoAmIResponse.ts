@@ -1,0 +1,12 @@
+// Original file: proto/firebreak.proto
+
+
+export interface WhoAmIResponse {
+  'name'?: (string);
+  'role'?: (string);
+}
+
+export interface WhoAmIResponse__Output {
+  'name': (string);
+  'role': (string);
+}
