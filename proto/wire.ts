@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType } from './gen/firebreak.ts';
+import './tls-warning.ts';
 
 export const PROTO_PATH = fileURLToPath(new URL('./firebreak.proto', import.meta.url));
 

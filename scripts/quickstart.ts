@@ -1,16 +1,19 @@
 // npm start: a controller on the embedded defaults and one local agent
 // connected to it, enforcement in dry-run, then what to type next.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { call, operatorClient } from '../controller/cli/client.ts';
+import type { CredentialFile } from '../controller/credentials.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const data = join(root, '.firebreak');
 mkdirSync(data, { recursive: true, mode: 0o700 });
 const AGENT_PORT = process.env.FIREBREAK_AGENT_PORT ?? '7443';
 const OPERATOR_PORT = process.env.FIREBREAK_OPERATOR_PORT ?? '7444';
+const ENROLL_PORT = process.env.FIREBREAK_ENROLL_PORT ?? '7445';
 const agentId = hostname().toLowerCase().replace(/[^a-z0-9._-]/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 63) || 'local-agent';
 
 const children: ChildProcess[] = [];
@@ -44,10 +47,22 @@ process.on('SIGTERM', () => { stop(); process.exit(0); });
 
 try {
   process.stdout.write(`Firebreak quickstart: data and logs in ${data}\n`);
-  await run('controller', 'controller/main.ts', ['-d', join(data, 'controller'), '--listen', `127.0.0.1:${AGENT_PORT}`, '--operator-listen', `127.0.0.1:${OPERATOR_PORT}`], 'controller ready');
-  process.stdout.write(`  controller  listening for agents on 127.0.0.1:${AGENT_PORT}, operators on 127.0.0.1:${OPERATOR_PORT}\n`);
-  await run('agent', 'agent/main.ts', ['run', '-d', join(data, 'agent'), '-c', `127.0.0.1:${AGENT_PORT}`, '--id', agentId, '--backend', 'dry-run', '-t', 'env=quickstart'], 'connected to controller');
-  process.stdout.write(`  agent       '${agentId}' connected\n\n`);
+  const ctlDir = join(data, 'controller');
+  await run('controller', 'controller/main.ts', ['-d', ctlDir, '--listen', `127.0.0.1:${AGENT_PORT}`,
+    '--enroll-listen', `127.0.0.1:${ENROLL_PORT}`, '--operator-listen', `127.0.0.1:${OPERATOR_PORT}`], 'controller ready');
+  const info = JSON.parse(readFileSync(join(ctlDir, 'controller.json'), 'utf8')) as { caFingerprint: string; credentials: string };
+  process.stdout.write(`  controller  agents on 127.0.0.1:${AGENT_PORT} (mutual TLS), enrollment on ${ENROLL_PORT}, operators on ${OPERATOR_PORT}\n`);
+  process.stdout.write(`              CA fingerprint ${info.caFingerprint}\n`);
+  process.stdout.write(`              admin credential: ${info.credentials} (the CLI finds it there when run from this folder)\n`);
+  // a one-use token for the local agent; an agent enrolled on an earlier run ignores it
+  const cred = JSON.parse(readFileSync(info.credentials, 'utf8')) as CredentialFile;
+  const client = operatorClient(`127.0.0.1:${OPERATOR_PORT}`, cred);
+  const tok = await call<object, { token: string }>(client, 'CreateEnrollmentToken', { uses: 1, ttlS: 600, tags: { env: 'quickstart' } });
+  client.close();
+  await run('agent', 'agent/main.ts', ['run', '-d', join(data, 'agent'), '-c', `127.0.0.1:${AGENT_PORT}`,
+    '--enroll-address', `127.0.0.1:${ENROLL_PORT}`, '--enroll-token', tok.token, '--ca-pin', info.caFingerprint,
+    '--id', agentId, '--backend', 'dry-run'], 'connected to controller');
+  process.stdout.write(`  agent       '${agentId}' enrolled and connected\n\n`);
   process.stdout.write([
     '  ****************************************************************************',
     '  *  ENFORCEMENT IS DRY-RUN: isolate and block record the rules they would    *',
@@ -55,13 +70,14 @@ try {
     '  ****************************************************************************',
     '',
     'Try, in another terminal (from this folder):',
-    `  ./bin/firebreak.js --controller 127.0.0.1:${OPERATOR_PORT} hosts`,
+    '  ./bin/firebreak.js hosts',
     `  ./bin/firebreak.js host ${agentId}`,
     '  ./bin/firebreak.js events',
     `  ./bin/firebreak.js isolate ${agentId} --reason "trying it out" --wait`,
     `  ./bin/firebreak.js block ${agentId} --port 25 --direction out --expires 10m --wait`,
     `  ./bin/firebreak.js release ${agentId} --wait`,
     '  ./bin/firebreak.js commands',
+    '  ./bin/firebreak.js audit',
     '',
     `Logs: ${join(data, 'controller.log')} and ${join(data, 'agent.log')}. Ctrl-C stops both.`,
     '',

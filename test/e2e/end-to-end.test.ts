@@ -114,3 +114,47 @@ describe('end to end: controller, two agents, operator CLI', () => {
     await eventually(async () => (await host('a2')).online, 15_000, 'a2 back online after SIGCONT');
   });
 });
+
+describe('operator CLI: trust administration', () => {
+  const dir = tempDir();
+  let ctl: ControllerProc;
+
+  before(async () => { ctl = await startController(join(dir.path, 'controller')); });
+  after(async () => { await stopAll(); dir.remove(); });
+
+  it('enrolls an agent from a token the CLI created, and refuses a second use of a one-use token', async () => {
+    const tok = await cliJson<{ token: string; caFingerprint: string }>(ctl, ['tokens', 'create', '--uses', '1', '--tags', 'role=mail']);
+    const one = { ...ctl, enrollToken: tok.token };
+    const a = await startAgent('mail-1', one, join(dir.path, 'mail-1'));
+    const h = await cliJson<Host__Output>(ctl, ['host', 'mail-1']);
+    assert.equal(h.inventory!.tags.role, 'mail', 'the token granted its tag');
+    const second = await startAgent('mail-2', one, join(dir.path, 'mail-2'), [], { waitConnected: false });
+    const fatal = await second.waitFor((l) => l.level === 60, 20_000);
+    assert.match(String(fatal.msg), /enrollment refused by the controller: .*has been used 1 of 1 times/);
+    await stopProcess(a);
+  });
+
+  it('`firebreak audit verify` passes, then catches a hand-edited row of the SQLite file', async () => {
+    const ok = await cli(ctl, ['audit', 'verify']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /audit log intact: \d+ entries/);
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(join(ctl.dataDir, 'firebreak.db'));
+    db.prepare(`UPDATE audit SET detail = '{"uses":999}' WHERE seq = 2`).run();
+    db.close();
+    const bad = await cli(ctl, ['audit', 'verify']);
+    assert.equal(bad.code, 5);
+    assert.match(bad.stdout, /AUDIT LOG TAMPERED: first bad entry is seq 2 \(edited/);
+  });
+
+  it('a viewer credential can read but not isolate', async () => {
+    const file = join(dir.path, 'viewer.json');
+    const made = await cli(ctl, ['operators', 'add', 'vic', '--role', 'viewer', '--out', file]);
+    assert.equal(made.code, 0, made.stderr);
+    const viewer = { ...ctl, credentialsFile: file };
+    assert.equal((await cli(viewer, ['hosts'])).code, 0);
+    const denied = await cli(viewer, ['isolate', 'mail-1', '--reason', 'x']);
+    assert.equal(denied.code, 1);
+    assert.match(denied.stderr, /PERMISSION_DENIED: IssueCommand needs role responder; this credential has role viewer/);
+  });
+});
