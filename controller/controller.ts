@@ -2,6 +2,7 @@
 // (mutual TLS), the enrollment port (server TLS, token) and the operator API
 // (server TLS, bearer token), each on its own gRPC server so the operator port
 // can stay on loopback while agents reach theirs from the fleet.
+import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,10 @@ import { ADMIN_CREDENTIALS_FILE, type CredentialFile } from './credentials.ts';
 import { enrollmentHandlers } from './enrollment.ts';
 import { Gateway, StatusError } from './gateway.ts';
 import { operatorHandlers } from './operator-api.ts';
-import { Ingest } from './pipeline/ingest.ts';
+import { Ingest, type IngestedEvent } from './pipeline/ingest.ts';
+import { Pipeline } from './pipeline/pipeline.ts';
+import type { AlertTransition } from './pipeline/stage-types.ts';
+import type { PlaybookApi } from './operator-alerts.ts';
 import { SqliteStore } from './store/sqlite.ts';
 import type { Store } from './store/store.ts';
 import { ControllerTrust } from './trust/ca.ts';
@@ -42,6 +46,8 @@ export interface ControllerConfig {
 }
 
 /** Server options set on purpose for long-lived agent streams. */
+const PIPELINE_STATE_KEY = 'pipeline';
+
 export const AGENT_SERVER_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
   'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
@@ -81,11 +87,16 @@ export class Controller {
   readonly gateway: Gateway;
   readonly audit: AuditLog;
   trust!: ControllerTrust;
+  pipeline!: Pipeline;
+  /** every alert transition (opened, updated, escalated, resolved, acknowledged); playbooks listen here */
+  readonly transitions = new EventEmitter();
   private readonly agentServer = new grpc.Server(AGENT_SERVER_OPTIONS);
   private readonly enrollServer = new grpc.Server(SMALL_SERVER_OPTIONS);
   private readonly operatorServer = new grpc.Server(SMALL_SERVER_OPTIONS);
   private timers: NodeJS.Timeout[] = [];
   private readonly now: () => number;
+  /** the playbook engine, when the controller runs one */
+  playbooks: PlaybookApi | undefined;
   agentPort = 0;
   enrollPort = 0;
   operatorPort = 0;
@@ -102,7 +113,7 @@ export class Controller {
       defaultTtlMs: cfg.commandTtlMs, maxTtlMs: 24 * 3600_000,
       sign: (cmd) => signCommand(cmd, this.trust.commandSigningKey),
     });
-    const ingest = new Ingest(this.store, log.child({ part: 'ingest' }));
+    const ingest = new Ingest(this.store, log.child({ part: 'ingest' }), (events) => this.correlate(events));
     this.gateway = new Gateway({
       store: this.store, ingest, commands: this.commands, log: log.child({ part: 'gateway' }), now,
       heartbeatIntervalMs: cfg.heartbeatIntervalMs, maxFramesPerSecond: cfg.maxFramesPerSecond,
@@ -124,9 +135,49 @@ export class Controller {
     return peer.agentId;
   }
 
+  /** Ingest's sink: stored events go on to correlation with what the gateway knows of their host. */
+  private correlate(events: IngestedEvent[]): void {
+    const now = this.now();
+    for (const e of events) {
+      const s = this.gateway.online.get(e.hostId);
+      this.pipeline.ingest({ ...e, hostTags: s?.tags ?? {}, clockOffsetMs: s?.clockOffsetMs ?? 0 }, now);
+    }
+  }
+
+  private async loadPipeline(): Promise<Pipeline> {
+    const log = this.cfg.log.child({ part: 'pipeline' });
+    const opts = { log, act: (t: AlertTransition) => this.onTransition(t) };
+    const saved = await this.store.getState(PIPELINE_STATE_KEY);
+    if (saved) {
+      try {
+        return Pipeline.restore(JSON.parse(saved), opts);
+      } catch (err) {
+        log.error({ err }, 'saved correlation state is unreadable; starting with none (alerts reopen as events arrive)');
+      }
+    }
+    return new Pipeline(opts);
+  }
+
+  private onTransition(t: AlertTransition): void {
+    const a = t.alert;
+    if (a.scope === 'fleet' && t.type !== 'updated') {
+      this.cfg.log.warn({
+        alert: a.id, transition: t.type, severity: a.severity, rootCause: a.rootCause, hosts: a.hostCount,
+        patientZero: a.patientZero?.hostId, classification: a.classification,
+      }, `master alert ${t.type}: ${a.rootCause} on ${a.hostCount} hosts`);
+    }
+    this.transitions.emit('transition', t);
+  }
+
+  async savePipeline(): Promise<void> {
+    await this.store.putState(PIPELINE_STATE_KEY, JSON.stringify(this.pipeline.toJSON()), this.now());
+  }
+
   async start(): Promise<void> {
     const { cfg } = this;
     const log = cfg.log;
+    this.pipeline = await this.loadPipeline();
+    this.pipeline.setFleetSize((await this.store.listHosts()).length);
     this.trust = await ControllerTrust.open(join(cfg.dataDir, 'trust'), { logger: log.child({ part: 'trust' }) });
     const sc = await this.trust.ensureServerCert(localNames([cfg.agentListen, cfg.enrollListen].map((a) => a.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''))
       .filter((h) => h !== '0.0.0.0' && h !== '::').concat(cfg.serverNames ?? [])));
@@ -142,7 +193,7 @@ export class Controller {
     }));
     this.operatorServer.addService(pkg.Operator.service, operatorHandlers({
       store: this.store, commands: this.commands, gateway: this.gateway, trust: this.trust, audit: this.audit,
-      log: log.child({ part: 'operator-api' }), now: this.now,
+      pipeline: this.pipeline, playbooks: () => this.playbooks, log: log.child({ part: 'operator-api' }), now: this.now,
     }));
 
     await this.store.markAllOffline(this.now());
@@ -159,6 +210,13 @@ export class Controller {
         }
       }, Math.max(200, beat / 2)),
       setInterval(() => void this.commands.expire().catch((err) => log.error({ err }, 'expiring commands failed')), 1000),
+      setInterval(() => this.pipeline.tick(this.now()), 1000),
+      setInterval(() => {
+        void (async () => {
+          this.pipeline.setFleetSize((await this.store.listHosts()).length);
+          await this.savePipeline();
+        })().catch((err) => log.error({ err }, 'saving correlation state failed'));
+      }, 15_000),
     );
     for (const t of this.timers) t.unref();
   }
@@ -194,6 +252,7 @@ export class Controller {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.gateway.closeAll();
+    await this.savePipeline().catch((err) => this.cfg.log.error({ err }, 'saving correlation state failed'));
     await Promise.all([this.agentServer, this.enrollServer, this.operatorServer].map((s) => new Promise<void>((resolve) => {
       const force = setTimeout(() => { s.forceShutdown(); resolve(); }, 2000);
       s.tryShutdown(() => { clearTimeout(force); resolve(); });

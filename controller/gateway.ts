@@ -55,6 +55,9 @@ export class Session {
   private pending = 0;
   closed = false;
   lastHeartbeatMs: number;
+  /** the host's tags (from its Hello) and clock offset (agent minus controller), for correlation */
+  tags: Record<string, string> = {};
+  clockOffsetMs = 0;
   private tokens: number;
   private tokensAt: number;
 
@@ -246,10 +249,12 @@ export class Gateway {
     const t = now();
     const { lastSeq } = await store.recordHello({ hostId, bootId: h.bootId, inventory: inv, backend: h.backend, nowMs: t });
     const session = new Session(hostId, h.bootId, call, this.opts.maxQueuedFrames ?? 1000, t, this.opts.maxFramesPerSecond ?? 10);
+    session.tags = { ...inv.tags };
+    session.clockOffsetMs = h.sentAtMs ? h.sentAtMs - t : 0;
     const old = this.sessions.get(hostId);
     if (old) old.fail(grpc.status.ABORTED, 'superseded by a newer stream from the same agent');
     this.sessions.set(hostId, session);
-    await store.patchHost(hostId, { clockOffsetMs: h.sentAtMs ? h.sentAtMs - t : 0 });
+    await store.patchHost(hostId, { clockOffsetMs: session.clockOffsetMs });
     await session.send({ welcome: { controllerTimeMs: t, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, lastSeq } });
     log.info({ host: hostId, boot: h.bootId, backend: h.backend, lastSeq, peer: call.getPeer() }, 'agent online');
     await this.opts.commands.flush(hostId);
@@ -259,12 +264,14 @@ export class Gateway {
   private async heartbeat(s: Session, hb: Heartbeat__Output): Promise<void> {
     const t = this.opts.now();
     s.lastHeartbeatMs = t;
+    // smoothed, so one delayed heartbeat does not swing patient-zero ordering
+    if (hb.sentAtMs) s.clockOffsetMs = 0.8 * s.clockOffsetMs + 0.2 * (hb.sentAtMs - t);
     await this.opts.store.patchHost(s.hostId, {
       lastSeenMs: t,
       enforcement: hb.enforcement ?? undefined,
       health: hb.health ?? undefined,
       // one-way estimate; on a LAN the transit time is small next to clock skew
-      clockOffsetMs: hb.sentAtMs ? hb.sentAtMs - t : undefined,
+      clockOffsetMs: hb.sentAtMs ? s.clockOffsetMs : undefined,
     });
   }
 

@@ -10,10 +10,11 @@ import { Commands, NotFoundError } from './commands.ts';
 import type { Gateway } from './gateway.ts';
 import type { Store } from './store/store.ts';
 import type { ControllerTrust } from './trust/ca.ts';
-import { PermissionDeniedError, parseRole, requireRole, roleForRpc, type Role } from './trust/roles.ts';
-import {
-  bearerToken, createEnrollmentToken, createOperatorToken, hashToken, looksLikeToken, OPERATOR_TOKEN_PREFIX, tokenMatches,
-} from './trust/tokens.ts';
+import { parseRole, type Role } from './trust/roles.ts';
+import { createEnrollmentToken, createOperatorToken } from './trust/tokens.ts';
+import { alertHandlers, playbookHandlers, type PlaybookApi } from './operator-alerts.ts';
+import { rpcFactory, type Operator } from './operator-rpc.ts';
+import type { Pipeline } from './pipeline/pipeline.ts';
 
 export interface OperatorApiOptions {
   store: Store;
@@ -21,65 +22,24 @@ export interface OperatorApiOptions {
   gateway: Gateway;
   trust: ControllerTrust;
   audit: AuditLog;
+  pipeline: Pipeline;
+  /** absent until playbooks are configured: their RPCs answer FAILED_PRECONDITION */
+  playbooks?: () => PlaybookApi | undefined;
   log: Logger;
   now: () => number;
 }
 
-export interface Operator {
-  name: string;
-  role: Role;
-}
-
-class UnauthenticatedError extends Error {}
-
-function toStatus(err: unknown): Partial<grpc.StatusObject> {
-  if (err instanceof ValidationError) return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
-  if (err instanceof NotFoundError) return { code: grpc.status.NOT_FOUND, details: err.message };
-  if (err instanceof PermissionDeniedError) return { code: grpc.status.PERMISSION_DENIED, details: err.message };
-  if (err instanceof UnauthenticatedError) return { code: grpc.status.UNAUTHENTICATED, details: err.message };
-  return { code: grpc.status.INTERNAL, details: `controller error: ${(err as Error).message}` };
-}
-
-type Handler<Req, Res> = (req: Req, op: Operator, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>;
-
 export function operatorHandlers(o: OperatorApiOptions): OperatorHandlers {
+  return { ...coreHandlers(o), ...alertHandlers(o), ...playbookHandlers(o) };
+}
+
+type CoreRpc = 'WhoAmI' | 'ListHosts' | 'GetHost' | 'ListEvents' | 'IssueCommand' | 'ListCommands' | 'GetCommand' | 'WaitCommand'
+  | 'CreateEnrollmentToken' | 'AddOperator' | 'RevokeAgent' | 'AllowReenroll' | 'ListAgents' | 'ListAudit' | 'VerifyAudit';
+
+function coreHandlers(o: OperatorApiOptions): Pick<OperatorHandlers, CoreRpc> {
   const { store, log } = o;
 
-  async function authenticate(call: grpc.ServerUnaryCall<unknown, unknown>): Promise<Operator> {
-    const token = bearerToken(call.metadata.get('authorization')[0]);
-    if (!token || !looksLikeToken(token, OPERATOR_TOKEN_PREFIX)) {
-      throw new UnauthenticatedError('no operator token: pass a credential file (firebreak --credentials FILE); an admin creates one with `firebreak operators add`');
-    }
-    const found = await store.trust.findOperatorByTokenHash(hashToken(token));
-    if (!found || !tokenMatches(token, found.tokenHash)) throw new UnauthenticatedError('the operator token is not known to this controller');
-    return { name: found.name, role: parseRole(found.role) };
-  }
-
-  /** Authenticates, checks the role, runs, and maps any throw to a precise status. */
-  function rpc<Req, Res>(name: string, fn: Handler<Req, Res>) {
-    return (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>) => {
-      let op: Operator | undefined;
-      (async () => {
-        op = await authenticate(call as grpc.ServerUnaryCall<unknown, unknown>);
-        const need = roleForRpc(name);
-        if (!need) throw new PermissionDeniedError(op.role, 'admin', `${name} (not in the role table: denied by default)`);
-        requireRole(op.role, need, name);
-        return fn(call.request, op, call);
-      })().then(
-        (res) => cb(null, res),
-        (err) => {
-          const status = toStatus(err);
-          const code = grpc.status[status.code!];
-          if (status.code === grpc.status.INTERNAL) log.error({ rpc: name, err }, `operator call failed: ${status.details}`);
-          else log.info({ rpc: name, code, operator: op?.name }, `operator call refused: ${status.details}`);
-          if (status.code === grpc.status.PERMISSION_DENIED || status.code === grpc.status.UNAUTHENTICATED) {
-            o.audit.record(op ? `operator:${op.name}` : `peer:${call.getPeer()}`, 'rpc.denied', name, { code, reason: status.details });
-          }
-          cb(status);
-        },
-      );
-    };
-  }
+  const rpc = rpcFactory({ store, audit: o.audit, log });
 
   const limit = (n: number, dflt: number, max: number) => Math.min(n > 0 ? n : dflt, max);
   const actor = (op: Operator) => `operator:${op.name}`;

@@ -1,47 +1,17 @@
 // firebreak: the operator CLI. Readable tables by default, `-o json` for scripts.
 import { writeFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Command } from 'commander';
 import type {
   CommandView__Output,
   EventView__Output,
   Host__Output,
   IssueCommandRequest,
-  OperatorClient,
 } from '../../proto/wire.ts';
-import { parseDuration } from '../../proto/duration.ts';
 import { checkCidr, checkDirection, checkProtocol, parsePortList, ValidationError } from '../../proto/validate.ts';
-import { call, CredentialError, DEFAULT_OPERATOR_ADDRESS, loadCredentials, operatorClient } from './client.ts';
+import { call, CredentialError, loadCredentials } from './client.ts';
+import { api, closeClient, currentAddress, duration, json, out, printJson, program } from './context.ts';
 import { ago, bytes, iso, lower, table } from './format.ts';
-
-const program = new Command('firebreak')
-  .description('Firebreak operator CLI: hosts, events, and containment commands.')
-  .option('--controller <host:port>', 'the controller\'s operator address (env FIREBREAK_CONTROLLER; default: from the credential file)', process.env.FIREBREAK_CONTROLLER)
-  .option('--credentials <file>', 'operator credential file (env FIREBREAK_CREDENTIALS)', process.env.FIREBREAK_CREDENTIALS)
-  .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
-  .showHelpAfterError()
-  .addHelpText('after', `
-Examples:
-  firebreak hosts
-  firebreak isolate web-7 --reason "worm on tcp/25" --wait
-  firebreak block mail-2 --port 25 --direction out --expires 1h --wait
-  firebreak events --host web-7 -o json`);
-
-let client: OperatorClient | undefined;
-let address = DEFAULT_OPERATOR_ADDRESS;
-const api = () => {
-  if (client) return client;
-  const { cred } = loadCredentials(program.opts().credentials);
-  address = program.opts().controller ?? cred.controller ?? DEFAULT_OPERATOR_ADDRESS;
-  return (client = operatorClient(address, cred));
-};
-const json = () => program.opts().output === 'json';
-const out = (s: string) => process.stdout.write(s);
-const printJson = (v: unknown): void => { out(JSON.stringify(v, (_k, x) => (x?.type === 'Buffer' ? Buffer.from(x.data).toString('base64') : x), 2) + '\n'); };
-
-const duration = (v: string) => {
-  try { return parseDuration(v); } catch (err) { throw new InvalidArgumentError((err as Error).message); }
-};
 
 function hostRows(hosts: Host__Output[]): string[][] {
   return hosts.map((h) => [
@@ -201,7 +171,7 @@ program.command('command <id>').description('show one command and the agent\'s r
 program.command('whoami').description('show which operator and role this credential is').action(async () => {
   const me = await call<object, { name: string; role: string }>(api(), 'WhoAmI', {});
   if (json()) return printJson(me);
-  out(`${me.name} (${me.role}) at ${address}\n`);
+  out(`${me.name} (${me.role}) at ${currentAddress()}\n`);
 });
 
 const tokens = program.command('tokens').description('enrollment tokens for new agents');
@@ -237,7 +207,7 @@ program.command('operators').description('operator credentials')
   .action(async (name: string, o) => {
     const res = await call<object, { name: string; role: string; token: string }>(api(), 'AddOperator', { name, role: o.role });
     const { cred } = loadCredentials(program.opts().credentials);
-    const file = { controller: address, name: res.name, role: res.role, token: res.token, caCertPem: cred.caCertPem, caFingerprint: cred.caFingerprint };
+    const file = { controller: currentAddress(), name: res.name, role: res.role, token: res.token, caCertPem: cred.caCertPem, caFingerprint: cred.caFingerprint };
     if (o.out) {
       writeFileSync(o.out, JSON.stringify(file, null, 2), { mode: 0o600 });
       out(`operator ${res.name} (${res.role}) created; credential written to ${o.out}\n`);
@@ -283,6 +253,9 @@ audit.command('verify').description('check the hash chain; names the first bad e
   if (!v.ok) process.exitCode = 5;
 });
 
+// alerts, silences and playbooks register after the host and command verbs, so --help lists those first
+await import('./alerts.ts');
+
 try {
   await program.parseAsync();
 } catch (err) {
@@ -291,7 +264,7 @@ try {
     process.stderr.write(`firebreak: ${err.message}\n`);
     process.exitCode = 2;
   } else if (typeof e.code === 'number' && e.code === grpc.status.UNAVAILABLE) {
-    process.stderr.write(`firebreak: cannot reach the controller at ${address}: is firebreak-controller running? (${e.details}; set --controller or FIREBREAK_CONTROLLER)\n`);
+    process.stderr.write(`firebreak: cannot reach the controller at ${currentAddress()}: is firebreak-controller running? (${e.details}; set --controller or FIREBREAK_CONTROLLER)\n`);
     process.exitCode = 1;
   } else if (typeof e.code === 'number') {
     process.stderr.write(`firebreak: ${grpc.status[e.code]}: ${e.details}\n`);
@@ -300,5 +273,5 @@ try {
     throw err;
   }
 } finally {
-  client?.close();
+  closeClient();
 }

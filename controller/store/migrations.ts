@@ -110,3 +110,15 @@ MIGRATIONS.push({
     );
   `,
 });
+
+MIGRATIONS.push({
+  version: 3,
+  name: 'state snapshots of the in-memory stages',
+  sql: `
+    CREATE TABLE state (
+      key TEXT PRIMARY KEY,
+      value TEXT NOT NULL,
+      updated_at_ms BIGINT NOT NULL
+    );
+  `,
+});

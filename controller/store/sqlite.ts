@@ -207,6 +207,15 @@ export class SqliteStore implements Store {
     })();
   }
 
+  async getState(key: string): Promise<string | undefined> {
+    return (this.db.prepare(`SELECT value FROM state WHERE key = ?`).get(key) as { value: string } | undefined)?.value;
+  }
+
+  async putState(key: string, value: string, atMs: number): Promise<void> {
+    this.db.prepare(`INSERT INTO state (key, value, updated_at_ms) VALUES (?, ?, ?)
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at_ms = excluded.updated_at_ms`).run(key, value, atMs);
+  }
+
   async close(): Promise<void> {
     this.db.close();
   }

@@ -94,5 +94,9 @@ export interface Store {
   /** Marks queued or sent commands past their expiry as expired; returns their ids. */
   expireCommands(nowMs: number): Promise<string[]>;
 
+  /** Snapshots of in-memory stages (correlation, playbook runs), so a restart resumes them. */
+  getState(key: string): Promise<string | undefined>;
+  putState(key: string, value: string, atMs: number): Promise<void>;
+
   close(): Promise<void>;
 }

@@ -4,10 +4,12 @@ import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-load
 import type { Ack as _firebreak_v1_Ack, Ack__Output as _firebreak_v1_Ack__Output } from './firebreak/v1/Ack';
 import type { AddOperatorRequest as _firebreak_v1_AddOperatorRequest, AddOperatorRequest__Output as _firebreak_v1_AddOperatorRequest__Output } from './firebreak/v1/AddOperatorRequest';
 import type { AddOperatorResponse as _firebreak_v1_AddOperatorResponse, AddOperatorResponse__Output as _firebreak_v1_AddOperatorResponse__Output } from './firebreak/v1/AddOperatorResponse';
+import type { AddSilenceRequest as _firebreak_v1_AddSilenceRequest, AddSilenceRequest__Output as _firebreak_v1_AddSilenceRequest__Output } from './firebreak/v1/AddSilenceRequest';
 import type { AgentFrame as _firebreak_v1_AgentFrame, AgentFrame__Output as _firebreak_v1_AgentFrame__Output } from './firebreak/v1/AgentFrame';
 import type { AgentHealth as _firebreak_v1_AgentHealth, AgentHealth__Output as _firebreak_v1_AgentHealth__Output } from './firebreak/v1/AgentHealth';
 import type { AgentLinkClient as _firebreak_v1_AgentLinkClient, AgentLinkDefinition as _firebreak_v1_AgentLinkDefinition } from './firebreak/v1/AgentLink';
 import type { AgentRecord as _firebreak_v1_AgentRecord, AgentRecord__Output as _firebreak_v1_AgentRecord__Output } from './firebreak/v1/AgentRecord';
+import type { AlertRef as _firebreak_v1_AlertRef, AlertRef__Output as _firebreak_v1_AlertRef__Output } from './firebreak/v1/AlertRef';
 import type { AllowEntry as _firebreak_v1_AllowEntry, AllowEntry__Output as _firebreak_v1_AllowEntry__Output } from './firebreak/v1/AllowEntry';
 import type { AnomalyEvent as _firebreak_v1_AnomalyEvent, AnomalyEvent__Output as _firebreak_v1_AnomalyEvent__Output } from './firebreak/v1/AnomalyEvent';
 import type { AuditEntry as _firebreak_v1_AuditEntry, AuditEntry__Output as _firebreak_v1_AuditEntry__Output } from './firebreak/v1/AuditEntry';
@@ -34,8 +36,11 @@ import type { HostInventory as _firebreak_v1_HostInventory, HostInventory__Outpu
 import type { HostRef as _firebreak_v1_HostRef, HostRef__Output as _firebreak_v1_HostRef__Output } from './firebreak/v1/HostRef';
 import type { IsolateParams as _firebreak_v1_IsolateParams, IsolateParams__Output as _firebreak_v1_IsolateParams__Output } from './firebreak/v1/IsolateParams';
 import type { IssueCommandRequest as _firebreak_v1_IssueCommandRequest, IssueCommandRequest__Output as _firebreak_v1_IssueCommandRequest__Output } from './firebreak/v1/IssueCommandRequest';
+import type { JsonDoc as _firebreak_v1_JsonDoc, JsonDoc__Output as _firebreak_v1_JsonDoc__Output } from './firebreak/v1/JsonDoc';
+import type { JsonList as _firebreak_v1_JsonList, JsonList__Output as _firebreak_v1_JsonList__Output } from './firebreak/v1/JsonList';
 import type { ListAgentsRequest as _firebreak_v1_ListAgentsRequest, ListAgentsRequest__Output as _firebreak_v1_ListAgentsRequest__Output } from './firebreak/v1/ListAgentsRequest';
 import type { ListAgentsResponse as _firebreak_v1_ListAgentsResponse, ListAgentsResponse__Output as _firebreak_v1_ListAgentsResponse__Output } from './firebreak/v1/ListAgentsResponse';
+import type { ListAlertsRequest as _firebreak_v1_ListAlertsRequest, ListAlertsRequest__Output as _firebreak_v1_ListAlertsRequest__Output } from './firebreak/v1/ListAlertsRequest';
 import type { ListAuditRequest as _firebreak_v1_ListAuditRequest, ListAuditRequest__Output as _firebreak_v1_ListAuditRequest__Output } from './firebreak/v1/ListAuditRequest';
 import type { ListAuditResponse as _firebreak_v1_ListAuditResponse, ListAuditResponse__Output as _firebreak_v1_ListAuditResponse__Output } from './firebreak/v1/ListAuditResponse';
 import type { ListCommandsRequest as _firebreak_v1_ListCommandsRequest, ListCommandsRequest__Output as _firebreak_v1_ListCommandsRequest__Output } from './firebreak/v1/ListCommandsRequest';
@@ -44,6 +49,9 @@ import type { ListEventsRequest as _firebreak_v1_ListEventsRequest, ListEventsRe
 import type { ListEventsResponse as _firebreak_v1_ListEventsResponse, ListEventsResponse__Output as _firebreak_v1_ListEventsResponse__Output } from './firebreak/v1/ListEventsResponse';
 import type { ListHostsRequest as _firebreak_v1_ListHostsRequest, ListHostsRequest__Output as _firebreak_v1_ListHostsRequest__Output } from './firebreak/v1/ListHostsRequest';
 import type { ListHostsResponse as _firebreak_v1_ListHostsResponse, ListHostsResponse__Output as _firebreak_v1_ListHostsResponse__Output } from './firebreak/v1/ListHostsResponse';
+import type { ListPlaybooksRequest as _firebreak_v1_ListPlaybooksRequest, ListPlaybooksRequest__Output as _firebreak_v1_ListPlaybooksRequest__Output } from './firebreak/v1/ListPlaybooksRequest';
+import type { ListRunsRequest as _firebreak_v1_ListRunsRequest, ListRunsRequest__Output as _firebreak_v1_ListRunsRequest__Output } from './firebreak/v1/ListRunsRequest';
+import type { ListSilencesRequest as _firebreak_v1_ListSilencesRequest, ListSilencesRequest__Output as _firebreak_v1_ListSilencesRequest__Output } from './firebreak/v1/ListSilencesRequest';
 import type { MetricsSample as _firebreak_v1_MetricsSample, MetricsSample__Output as _firebreak_v1_MetricsSample__Output } from './firebreak/v1/MetricsSample';
 import type { OperatorClient as _firebreak_v1_OperatorClient, OperatorDefinition as _firebreak_v1_OperatorDefinition } from './firebreak/v1/Operator';
 import type { PortBlock as _firebreak_v1_PortBlock, PortBlock__Output as _firebreak_v1_PortBlock__Output } from './firebreak/v1/PortBlock';
@@ -51,7 +59,11 @@ import type { PortCount as _firebreak_v1_PortCount, PortCount__Output as _firebr
 import type { PortRange as _firebreak_v1_PortRange, PortRange__Output as _firebreak_v1_PortRange__Output } from './firebreak/v1/PortRange';
 import type { ProcessInfo as _firebreak_v1_ProcessInfo, ProcessInfo__Output as _firebreak_v1_ProcessInfo__Output } from './firebreak/v1/ProcessInfo';
 import type { Report as _firebreak_v1_Report, Report__Output as _firebreak_v1_Report__Output } from './firebreak/v1/Report';
+import type { RunRef as _firebreak_v1_RunRef, RunRef__Output as _firebreak_v1_RunRef__Output } from './firebreak/v1/RunRef';
+import type { SetPlaybookEnabledRequest as _firebreak_v1_SetPlaybookEnabledRequest, SetPlaybookEnabledRequest__Output as _firebreak_v1_SetPlaybookEnabledRequest__Output } from './firebreak/v1/SetPlaybookEnabledRequest';
+import type { SilenceRef as _firebreak_v1_SilenceRef, SilenceRef__Output as _firebreak_v1_SilenceRef__Output } from './firebreak/v1/SilenceRef';
 import type { UnblockParams as _firebreak_v1_UnblockParams, UnblockParams__Output as _firebreak_v1_UnblockParams__Output } from './firebreak/v1/UnblockParams';
+import type { ValidatePlaybookRequest as _firebreak_v1_ValidatePlaybookRequest, ValidatePlaybookRequest__Output as _firebreak_v1_ValidatePlaybookRequest__Output } from './firebreak/v1/ValidatePlaybookRequest';
 import type { VerifyAuditRequest as _firebreak_v1_VerifyAuditRequest, VerifyAuditRequest__Output as _firebreak_v1_VerifyAuditRequest__Output } from './firebreak/v1/VerifyAuditRequest';
 import type { VerifyAuditResponse as _firebreak_v1_VerifyAuditResponse, VerifyAuditResponse__Output as _firebreak_v1_VerifyAuditResponse__Output } from './firebreak/v1/VerifyAuditResponse';
 import type { WaitCommandRequest as _firebreak_v1_WaitCommandRequest, WaitCommandRequest__Output as _firebreak_v1_WaitCommandRequest__Output } from './firebreak/v1/WaitCommandRequest';
@@ -70,10 +82,12 @@ export interface ProtoGrpcType {
       Action: EnumTypeDefinition
       AddOperatorRequest: MessageTypeDefinition<_firebreak_v1_AddOperatorRequest, _firebreak_v1_AddOperatorRequest__Output>
       AddOperatorResponse: MessageTypeDefinition<_firebreak_v1_AddOperatorResponse, _firebreak_v1_AddOperatorResponse__Output>
+      AddSilenceRequest: MessageTypeDefinition<_firebreak_v1_AddSilenceRequest, _firebreak_v1_AddSilenceRequest__Output>
       AgentFrame: MessageTypeDefinition<_firebreak_v1_AgentFrame, _firebreak_v1_AgentFrame__Output>
       AgentHealth: MessageTypeDefinition<_firebreak_v1_AgentHealth, _firebreak_v1_AgentHealth__Output>
       AgentLink: SubtypeConstructor<typeof grpc.Client, _firebreak_v1_AgentLinkClient> & { service: _firebreak_v1_AgentLinkDefinition }
       AgentRecord: MessageTypeDefinition<_firebreak_v1_AgentRecord, _firebreak_v1_AgentRecord__Output>
+      AlertRef: MessageTypeDefinition<_firebreak_v1_AlertRef, _firebreak_v1_AlertRef__Output>
       AllowEntry: MessageTypeDefinition<_firebreak_v1_AllowEntry, _firebreak_v1_AllowEntry__Output>
       AnomalyEvent: MessageTypeDefinition<_firebreak_v1_AnomalyEvent, _firebreak_v1_AnomalyEvent__Output>
       AnomalyKind: EnumTypeDefinition
@@ -104,8 +118,11 @@ export interface ProtoGrpcType {
       HostRef: MessageTypeDefinition<_firebreak_v1_HostRef, _firebreak_v1_HostRef__Output>
       IsolateParams: MessageTypeDefinition<_firebreak_v1_IsolateParams, _firebreak_v1_IsolateParams__Output>
       IssueCommandRequest: MessageTypeDefinition<_firebreak_v1_IssueCommandRequest, _firebreak_v1_IssueCommandRequest__Output>
+      JsonDoc: MessageTypeDefinition<_firebreak_v1_JsonDoc, _firebreak_v1_JsonDoc__Output>
+      JsonList: MessageTypeDefinition<_firebreak_v1_JsonList, _firebreak_v1_JsonList__Output>
       ListAgentsRequest: MessageTypeDefinition<_firebreak_v1_ListAgentsRequest, _firebreak_v1_ListAgentsRequest__Output>
       ListAgentsResponse: MessageTypeDefinition<_firebreak_v1_ListAgentsResponse, _firebreak_v1_ListAgentsResponse__Output>
+      ListAlertsRequest: MessageTypeDefinition<_firebreak_v1_ListAlertsRequest, _firebreak_v1_ListAlertsRequest__Output>
       ListAuditRequest: MessageTypeDefinition<_firebreak_v1_ListAuditRequest, _firebreak_v1_ListAuditRequest__Output>
       ListAuditResponse: MessageTypeDefinition<_firebreak_v1_ListAuditResponse, _firebreak_v1_ListAuditResponse__Output>
       ListCommandsRequest: MessageTypeDefinition<_firebreak_v1_ListCommandsRequest, _firebreak_v1_ListCommandsRequest__Output>
@@ -114,6 +131,9 @@ export interface ProtoGrpcType {
       ListEventsResponse: MessageTypeDefinition<_firebreak_v1_ListEventsResponse, _firebreak_v1_ListEventsResponse__Output>
       ListHostsRequest: MessageTypeDefinition<_firebreak_v1_ListHostsRequest, _firebreak_v1_ListHostsRequest__Output>
       ListHostsResponse: MessageTypeDefinition<_firebreak_v1_ListHostsResponse, _firebreak_v1_ListHostsResponse__Output>
+      ListPlaybooksRequest: MessageTypeDefinition<_firebreak_v1_ListPlaybooksRequest, _firebreak_v1_ListPlaybooksRequest__Output>
+      ListRunsRequest: MessageTypeDefinition<_firebreak_v1_ListRunsRequest, _firebreak_v1_ListRunsRequest__Output>
+      ListSilencesRequest: MessageTypeDefinition<_firebreak_v1_ListSilencesRequest, _firebreak_v1_ListSilencesRequest__Output>
       MetricsSample: MessageTypeDefinition<_firebreak_v1_MetricsSample, _firebreak_v1_MetricsSample__Output>
       Operator: SubtypeConstructor<typeof grpc.Client, _firebreak_v1_OperatorClient> & { service: _firebreak_v1_OperatorDefinition }
       PortBlock: MessageTypeDefinition<_firebreak_v1_PortBlock, _firebreak_v1_PortBlock__Output>
@@ -122,7 +142,11 @@ export interface ProtoGrpcType {
       ProcessInfo: MessageTypeDefinition<_firebreak_v1_ProcessInfo, _firebreak_v1_ProcessInfo__Output>
       Protocol: EnumTypeDefinition
       Report: MessageTypeDefinition<_firebreak_v1_Report, _firebreak_v1_Report__Output>
+      RunRef: MessageTypeDefinition<_firebreak_v1_RunRef, _firebreak_v1_RunRef__Output>
+      SetPlaybookEnabledRequest: MessageTypeDefinition<_firebreak_v1_SetPlaybookEnabledRequest, _firebreak_v1_SetPlaybookEnabledRequest__Output>
+      SilenceRef: MessageTypeDefinition<_firebreak_v1_SilenceRef, _firebreak_v1_SilenceRef__Output>
       UnblockParams: MessageTypeDefinition<_firebreak_v1_UnblockParams, _firebreak_v1_UnblockParams__Output>
+      ValidatePlaybookRequest: MessageTypeDefinition<_firebreak_v1_ValidatePlaybookRequest, _firebreak_v1_ValidatePlaybookRequest__Output>
       VerifyAuditRequest: MessageTypeDefinition<_firebreak_v1_VerifyAuditRequest, _firebreak_v1_VerifyAuditRequest__Output>
       VerifyAuditResponse: MessageTypeDefinition<_firebreak_v1_VerifyAuditResponse, _firebreak_v1_VerifyAuditResponse__Output>
       WaitCommandRequest: MessageTypeDefinition<_firebreak_v1_WaitCommandRequest, _firebreak_v1_WaitCommandRequest__Output>

@@ -1,0 +1,10 @@
+// Original file: proto/firebreak.proto
+
+
+export interface AlertRef {
+  'alertId'?: (string);
+}
+
+export interface AlertRef__Output {
+  'alertId': (string);
+}

@@ -1,0 +1,10 @@
+// Original file: proto/firebreak.proto
+
+
+export interface JsonDoc {
+  'json'?: (string);
+}
+
+export interface JsonDoc__Output {
+  'json': (string);
+}

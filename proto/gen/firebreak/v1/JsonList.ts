@@ -1,0 +1,10 @@
+// Original file: proto/firebreak.proto
+
+
+export interface JsonList {
+  'items'?: (string)[];
+}
+
+export interface JsonList__Output {
+  'items': (string)[];
+}
