@@ -19,7 +19,7 @@ import { operatorHandlers } from './operator-api.ts';
 import { Ingest, type IngestedEvent } from './pipeline/ingest.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
 import type { AlertTransition } from './pipeline/stage-types.ts';
-import type { PlaybookApi } from './operator-alerts.ts';
+import { Containment } from './containment.ts';
 import { SqliteStore } from './store/sqlite.ts';
 import type { Store } from './store/store.ts';
 import { ControllerTrust } from './trust/ca.ts';
@@ -41,6 +41,10 @@ export interface ControllerConfig {
   offlineAfterBeats: number;
   commandTtlMs: number;
   maxFramesPerSecond?: number;
+  /** directory of playbook YAML files; without it nothing is contained automatically */
+  playbookDir?: string;
+  /** automatic isolations allowed per window (default: 5% of the fleet or 20 hosts, the smaller, per 10 min) */
+  blastRadius?: { fraction?: number; maxHosts?: number; windowMs?: number };
   log: Logger;
   now?: () => number;
 }
@@ -96,7 +100,7 @@ export class Controller {
   private timers: NodeJS.Timeout[] = [];
   private readonly now: () => number;
   /** the playbook engine, when the controller runs one */
-  playbooks: PlaybookApi | undefined;
+  playbooks: Containment | undefined;
   agentPort = 0;
   enrollPort = 0;
   operatorPort = 0;
@@ -118,6 +122,7 @@ export class Controller {
       store: this.store, ingest, commands: this.commands, log: log.child({ part: 'gateway' }), now,
       heartbeatIntervalMs: cfg.heartbeatIntervalMs, maxFramesPerSecond: cfg.maxFramesPerSecond,
       authenticate: (call) => this.authenticateAgent(call),
+      onPresence: (id, tags, online) => this.playbooks?.onHost(id, tags, online),
       onRefused: (r) => this.audit.record(`agent:${r.agentId ?? 'unknown'}`, 'agent.refused', r.agentId ?? '', { peer: r.peer, code: r.code, reason: r.reason }),
     });
   }
@@ -166,6 +171,7 @@ export class Controller {
         patientZero: a.patientZero?.hostId, classification: a.classification,
       }, `master alert ${t.type}: ${a.rootCause} on ${a.hostCount} hosts`);
     }
+    this.playbooks?.onTransition(t);
     this.transitions.emit('transition', t);
   }
 
@@ -201,6 +207,13 @@ export class Controller {
     this.enrollPort = await bind(this.enrollServer, cfg.enrollListen, serverOnly);
     this.operatorPort = await bind(this.operatorServer, cfg.operatorListen, serverOnly);
     await this.bootstrapAdmin();
+    if (cfg.playbookDir) {
+      this.playbooks = new Containment({
+        dir: cfg.playbookDir, store: this.store, commands: this.commands, audit: this.audit, pipeline: () => this.pipeline,
+        controllerPort: this.agentPort, blastRadius: cfg.blastRadius, log: log.child({ part: 'playbooks' }), now: this.now,
+      });
+      await this.playbooks.start();
+    }
 
     const beat = cfg.heartbeatIntervalMs;
     this.timers.push(
@@ -210,11 +223,12 @@ export class Controller {
         }
       }, Math.max(200, beat / 2)),
       setInterval(() => void this.commands.expire().catch((err) => log.error({ err }, 'expiring commands failed')), 1000),
-      setInterval(() => this.pipeline.tick(this.now()), 1000),
+      setInterval(() => { this.pipeline.tick(this.now()); this.playbooks?.tick(); }, 1000),
       setInterval(() => {
         void (async () => {
           this.pipeline.setFleetSize((await this.store.listHosts()).length);
           await this.savePipeline();
+          await this.playbooks?.save();
         })().catch((err) => log.error({ err }, 'saving correlation state failed'));
       }, 15_000),
     );
@@ -253,6 +267,8 @@ export class Controller {
     for (const t of this.timers) clearInterval(t);
     this.gateway.closeAll();
     await this.savePipeline().catch((err) => this.cfg.log.error({ err }, 'saving correlation state failed'));
+    this.playbooks?.stop();
+    await this.playbooks?.save().catch((err) => this.cfg.log.error({ err }, 'saving playbook state failed'));
     await Promise.all([this.agentServer, this.enrollServer, this.operatorServer].map((s) => new Promise<void>((resolve) => {
       const force = setTimeout(() => { s.forceShutdown(); resolve(); }, 2000);
       s.tryShutdown(() => { clearTimeout(force); resolve(); });

@@ -39,6 +39,8 @@ export interface GatewayOptions {
   authenticate?: (call: Call) => Promise<string>;
   /** frames one agent may send per second after Hello, with a burst of 5 s worth */
   maxFramesPerSecond?: number;
+  /** told when an agent comes online (with its tags) or goes offline */
+  onPresence?: (hostId: string, tags: Record<string, string>, online: boolean) => void;
   /** told of every refused agent stream (for the audit log) */
   onRefused?: (info: { peer: string; agentId?: string; code: string; reason: string }) => void;
 }
@@ -216,6 +218,7 @@ export class Gateway {
         if (this.sessions.get(s.hostId) === s) {
           this.sessions.delete(s.hostId);
           await this.opts.store.setOnline(s.hostId, false, now());
+          this.opts.onPresence?.(s.hostId, s.tags, false);
           log.info({ host: s.hostId, why }, 'agent offline');
         }
       }).catch((err) => log.error({ err }, 'marking agent offline failed'));
@@ -254,6 +257,7 @@ export class Gateway {
     const old = this.sessions.get(hostId);
     if (old) old.fail(grpc.status.ABORTED, 'superseded by a newer stream from the same agent');
     this.sessions.set(hostId, session);
+    this.opts.onPresence?.(hostId, session.tags, true);
     await store.patchHost(hostId, { clockOffsetMs: session.clockOffsetMs });
     await session.send({ welcome: { controllerTimeMs: t, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, lastSeq } });
     log.info({ host: hostId, boot: h.bootId, backend: h.backend, lastSeq, peer: call.getPeer() }, 'agent online');

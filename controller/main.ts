@@ -21,6 +21,8 @@ const program = new Command('firebreak-controller')
   .option('--heartbeat-interval <duration>', 'how often agents send a heartbeat', duration, 5000)
   .option('--offline-after <beats>', 'heartbeat intervals of silence before a host is offline', (v) => Number(v), 3)
   .option('--command-ttl <duration>', 'default time a command may wait for its agent before it expires', duration, 5 * 60_000)
+  .option('--playbooks <dir>', 'directory of playbook YAML files for automated containment (e.g. ./playbooks); reloaded on change')
+  .option('--blast-radius <n>', 'at most this many hosts isolated automatically per 10 minutes (default: 5% of the fleet, at most 20)', (v) => Number(v))
   .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
   .showHelpAfterError()
   .addHelpText('after', `
@@ -38,6 +40,8 @@ program.action(async (o) => {
   const controller = new Controller({
     dataDir, agentListen: o.listen, enrollListen: o.enrollListen, operatorListen: o.operatorListen, serverNames: o.serverName, heartbeatIntervalMs: o.heartbeatInterval,
     offlineAfterBeats: o.offlineAfter, commandTtlMs: o.commandTtl, log,
+    playbookDir: o.playbooks ? resolve(o.playbooks) : undefined,
+    blastRadius: o.blastRadius ? { maxHosts: o.blastRadius, fraction: 1 } : undefined,
   });
   try {
     await controller.start();

@@ -49,7 +49,8 @@ try {
   process.stdout.write(`Firebreak quickstart: data and logs in ${data}\n`);
   const ctlDir = join(data, 'controller');
   await run('controller', 'controller/main.ts', ['-d', ctlDir, '--listen', `127.0.0.1:${AGENT_PORT}`,
-    '--enroll-listen', `127.0.0.1:${ENROLL_PORT}`, '--operator-listen', `127.0.0.1:${OPERATOR_PORT}`], 'controller ready');
+    '--enroll-listen', `127.0.0.1:${ENROLL_PORT}`, '--operator-listen', `127.0.0.1:${OPERATOR_PORT}`,
+    '--playbooks', join(root, 'playbooks')], 'controller ready');
   const info = JSON.parse(readFileSync(join(ctlDir, 'controller.json'), 'utf8')) as { caFingerprint: string; credentials: string };
   process.stdout.write(`  controller  agents on 127.0.0.1:${AGENT_PORT} (mutual TLS), enrollment on ${ENROLL_PORT}, operators on ${OPERATOR_PORT}\n`);
   process.stdout.write(`              CA fingerprint ${info.caFingerprint}\n`);
@@ -77,6 +78,8 @@ try {
     `  ./bin/firebreak.js block ${agentId} --port 25 --direction out --expires 10m --wait`,
     `  ./bin/firebreak.js release ${agentId} --wait`,
     '  ./bin/firebreak.js commands',
+    '  ./bin/firebreak.js alerts',
+    '  ./bin/firebreak.js playbooks list',
     '  ./bin/firebreak.js audit',
     '',
     `Logs: ${join(data, 'controller.log')} and ${join(data, 'agent.log')}. Ctrl-C stops both.`,

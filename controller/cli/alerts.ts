@@ -146,8 +146,9 @@ program.command('runs').description('what each playbook did, and why a guard hel
   .action(async (o) => {
     const runs = await docs<Row>('ListRuns', { limit: o.limit });
     if (json()) return printJson(runs);
-    out(table(['RUN', 'PLAYBOOK', 'ALERT', 'STATUS', 'STARTED', 'ACTIONS'], runs.map((r) => [
-      str(r.id), str(r.playbook), str(r.alertId), str(r.status), iso(Number(r.startedAtMs ?? 0)), str(Array.isArray(r.actions) ? r.actions.length : r.actions),
+    out(table(['RUN', 'PLAYBOOK', 'MODE', 'ALERT', 'ROOT CAUSE', 'STATUS', 'STARTED', 'ACTIONS', 'HELD BECAUSE'], runs.map((r) => [
+      str(r.id), str(r.playbook), str(r.mode), str(r.alertId), str(r.rootCause), str(r.status), iso(Number(r.startedAtMs ?? 0)),
+      Object.entries((r.counts ?? {}) as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', '), str(r.heldReason ?? ''),
     ])));
   });
 program.command('run <id>').description('one playbook run with each action and guard decision').action(async (id: string) => {
@@ -156,8 +157,9 @@ program.command('run <id>').description('one playbook run with each action and g
   const actions = Array.isArray(r.actions) ? (r.actions as Row[]) : [];
   out([
     `run       ${str(r.id)} (${str(r.status)})`, `playbook  ${str(r.playbook)} (${str(r.mode)})`, `alert     ${str(r.alertId)}`, '',
-    table(['#', 'ACTION', 'HOST(S)', 'STATUS', 'WHY', 'COMMAND'], actions.map((a, i) => [
-      String(i + 1), str(a.kind ?? a.type), str(a.hostId ?? a.hosts ?? a.target), str(a.status), str(a.reason ?? a.why ?? ''), str(a.commandId ?? ''),
+    table(['#', 'STEP', 'ACTION', 'HOST', 'STATUS', 'WHY', 'COMMAND', 'EXPIRES'], actions.map((a) => [
+      str(a.seq), str(a.step), str(a.kind), str(a.hostId ?? '*'), str(a.status), str(a.reason), str(a.commandId ?? ''),
+      a.expiresAtMs ? iso(Number(a.expiresAtMs)) : a.liftOnResolve ? 'on resolve' : '',
     ])),
   ].join('\n'));
 });

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { Controller } from '../../controller/controller.ts';
 import type { AlertDetail, AlertSummary } from '../../controller/pipeline/stage-types.ts';
 import type { AgentFrame, AgentLinkClient, ControllerFrame__Output } from '../../proto/wire.ts';
-import { cli, cliJson, eventually, tempDir, type CliTarget } from '../helpers/procs.ts';
+import { writeFileSync } from 'node:fs';
+import { cli, cliJson, eventually, ROOT, tempDir, type CliTarget } from '../helpers/procs.ts';
 import { agentLinkClient, enroll, inventory, startInProcessController } from '../helpers/inproc.ts';
 
 describe('master alerts through the controller and the CLI', () => {
@@ -36,7 +37,7 @@ describe('master alerts through the controller and the CLI', () => {
   }
 
   before(async () => {
-    c = await startInProcessController(join(dir.path, 'ctl'));
+    c = await startInProcessController(join(dir.path, 'ctl'), { playbookDir: join(ROOT, 'playbooks') });
     target = { operatorAddress: `127.0.0.1:${c.operatorPort}`, credentialsFile: c.credentialsFile };
   });
 
@@ -99,5 +100,25 @@ describe('master alerts through the controller and the CLI', () => {
     const bad = await cli(target, ['silence', 'add', 'colour=blue', '--for', '1h']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /INVALID_ARGUMENT/);
+  });
+
+  it('lists the shipped playbooks, refuses a bad one with its line, and audits enable/disable', async () => {
+    const list = await cliJson<{ name: string; enabled: boolean }[]>(target, ['playbooks', 'list']);
+    assert.deepEqual(list.map((p) => p.name).sort(), ['mass-mailer', 'scanning-worm']);
+    const bad = join(dir.path, 'bad.yaml');
+    writeFileSync(bad, 'name: bad\nwhen:\n  signature: "conn.fanout/*"\ndo:\n  - block: { ports: [70000], direction: out }\n');
+    const v = await cli(target, ['playbooks', 'validate', bad]);
+    assert.equal(v.code, 2);
+    assert.match(v.stdout, /bad\.yaml:5: port 70000 is out of range: ports are 1-65535/);
+    assert.match(v.stdout, /bad\.yaml:3: unknown field .signature./);
+    const off = await cli(target, ['playbooks', 'disable', 'scanning-worm']);
+    assert.equal(off.code, 0, off.stderr);
+    const after = await cliJson<{ name: string; enabled: boolean }[]>(target, ['playbooks', 'list']);
+    assert.equal(after.find((p) => p.name === 'scanning-worm')!.enabled, false);
+    const audit = await cliJson<{ action: string; target: string }[]>(target, ['audit']);
+    assert.ok(audit.some((e) => e.action === 'playbook.disable' && e.target === 'scanning-worm'));
+    const denied = await cli(target, ['approve', 'run-nope']);
+    assert.equal(denied.code, 1);
+    assert.match(denied.stderr, /NOT_FOUND|INVALID_ARGUMENT/);
   });
 });
