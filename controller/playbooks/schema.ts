@@ -9,17 +9,9 @@ import { parseCidr } from '../../proto/cidr.ts';
 
 // ------------------------------------------------------------- durations
 
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-const DURATION_RE = /^(?:\d+(?:ms|s|m|h|d))+$/;
-
-/** "90s", "10m", "1h30m" → milliseconds; undefined when malformed. */
-export function parseDuration(text: string): number | undefined {
-  const t = text.trim();
-  if (!DURATION_RE.test(t)) return undefined;
-  let ms = 0;
-  for (const m of t.matchAll(/(\d+)(ms|s|m|h|d)/g)) ms += Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
-  return ms;
-}
+/** Milliseconds, or undefined when the text is not a duration (one grammar: proto/duration.ts). */
+import { parseDurationMs as parseDuration } from '../../proto/duration.ts';
+export { parseDuration };
 
 export function formatDuration(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;

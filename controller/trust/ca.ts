@@ -13,7 +13,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { checkAgentId } from '../../proto/validate.ts';
-import { openssl, withTempDir } from './openssl.ts';
+import { openssl, withTempDir } from '../../proto/openssl.ts';
 
 export const CA_VALIDITY_DAYS = 3650;
 export const SERVER_CERT_VALIDITY_DAYS = 397;

@@ -37,12 +37,7 @@ export function looksLikeToken(text: unknown, prefix: string): text is string {
 }
 
 /** '90s', '15m', '24h', '7d' -> ms. */
-export function parseDuration(text: string): number {
-  const m = /^(\d{1,6})(s|m|h|d)$/.exec(text.trim());
-  if (!m) throw new TokenError(`duration '${text}' is malformed: give a number and a unit, e.g. 90s, 15m, 24h, 7d`);
-  const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
-  return Number(m[1]) * unit;
-}
+export { parseDuration } from '../../proto/duration.ts';
 
 /** ['role=mail', 'dc=eu-1'] -> { role: 'mail', dc: 'eu-1' }. */
 export function parseTags(items: string[]): Record<string, string> {

@@ -1,4 +1,5 @@
-// Runs the openssl binary for certificate work (no hand-rolled ASN.1). Arguments
+// Runs the openssl binary for certificate and CSR work (no hand-rolled ASN.1),
+// shared by the controller (CA, signing) and the agent (key, CSR). Arguments
 // go through execFile, never a shell; anything that lands in a config file is
 // validated by the caller first.
 import { execFile } from 'node:child_process';
