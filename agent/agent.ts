@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { Command__Output, CommandResult, HostInventory } from '../proto/wire.ts';
+import type { AgentHealth, Command__Output, CommandResult, HostInventory } from '../proto/wire.ts';
 import type { AgentConfig } from './config.ts';
 import { CommandLedger } from './command-ledger.ts';
 import type { Detector } from './detect/detector.ts';
@@ -27,6 +27,8 @@ export interface AgentParts {
   sampler: Sampler;
   detector: Detector;
   backend: FirewallBackend;
+  /** the agent's own health for its heartbeat (the watchdog) */
+  health?: () => AgentHealth;
   log: Logger;
   random?: () => number;
   now?: () => number;
@@ -91,7 +93,7 @@ export class Agent {
       log: log.child({ part: 'link' }),
       random: this.rand,
       hello: () => ({ agentId: config.agentId, inventory: p.inventory, backend: p.backend.kind }),
-      heartbeat: () => ({ enforcement: this.enforcer.state() }),
+      heartbeat: () => ({ enforcement: this.enforcer.state(), health: p.health?.() }),
       onCommand: (cmd) => this.onCommand(cmd),
     });
   }

@@ -13,6 +13,8 @@ import { Enforcer } from './enforce/enforcer.ts';
 import { selectBackend } from './enforce/select-backend.ts';
 import { readInventory } from './inventory.ts';
 import { ProcSampler } from './sample/proc-sampler.ts';
+import { DetectorEngine } from './detect/engine.ts';
+import { ProcessWatchdog } from './watchdog.ts';
 
 const duration = (v: string) => {
   try { return parseDuration(v); } catch (err) { throw new InvalidArgumentError((err as Error).message); }
@@ -82,9 +84,16 @@ Examples:
       saveAgentTags(dataDir, config.tags);
       inventory.tags = config.tags;
     }
-    const detector: Detector = { observe: () => [] };
+    const sampler = new ProcSampler({ logger: log });
+    const engine = new DetectorEngine({ dataDir, logger: log.child({ part: 'detect' }) });
+    // the detectors read the sampler's context of the same sample (existing processes, remote endpoints, socket owners)
+    const detector: Detector = { observe: (s) => engine.observe(s, sampler.context()), save: () => engine.save() };
+    const watchdog = new ProcessWatchdog({}, 2000, (shedding, health) => {
+      sampler.setShedding(shedding);
+      log.warn({ health }, shedding ? 'agent over its CPU or memory budget: shedding work' : 'agent back within budget');
+    });
     const agent = new Agent({
-      config, identity: enrolled.identity, inventory, sampler: new ProcSampler({ logger: log }), detector, backend, log,
+      config, identity: enrolled.identity, inventory, sampler, detector, backend, log, health: () => watchdog.health(),
     });
     await agent.start();
     log.info({ controller: config.controller, intervalMs: config.intervalMs, dataDir }, 'agent started');
@@ -93,6 +102,7 @@ Examples:
       if (stopping) return;
       stopping = true;
       log.info({ signal: sig }, 'agent stopping (enforcement stays in place)');
+      watchdog.stop();
       await agent.stop();
       process.exit(0);
     };
