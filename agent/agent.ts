@@ -29,6 +29,8 @@ export interface AgentParts {
   backend: FirewallBackend;
   /** the agent's own health for its heartbeat (the watchdog) */
   health?: () => AgentHealth;
+  /** true while the watchdog sheds work: samples come half as often */
+  shedding?: () => boolean;
   log: Logger;
   random?: () => number;
   now?: () => number;
@@ -71,6 +73,7 @@ export class Agent {
   private timer: NodeJS.Timeout | undefined;
   private driftTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private samples = 0;
   private commandChain: Promise<unknown> = Promise.resolve();
   private readonly rand: () => number;
   private readonly now: () => number;
@@ -86,6 +89,16 @@ export class Agent {
     this.enforcer = new Enforcer({
       backend: p.backend, stateFile: join(config.dataDir, 'enforcement.json'), controller: () => this.controller,
       log: log.child({ part: 'enforce' }),
+      // isolation must prove the controller still answers and the host is cut off, else it rolls back
+      // (dry-run has nothing to prove)
+      verify: p.backend.kind === 'DRY_RUN' ? undefined : {
+        controllerReachable: (ms) => this.link.roundTrip(ms),
+        blockedTarget: config.verifyBlockedTarget ? parseTarget(config.verifyBlockedTarget) : undefined,
+      },
+      onBlocksExpired: (expired) => {
+        log.info({ blocks: expired.map((b) => b.id) }, 'port blocks expired and were lifted');
+        this.link.heartbeatNow();
+      },
     });
     this.link = new Link({
       address: config.controller,
@@ -134,7 +147,7 @@ export class Agent {
     if (this.stopped) return;
     this.timer = setTimeout(() => void this.sampleOnce().finally(() => {
       // ±10% jitter keeps a fleet that restarted together from reporting in lockstep
-      const interval = this.p.config.intervalMs;
+      const interval = this.p.config.intervalMs * (this.p.shedding?.() ? 2 : 1);
       this.scheduleSample(interval * (0.9 + 0.2 * this.rand()));
     }), delayMs);
   }
@@ -144,6 +157,8 @@ export class Agent {
       const sample = await this.p.sampler.sample();
       const events = this.p.detector.observe(sample);
       this.link.report({ sample, events });
+      // baselines survive a restart: saved every 12 samples and on stop
+      if (++this.samples % 12 === 0) this.p.detector.save?.();
     } catch (err) {
       this.p.log.error({ err }, 'sampling failed; will try again next interval');
     }

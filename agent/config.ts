@@ -6,12 +6,13 @@ import { resolve } from 'node:path';
 import Conf from 'conf';
 import { z } from 'zod';
 import { AGENT_ID_PATTERN } from '../proto/validate.ts';
+import { DetectorConfigSchema } from './detect/config.ts';
 
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 export const AgentConfigSchema = z.object({
   agentId: z.string().max(63).regex(AGENT_ID_PATTERN, "use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit"),
-  controller: z.string().regex(HOST_PORT, 'expected HOST:PORT, e.g. 10.0.0.5:7443 or [fd00::1]:7443')
+  controller: z.string({ error: 'is not set: pass -c HOST:PORT (add --save to keep it in the config file)' }).regex(HOST_PORT, 'expected HOST:PORT, e.g. 10.0.0.5:7443 or [fd00::1]:7443')
     .refine((s) => { const p = Number(HOST_PORT.exec(s)?.[2]); return p >= 1 && p <= 65535; }, 'port must be 1-65535'),
   /** where to enroll (the controller's enrollment listener); default: the controller's host, port 7445 */
   enrollAddress: z.string().regex(HOST_PORT, 'expected HOST:PORT').optional(),
@@ -24,6 +25,8 @@ export const AgentConfigSchema = z.object({
   backend: z.enum(['auto', 'nftables', 'iptables', 'dry-run']).default('auto'),
   /** a TCP address isolation must make unreachable; proves the isolation bites (default 192.0.2.1:9) */
   verifyBlockedTarget: z.string().regex(HOST_PORT, 'expected ADDRESS:PORT').optional(),
+  /** detector thresholds (defaults in agent/detect/config.ts, where they are defined) */
+  detect: DetectorConfigSchema,
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
 });
 

@@ -85,15 +85,17 @@ Examples:
       inventory.tags = config.tags;
     }
     const sampler = new ProcSampler({ logger: log });
-    const engine = new DetectorEngine({ dataDir, logger: log.child({ part: 'detect' }) });
+    const engine = new DetectorEngine({ dataDir, config: config.detect, logger: log.child({ part: 'detect' }) });
     // the detectors read the sampler's context of the same sample (existing processes, remote endpoints, socket owners)
     const detector: Detector = { observe: (s) => engine.observe(s, sampler.context()), save: () => engine.save() };
     const watchdog = new ProcessWatchdog({}, 2000, (shedding, health) => {
       sampler.setShedding(shedding);
+      engine.setShedding(shedding);
       log.warn({ health }, shedding ? 'agent over its CPU or memory budget: shedding work' : 'agent back within budget');
     });
     const agent = new Agent({
-      config, identity: enrolled.identity, inventory, sampler, detector, backend, log, health: () => watchdog.health(),
+      config, identity: enrolled.identity, inventory, sampler, detector, backend, log,
+      health: () => watchdog.health(), shedding: () => watchdog.shedding,
     });
     await agent.start();
     log.info({ controller: config.controller, intervalMs: config.intervalMs, dataDir }, 'agent started');

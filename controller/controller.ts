@@ -98,6 +98,7 @@ export class Controller {
   private readonly enrollServer = new grpc.Server(SMALL_SERVER_OPTIONS);
   private readonly operatorServer = new grpc.Server(SMALL_SERVER_OPTIONS);
   private timers: NodeJS.Timeout[] = [];
+  private readonly knownHosts = new Set<string>();
   private readonly now: () => number;
   /** the playbook engine, when the controller runs one */
   playbooks: Containment | undefined;
@@ -122,7 +123,14 @@ export class Controller {
       store: this.store, ingest, commands: this.commands, log: log.child({ part: 'gateway' }), now,
       heartbeatIntervalMs: cfg.heartbeatIntervalMs, maxFramesPerSecond: cfg.maxFramesPerSecond,
       authenticate: (call) => this.authenticateAgent(call),
-      onPresence: (id, tags, online) => this.playbooks?.onHost(id, tags, online),
+      onPresence: (id, tags, online) => {
+        // the fleet size sets how many hosts a generic signature needs: keep it current as hosts arrive
+        if (!this.knownHosts.has(id)) {
+          this.knownHosts.add(id);
+          this.pipeline.setFleetSize(this.knownHosts.size);
+        }
+        this.playbooks?.onHost(id, tags, online);
+      },
       onRefused: (r) => this.audit.record(`agent:${r.agentId ?? 'unknown'}`, 'agent.refused', r.agentId ?? '', { peer: r.peer, code: r.code, reason: r.reason }),
     });
   }
@@ -183,7 +191,8 @@ export class Controller {
     const { cfg } = this;
     const log = cfg.log;
     this.pipeline = await this.loadPipeline();
-    this.pipeline.setFleetSize((await this.store.listHosts()).length);
+    for (const h of await this.store.listHosts()) this.knownHosts.add(h.id);
+    this.pipeline.setFleetSize(this.knownHosts.size);
     this.trust = await ControllerTrust.open(join(cfg.dataDir, 'trust'), { logger: log.child({ part: 'trust' }) });
     const sc = await this.trust.ensureServerCert(localNames([cfg.agentListen, cfg.enrollListen].map((a) => a.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''))
       .filter((h) => h !== '0.0.0.0' && h !== '::').concat(cfg.serverNames ?? [])));
@@ -226,7 +235,8 @@ export class Controller {
       setInterval(() => { this.pipeline.tick(this.now()); this.playbooks?.tick(); }, 1000),
       setInterval(() => {
         void (async () => {
-          this.pipeline.setFleetSize((await this.store.listHosts()).length);
+          for (const h of await this.store.listHosts()) this.knownHosts.add(h.id);
+    this.pipeline.setFleetSize(this.knownHosts.size);
           await this.savePipeline();
           await this.playbooks?.save();
         })().catch((err) => log.error({ err }, 'saving correlation state failed'));

@@ -182,7 +182,7 @@ export class Gateway {
       const s = session;
       if (!s.takeFrameToken(now())) {
         throw new StatusError(grpc.status.RESOURCE_EXHAUSTED,
-          `agent ${s.hostId} sends frames faster than ${this.opts.maxFramesPerSecond ?? 10}/s; reconnect with backoff`);
+          `agent ${s.hostId} sends frames faster than ${this.opts.maxFramesPerSecond ?? 50}/s; reconnect with backoff`);
       }
       switch (frame.body) {
         case 'report': {
@@ -251,7 +251,7 @@ export class Gateway {
     if (inv.ipAddresses.length > 64) throw new ValidationError('hello.inventory.ip_addresses lists over 64 addresses');
     const t = now();
     const { lastSeq } = await store.recordHello({ hostId, bootId: h.bootId, inventory: inv, backend: h.backend, nowMs: t });
-    const session = new Session(hostId, h.bootId, call, this.opts.maxQueuedFrames ?? 1000, t, this.opts.maxFramesPerSecond ?? 10);
+    const session = new Session(hostId, h.bootId, call, this.opts.maxQueuedFrames ?? 1000, t, this.opts.maxFramesPerSecond ?? 50);
     session.tags = { ...inv.tags };
     session.clockOffsetMs = h.sentAtMs ? h.sentAtMs - t : 0;
     const old = this.sessions.get(hostId);

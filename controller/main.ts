@@ -23,6 +23,7 @@ const program = new Command('firebreak-controller')
   .option('--command-ttl <duration>', 'default time a command may wait for its agent before it expires', duration, 5 * 60_000)
   .option('--playbooks <dir>', 'directory of playbook YAML files for automated containment (e.g. ./playbooks); reloaded on change')
   .option('--blast-radius <n>', 'at most this many hosts isolated automatically per 10 minutes (default: 5% of the fleet, at most 20)', (v) => Number(v))
+  .option('--max-agent-frame-rate <n>', 'frames per second one agent may send before its stream is cut (burst: 5 s worth)', (v) => Number(v), 50)
   .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
   .showHelpAfterError()
   .addHelpText('after', `
@@ -39,7 +40,7 @@ program.action(async (o) => {
   const dataDir = resolve(o.dataDir);
   const controller = new Controller({
     dataDir, agentListen: o.listen, enrollListen: o.enrollListen, operatorListen: o.operatorListen, serverNames: o.serverName, heartbeatIntervalMs: o.heartbeatInterval,
-    offlineAfterBeats: o.offlineAfter, commandTtlMs: o.commandTtl, log,
+    offlineAfterBeats: o.offlineAfter, commandTtlMs: o.commandTtl, log, maxFramesPerSecond: o.maxAgentFrameRate,
     playbookDir: o.playbooks ? resolve(o.playbooks) : undefined,
     blastRadius: o.blastRadius ? { maxHosts: o.blastRadius, fraction: 1 } : undefined,
   });

@@ -12,6 +12,7 @@
 // - checkDrift() notices rules changed behind its back and re-applies them.
 import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import { createSocket } from 'node:dgram';
 import type { Logger } from 'pino';
 import type { AnomalyEvent__Output, Command__Output, CommandStatus__Output, PortBlock__Output } from '../../proto/wire.ts';
 import { checkAllowEntry, checkPortBlock, ValidationError } from '../../proto/validate.ts';
@@ -34,7 +35,8 @@ export interface IsolationVerifier {
   blockedTarget?: { address: string; port: number };
   /**
    * How to test the blocked target; default: a TCP connect that counts as
-   * "reached" on connect or refusal (a reply came back), "blocked" otherwise.
+   * "reached" when a UDP datagram to it leaves this host (the local firewall let it out),
+   * "blocked" when the send is refused (EPERM: dropped by our output chain).
    */
   reaches?(target: { address: string; port: number }, timeoutMs: number): Promise<boolean>;
 }
@@ -167,7 +169,7 @@ export class Enforcer {
     const v = this.opts.verify!;
     const timeoutMs = this.opts.verifyTimeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
     const target = v.blockedTarget ?? DEFAULT_BLOCKED_TARGET;
-    const reaches = v.reaches ?? tcpReaches;
+    const reaches = v.reaches ?? udpLeaves;
     const controllerCheck = (async () => {
       let timer: NodeJS.Timeout | undefined;
       try {
@@ -184,9 +186,9 @@ export class Enforcer {
     })();
     const blockedCheck = (async () => {
       // A target the state itself lets through (allowlist) proves nothing either way.
-      const flow = { direction: 'out' as const, protocol: 'tcp' as const, localPort: 40000, remoteAddress: target.address, remotePort: target.port };
+      const flow = { direction: 'out' as const, protocol: 'udp' as const, localPort: 40000, remoteAddress: target.address, remotePort: target.port };
       if (evaluateFlow(this.current, this.opts.controller(), flow, this.now()).pass) return undefined;
-      // a drop answers at once (EPERM) or never: no need to wait the whole budget
+      // the kernel answers a UDP send at once: EPERM when our output chain drops it, success when it leaves
       const reached = await reaches(target, Math.min(timeoutMs, 2000)).catch(() => false);
       return reached ? `${target.address}:${target.port} is still reachable, so isolation is not in effect` : undefined;
     })();
@@ -380,6 +382,25 @@ function driftEvent(now: number, signature: string, detail: string): AnomalyEven
 }
 
 /** Connected or refused = a reply came back = reached. A drop shows as EPERM (local rule) or a timeout. */
+/**
+ * True when one UDP datagram to the target leaves this host, false when the
+ * local firewall refuses it (EPERM). It needs no answer from the target, so it
+ * is immediate; a TCP connect through a drop would only time out.
+ */
+export function udpLeaves(target: { address: string; port: number }, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = createSocket(target.address.includes(':') ? 'udp6' : 'udp4');
+    const done = (left: boolean) => {
+      clearTimeout(timer);
+      sock.close();
+      resolve(left);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    sock.on('error', () => done(false));
+    sock.send(Buffer.from('firebreak isolation probe'), target.port, target.address, (err) => done(!err));
+  });
+}
+
 export function tcpReaches(target: { address: string; port: number }, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = createConnection({ host: target.address, port: target.port });

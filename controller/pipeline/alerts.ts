@@ -541,8 +541,12 @@ export class AlertBook {
       severity = specific || core || hosts >= o.manyHosts ? 'warning' : 'info';
     } else if (classification === 'propagating') {
       const fast = doublingTimeMs !== null && doublingTimeMs <= o.fastDoublingMs;
+      // Only a specific cause (a new binary, a fan-out, a new port) makes a spread critical. Generic
+      // effects (cpu, memory, disk) alone stay a warning however they spread: a backup starting
+      // through a minute can look accelerating for a while by chance, severity never drops while
+      // an alert is open, and nothing in a generic signature gives containment a target.
       if (specific) severity = fast || hosts >= o.manyHosts || core ? 'critical' : 'warning';
-      else severity = fast && hosts >= o.manyHosts ? 'critical' : 'warning';
+      else severity = 'warning';
     } else {
       severity = specific ? (core ? 'critical' : 'warning') : core || hosts >= o.manyHosts ? 'warning' : 'info';
     }

@@ -1,0 +1,84 @@
+// Sensing end to end: a real agent process reading the real /proc learns this
+// host, then a real CPU burner and a real burst of outbound connections become
+// anomaly events at the controller, with their signature and evidence, shown
+// by `firebreak events`. Thresholds come from the agent's config file, with a
+// short warm-up so the test does not wait a minute (the defaults are in
+// agent/detect/config.ts).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import type { EventView__Output } from '../../proto/wire.ts';
+import { cli, cliJson, eventually, startAgent, startController, stopAll, tempDir, type ControllerProc } from '../helpers/procs.ts';
+
+describe('sensing: real anomalies reach the controller', () => {
+  const dir = tempDir();
+  let ctl: ControllerProc;
+  let burner: ChildProcess | undefined;
+  const servers: Server[] = [];
+  const sockets: Socket[] = [];
+  const events = (prefix: string) => cliJson<EventView__Output[]>(ctl, ['events', '--host', 'sensor', '--signature', prefix]);
+
+  before(async () => {
+    ctl = await startController(join(dir.path, 'controller'));
+    const agentDir = join(dir.path, 'sensor');
+    mkdirSync(agentDir, { recursive: true });
+    writeFileSync(join(agentDir, 'agent.json'), JSON.stringify({ detect: { warmup: 4, learningSamples: 2 } }));
+    await startAgent('sensor', ctl, agentDir);
+    // let the baselines warm up on this host as it is
+    await new Promise((r) => setTimeout(r, 8000));
+  });
+
+  after(async () => {
+    burner?.kill('SIGKILL');
+    for (const s of sockets) s.destroy();
+    for (const s of servers) s.close();
+    await stopAll();
+    dir.remove();
+  });
+
+  it('reports a CPU burner as cpu.spike with the burning process as evidence', async () => {
+    burner = spawn(process.execPath, ['-e', 'const end = Date.now() + 60000; while (Date.now() < end) {}'], { stdio: 'ignore' });
+    const ev = await eventually(async () => (await events('cpu.spike')).find((e) => !e.event!.cleared), 20_000, 'a cpu.spike event', 1000);
+    assert.equal(ev.event!.kind, 'CPU');
+    const procs = ev.event!.evidence!.processes;
+    assert.ok(procs.some((p) => p.pid === burner!.pid), `the burner (pid ${burner!.pid}) is named: ${JSON.stringify(procs.map((p) => [p.pid, p.name]))}`);
+    burner.kill('SIGKILL');
+    burner = undefined;
+  });
+
+  it('reports a burst of 300 outbound connections as conn.fanout with remote endpoints as evidence', async () => {
+    // half go to listeners that accept, half to ports where nothing listens (refused at once)
+    const open: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const srv = createServer((s) => { sockets.push(s); s.on('error', () => {}); });
+      await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+      servers.push(srv);
+      open.push((srv.address() as { port: number }).port);
+    }
+    const closed = open.map((p) => p + 1000);
+    const attempts = [];
+    for (let i = 0; i < 300; i++) {
+      const host = `127.0.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
+      const port = i % 2 === 0 ? open[i % open.length]! : closed[i % closed.length]!;
+      attempts.push(new Promise<void>((resolve) => {
+        const s = connect({ host, port });
+        sockets.push(s);
+        s.on('connect', () => resolve());
+        s.on('error', () => resolve());
+        setTimeout(resolve, 2000);
+      }));
+    }
+    await Promise.all(attempts);
+    const ev = await eventually(async () => (await events('conn.fanout')).find((e) => !e.event!.cleared), 20_000, 'a conn.fanout event', 1000);
+    assert.equal(ev.event!.kind, 'CONN_FANOUT');
+    assert.match(ev.event!.signature, /^conn\.fanout\/tcp:\d+$/);
+    assert.ok(ev.event!.value > ev.event!.baseline, `above its baseline: ${JSON.stringify(ev.event)}`);
+    assert.ok(ev.event!.evidence!.remotes.length > 0 && ev.event!.evidence!.remotes.length <= 10, 'bounded remote endpoints as evidence');
+    const table = await cli(ctl, ['events', '--host', 'sensor']);
+    assert.match(table.stdout, /conn\.fanout\/tcp:\d+/);
+    assert.match(table.stdout, /cpu\.spike/);
+  });
+});
