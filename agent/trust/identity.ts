@@ -5,7 +5,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, X509Certificate
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkAgentId } from '../../proto/validate.ts';
-import { openssl, withTempDir } from '../../proto/openssl.ts';
+import { openssl } from '../../proto/openssl.ts';
 
 export const AGENT_URI_PREFIX = 'firebreak:agent/';
 

@@ -207,7 +207,6 @@ async function pollAlerts(api: OperatorApi, observed: Observed): Promise<void> {
   try {
     observed.polls++;
     const alerts = await api.listAlerts();
-    const commands = await api.listCommands();
     if (observed.firstFleetAlertSeenMs === null && alerts.some((a) => a.scope === 'fleet')) observed.firstFleetAlertSeenMs = Date.now();
   } catch {
     observed.pollErrors++;
