@@ -7,6 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { Agent } from '../../agent/agent.ts';
 import type { AgentConfig } from '../../agent/config.ts';
+import { DetectorConfigSchema } from '../../agent/detect/config.ts';
 import { DryRunBackend } from '../../agent/enforce/dry-run.ts';
 import { emptySample } from '../../agent/sample/sampler.ts';
 import { ensureIdentity, linkCredentials } from '../../agent/trust/enroll.ts';
@@ -62,6 +63,7 @@ export function inProcessAgent(c: Controller, identity: AgentIdentity, dataDir: 
   const backend = new DryRunBackend();
   const config: AgentConfig = {
     agentId: identity.agentId, controller: `127.0.0.1:${c.agentPort}`, intervalMs: 1000, tags: {}, dataDir, backend: 'dry-run', logLevel: 'error',
+    detect: DetectorConfigSchema.parse({}),
   };
   const agent = new Agent({
     config, identity, inventory, backend, log: silent,
