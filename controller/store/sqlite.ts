@@ -41,6 +41,7 @@ export const isTerminal = (s: CommandStatus__Output): boolean => TERMINAL.includ
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   readonly trust: SqliteTrustStore;
+  private pendingReports: { r: ReportRecord; resolve: (o: IngestOutcome) => void; reject: (e: unknown) => void }[] = [];
   private readonly stmt;
 
   constructor(file: string) {
@@ -121,18 +122,42 @@ export class SqliteStore implements Store {
     this.db.prepare(`UPDATE hosts SET ${sets.join(', ')} WHERE id = ?`).run(...args, hostId);
   }
 
-  async ingestReport(r: ReportRecord): Promise<IngestOutcome> {
-    return this.db.transaction((): IngestOutcome => {
-      // the seq check and the writes share one transaction: a report is stored whole, once
-      const changed = this.stmt.bootSet.run(r.seq, r.hostId, r.bootId, r.seq).changes;
-      if (changed === 0) return { duplicate: true, eventIds: [] };
-      const eventIds = r.events.map((e, idx) => Number(this.stmt.eventInsert.run(
-        r.hostId, r.bootId, r.seq, idx, r.receivedAtMs, e.observedAtMs, e.kind, e.signature, e.value, e.baseline,
-        e.score, e.count, e.cleared ? 1 : 0, JSON.stringify(e.evidence ?? {}),
-      ).lastInsertRowid));
-      this.stmt.hostReport.run(r.events.length, r.receivedAtMs, r.sample ? JSON.stringify(r.sample) : null, r.hostId);
-      return { duplicate: false, eventIds };
-    })();
+  /**
+   * Reports that arrive in the same turn of the event loop (from many agents) are
+   * written in one transaction: each commit appends the touched pages to the
+   * WAL, so one commit per report would write the same pages thousands of times
+   * a second. Each report is still stored whole and at most once.
+   */
+  ingestReport(r: ReportRecord): Promise<IngestOutcome> {
+    return new Promise((resolve, reject) => {
+      this.pendingReports.push({ r, resolve, reject });
+      if (this.pendingReports.length === 1) setImmediate(() => this.flushReports());
+    });
+  }
+
+  private flushReports(): void {
+    const batch = this.pendingReports;
+    this.pendingReports = [];
+    let outcomes: IngestOutcome[];
+    try {
+      outcomes = this.db.transaction(() => batch.map(({ r }) => this.writeReport(r)))();
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    batch.forEach((p, i) => p.resolve(outcomes[i]!));
+  }
+
+  private writeReport(r: ReportRecord): IngestOutcome {
+    // the seq check and the writes share the transaction: a report is stored whole, once
+    const changed = this.stmt.bootSet.run(r.seq, r.hostId, r.bootId, r.seq).changes;
+    if (changed === 0) return { duplicate: true, eventIds: [] };
+    const eventIds = r.events.map((e, idx) => Number(this.stmt.eventInsert.run(
+      r.hostId, r.bootId, r.seq, idx, r.receivedAtMs, e.observedAtMs, e.kind, e.signature, e.value, e.baseline,
+      e.score, e.count, e.cleared ? 1 : 0, JSON.stringify(e.evidence ?? {}),
+    ).lastInsertRowid));
+    this.stmt.hostReport.run(r.events.length, r.receivedAtMs, r.sample ? JSON.stringify(r.sample) : null, r.hostId);
+    return { duplicate: false, eventIds };
   }
 
   async hostExists(hostId: string): Promise<boolean> {
