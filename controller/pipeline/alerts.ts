@@ -9,7 +9,7 @@
 // emits 'updated' at most once per updateIntervalMs (5 s) when its hosts, signatures or
 // flapping mark changed, and once per countUpdateIntervalMs (60 s) when only its counts
 // did, so a worm's 10,000 events make a handful of transitions, not 10,000.
-import type { AnomalyEvent__Output, AnomalyKind__Output } from '../../proto/wire.ts';
+import type { AnomalyEvent__Output } from '../../proto/wire.ts';
 import {
   isGenericRank,
   severityRank,
@@ -73,25 +73,11 @@ export const ALERT_DEFAULTS: Required_ = {
   retentionMs: 24 * 3600_000,
 };
 
-export interface SigStat {
-  signature: string;
-  kind: AnomalyKind__Output;
-  rank: number;
-  anchor: boolean;
-  events: number;
-  hosts: number;
-  firstSeenMs: number;
-  lastSeenMs: number;
-}
+/** What an alert keeps of each signature is what operators see of it. */
+export type SigStat = SignatureView;
 
-export interface HostStat {
-  hostId: string;
-  core: boolean;
-  onsetMs: number;
-  clockOffsetMs: number;
-  firstSeenMs: number;
-  lastSeenMs: number;
-  events: number;
+/** A host of an alert: its view, less `active` (derived), plus what derives it. */
+export interface HostStat extends Omit<HostView, 'active'> {
   /** Signatures of the alert seen on this host (a handful). */
   sigs: string[];
   /** How many of them are currently open (not cleared). */

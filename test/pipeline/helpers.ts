@@ -6,16 +6,9 @@ import type { AlertTransition, PipelineEvent } from '../../controller/pipeline/s
 /** A fixed epoch so failures print readable, repeatable times. */
 export const T0 = 1_800_000_000_000;
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulator's seeded generator, so a failing seed reproduces in both. */
+import { seeded as rng } from '../../scripts/simulate/rng.ts';
+export { rng };
 
 export interface SimHost {
   id: string;
