@@ -4,10 +4,12 @@
 //   apply '<json {state, controller}>'   -> {"rulesetHash": "...", "rules": n}
 //   hash                                 -> {"rulesetHash": "..." | null}
 //   clear                                -> {"cleared": true}
+// FIREBREAK_BACKEND=iptables selects the iptables fallback instead of nftables.
+import { IptablesBackend } from '../../agent/enforce/iptables.ts';
 import { NftablesBackend } from '../../agent/enforce/nftables.ts';
 import type { ControllerEndpoint, EnforcementState } from '../../agent/enforce/backend.ts';
 
-const backend = new NftablesBackend();
+const backend = process.env.FIREBREAK_BACKEND === 'iptables' ? new IptablesBackend() : new NftablesBackend();
 const [mode, arg] = process.argv.slice(2);
 try {
   if (mode === 'apply') {

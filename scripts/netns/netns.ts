@@ -155,11 +155,18 @@ export class TestNetwork {
     return { dead, child };
   }
 
-  /** Applies an enforcement state with the real nftables backend inside a host's namespace. */
-  async applyState(name: string, state: unknown, controller: unknown): Promise<{ rulesetHash: string }> {
-    const res = await this.node(name, APPLY_STATE, ['apply', JSON.stringify({ state, controller })]);
+  /** Applies an enforcement state with the real nftables (or iptables) backend inside a host's namespace. */
+  async applyState(name: string, state: unknown, controller: unknown, backend: 'nftables' | 'iptables' = 'nftables'): Promise<{ rulesetHash: string }> {
+    const res = await this.exec(name, 'env', [`FIREBREAK_BACKEND=${backend}`, process.execPath, '--import', 'tsx', APPLY_STATE,
+      'apply', JSON.stringify({ state, controller })], { timeoutMs: 20_000 });
     if (res.code !== 0) throw new Error(`apply-state in ${name} failed (exit ${res.code}): ${res.stderr.trim()}`);
     return JSON.parse(res.stdout) as { rulesetHash: string };
+  }
+
+  /** Removes every Firebreak rule of one backend inside a host's namespace. */
+  async clearState(name: string, backend: 'nftables' | 'iptables'): Promise<void> {
+    const res = await this.exec(name, 'env', [`FIREBREAK_BACKEND=${backend}`, process.execPath, '--import', 'tsx', APPLY_STATE, 'clear'], { timeoutMs: 20_000 });
+    if (res.code !== 0) throw new Error(`clear in ${name} failed (exit ${res.code}): ${res.stderr.trim()}`);
   }
 
   /** Kills every process started here and deletes every namespace (with its veths and rules). */

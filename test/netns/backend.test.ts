@@ -18,6 +18,8 @@ let net: TestNetwork;
 let controller: ControllerEndpoint;
 let hostRulesetBefore = '';
 let flowsChecked = 0;
+/** which backend check() applies the state with: the nftables tests run first, then the iptables fallback */
+let backendUnderTest: 'nftables' | 'iptables' = 'nftables';
 
 const state = (over: Partial<EnforcementState> = {}): EnforcementState =>
   ({ isolated: false, allowlist: [], blocks: [], backend: 'NFTABLES', rulesetHash: '', controllerEndpoint: '', ...over });
@@ -40,7 +42,7 @@ const addr = (host: string, family: 4 | 6): string => (family === 4 ? net.host(h
  * outcomes; asserts that each outcome equals the evaluator's verdict.
  */
 async function check(subject: string, s: EnforcementState, cases: Case[]): Promise<Map<string, boolean>> {
-  await net.applyState(subject, s, controller);
+  await net.applyState(subject, s, controller, backendUnderTest);
   const byFrom = new Map<string, { c: Case; spec: ProbeSpec }[]>();
   for (const c of cases) {
     const address = c.to === 'lo' ? (c.family === 4 ? '127.0.0.1' : '::1') : addr(c.to, c.family);
@@ -183,5 +185,52 @@ describe('nftables backend in a network namespace', { timeout: 120_000 }, () => 
 
   it("leaves the machine's own namespace ruleset untouched", () => {
     assert.equal(ruleset(), hostRulesetBefore);
+  });
+});
+
+describe('iptables fallback backend in a network namespace', { timeout: 120_000 }, () => {
+  before(async () => {
+    const missing = ['iptables-restore', 'ip6tables-restore'].filter((t) => {
+      try { execFileSync('which', [t]); return false; } catch { return true; }
+    });
+    if (missing.length) throw new Error(`${missing.join(' and ')} not found: apt-get install -y iptables`);
+    for (const h of ['h1', 'h2', 'h3']) await net.clearState(h, 'nftables');
+    backendUnderTest = 'iptables';
+  });
+
+  after(async () => {
+    for (const h of ['h1', 'h2', 'h3']) await net?.clearState(h, 'iptables');
+    backendUnderTest = 'nftables';
+  });
+
+  it('isolation cuts h1 off (TCP, UDP, IPv4, IPv6) but keeps the controller, DNS and loopback, as the evaluator says', async () => {
+    const before = flowsChecked;
+    const out = await check('h1', state({ isolated: true, backend: 'IPTABLES' }), H1_CASES);
+    assert.equal(out.get('h1->h2 tcp/80 v4'), false);
+    assert.equal(out.get('h2->h1 udp/9000 v6'), false);
+    assert.equal(out.get('h1->ctrl tcp/7443 v6'), true);
+    assert.equal(out.get('h1->lo tcp/80 v4'), true);
+    assert.ok(flowsChecked - before >= 20);
+  });
+
+  it('release restores every flow', async () => {
+    const out = await check('h1', state({ backend: 'IPTABLES' }), H1_CASES);
+    assert.ok([...out.values()].every(Boolean), 'every flow passes again');
+  });
+
+  it('block tcp/25 outbound on h2: h2 -> h3:25 fails, h2 -> h3:80 works', async () => {
+    const out = await check('h2', state({ backend: 'IPTABLES', blocks: [block({})] }), [
+      ...both('h2', 'h3', 'tcp', 25), ...both('h2', 'h3', 'tcp', 80), ...both('h3', 'h2', 'tcp', 25),
+    ]);
+    assert.equal(out.get('h2->h3 tcp/25 v4'), false);
+    assert.equal(out.get('h2->h3 tcp/25 v6'), false);
+    assert.equal(out.get('h2->h3 tcp/80 v4'), true);
+    assert.equal(out.get('h3->h2 tcp/25 v4'), true);
+  });
+  it("leaves the machine's own namespace untouched (nft ruleset; iptables chains)", () => {
+    assert.equal(ruleset(), hostRulesetBefore);
+    let saved = '';
+    try { saved = execFileSync('iptables-save', { encoding: 'utf8' }); } catch { saved = ''; }
+    assert.doesNotMatch(saved, /FIREBREAK/);
   });
 });
