@@ -124,7 +124,10 @@ const playbooks = program.command('playbooks').description('automated containmen
 playbooks.command('list').description('loaded playbooks, enabled or not, and files refused').action(async () => {
   const list = await docs<Row>('ListPlaybooks', {});
   if (json()) return printJson(list);
-  out(table(['NAME', 'ENABLED', 'MODE', 'FILE', 'STATUS'], list.map((p) => [str(p.name), str(p.enabled), str(p.mode), str(p.file), str(p.error ?? 'ok')])));
+  out(table(['NAME', 'ENABLED', 'MODE', 'ACTIVE RUNS', 'FILE', 'STATUS'], list.map((p) => [
+    str(p.name), str(p.enabled), str(p.mode ?? '-'), str(p.activeRuns ?? '-'), str(p.file),
+    p.error ? `REFUSED: ${str(p.error)}` : p.staleErrors ? 'file now invalid; the last good version runs' : 'ok',
+  ])));
 });
 playbooks.command('validate <file>').description('check a playbook file against the schema; names the line of each mistake').action(async (file: string) => {
   let text: string;
