@@ -25,6 +25,8 @@ export const AgentConfigSchema = z.object({
   backend: z.enum(['auto', 'nftables', 'iptables', 'dry-run']).default('auto'),
   /** a TCP address isolation must make unreachable; proves the isolation bites (default 192.0.2.1:9) */
   verifyBlockedTarget: z.string().regex(HOST_PORT, 'expected ADDRESS:PORT').optional(),
+  /** count new outbound connections in the kernel (nftables, root) when the backend is nftables */
+  kernelCounting: z.enum(['auto', 'off']).default('auto'),
   /** detector thresholds (defaults in agent/detect/config.ts, where they are defined) */
   detect: DetectorConfigSchema,
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),

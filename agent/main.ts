@@ -13,6 +13,8 @@ import { Enforcer } from './enforce/enforcer.ts';
 import { selectBackend } from './enforce/select-backend.ts';
 import { readInventory } from './inventory.ts';
 import { ProcSampler } from './sample/proc-sampler.ts';
+import { KernelConnCounter, KernelCountingSampler } from './sample/kernel-count.ts';
+import type { Sampler } from './sample/sampler.ts';
 import { DetectorEngine } from './detect/engine.ts';
 import { ProcessWatchdog } from './watchdog.ts';
 
@@ -84,12 +86,24 @@ Examples:
       saveAgentTags(dataDir, config.tags);
       inventory.tags = config.tags;
     }
-    const sampler = new ProcSampler({ logger: log });
+    const procSampler = new ProcSampler({ logger: log });
+    let sampler: Sampler = procSampler;
+    if (config.kernelCounting === 'auto' && backend.kind === 'NFTABLES') {
+      // the kernel remembers each outbound SYN's destination for one interval: no short connection is missed
+      const counter = new KernelConnCounter(Math.max(1, Math.ceil(config.intervalMs / 1000)));
+      try {
+        await counter.install();
+        sampler = new KernelCountingSampler(procSampler, counter, (err) => log.warn({ err }, 'kernel connection counter unreadable'));
+        log.info('counting new outbound connections in the kernel (table inet firebreak_count)');
+      } catch (err) {
+        log.warn({ err }, 'kernel connection counting unavailable; socket tables only');
+      }
+    }
     const engine = new DetectorEngine({ dataDir, config: config.detect, logger: log.child({ part: 'detect' }) });
     // the detectors read the sampler's context of the same sample (existing processes, remote endpoints, socket owners)
-    const detector: Detector = { observe: (s) => engine.observe(s, sampler.context()), save: () => engine.save() };
+    const detector: Detector = { observe: (s) => engine.observe(s, procSampler.context()), save: () => engine.save() };
     const watchdog = new ProcessWatchdog({}, 2000, (shedding, health) => {
-      sampler.setShedding(shedding);
+      procSampler.setShedding(shedding);
       engine.setShedding(shedding);
       log.warn({ health }, shedding ? 'agent over its CPU or memory budget: shedding work' : 'agent back within budget');
     });

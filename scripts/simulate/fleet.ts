@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Agent, type AgentParts } from '../../agent/agent.ts';
-import type { AgentConfig } from '../../agent/config.ts';
+import { AgentConfigSchema, type AgentConfig } from '../../agent/config.ts';
 import { DetectorEngine } from '../../agent/detect/engine.ts';
 import type { Anomaly, Detector } from '../../agent/detect/detector.ts';
 import type { ControllerEndpoint } from '../../agent/enforce/backend.ts';
@@ -157,10 +157,11 @@ export class Fleet {
     const n = this.hosts.length;
     await Promise.all(this.hosts.map(async (h, i) => {
       const more = await extras(h);
-      const config: AgentConfig = {
+      // parsed, so every default of the agent's own config applies
+      const config: AgentConfig = AgentConfigSchema.parse({
         agentId: h.id, controller: this.o.controller, intervalMs, tags: h.tags, dataDir: h.dataDir,
         backend: 'dry-run', logLevel: 'warn', detect: h.engine.config,
-      };
+      });
       h.agent = new Agent({
         config, inventory: this.inventory(h), sampler: h.sampler, detector: this.detectorOf(h), backend: h.backend,
         log: log.child({ host: h.id }), random: h.random, ...more,

@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { Agent } from '../../agent/agent.ts';
-import type { AgentConfig } from '../../agent/config.ts';
-import { DetectorConfigSchema } from '../../agent/detect/config.ts';
+import { AgentConfigSchema, type AgentConfig } from '../../agent/config.ts';
 import { DryRunBackend } from '../../agent/enforce/dry-run.ts';
 import { emptySample } from '../../agent/sample/sampler.ts';
 import { ensureIdentity, linkCredentials } from '../../agent/trust/enroll.ts';
@@ -61,10 +60,9 @@ export const unary = <T>(client: OperatorClient, method: string, req: unknown): 
 /** A real Agent in this process (real link, mTLS, signed-command checks), dry-run backend, empty samples. */
 export function inProcessAgent(c: Controller, identity: AgentIdentity, dataDir: string): { agent: Agent; backend: DryRunBackend } {
   const backend = new DryRunBackend();
-  const config: AgentConfig = {
+  const config: AgentConfig = AgentConfigSchema.parse({
     agentId: identity.agentId, controller: `127.0.0.1:${c.agentPort}`, intervalMs: 1000, tags: {}, dataDir, backend: 'dry-run', logLevel: 'error',
-    detect: DetectorConfigSchema.parse({}),
-  };
+  });
   const agent = new Agent({
     config, identity, inventory, backend, log: silent,
     sampler: { sample: async () => emptySample(Date.now()) },
