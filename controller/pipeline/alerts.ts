@@ -15,7 +15,6 @@ import {
   severityRank,
   type AlertDetail,
   type AlertScope,
-  type AlertStatus,
   type AlertSummary,
   type AlertTransition,
   type Classification,
@@ -91,24 +90,11 @@ export interface EvidenceCounts {
   remotePorts: Map<string, number>;
 }
 
-export interface AlertRecord {
-  id: string;
-  scope: AlertScope;
-  status: AlertStatus;
-  severity: Severity;
-  flapping: boolean;
-  openedAtMs: number;
-  firstSeenMs: number;
-  lastSeenMs: number;
+/** The mutable record behind an alert: the summary's own fields, plus what derives the rest. */
+export interface AlertRecord extends Pick<AlertSummary,
+  'id' | 'scope' | 'status' | 'severity' | 'flapping' | 'openedAtMs' | 'firstSeenMs' | 'lastSeenMs' | 'resolvedAtMs'
+  | 'resolvedReason' | 'mergedInto' | 'acknowledgedAtMs' | 'acknowledgedBy' | 'eventCount' | 'occurrences' | 'suppressedEvents'> {
   lastActivityMs: number;
-  resolvedAtMs: number | null;
-  resolvedReason: ResolvedReason | null;
-  mergedInto: string | null;
-  acknowledgedAtMs: number | null;
-  acknowledgedBy: string | null;
-  eventCount: number;
-  occurrences: number;
-  suppressedEvents: number;
   signatures: Map<string, SigStat>;
   hosts: Map<string, HostStat>;
   coreHosts: number;
