@@ -60,6 +60,8 @@ export class Session {
   /** the host's tags (from its Hello) and clock offset (agent minus controller), for correlation */
   tags: Record<string, string> = {};
   clockOffsetMs = 0;
+  /** the last enforcement state stored for this stream, as a short key */
+  enforcementKey = '';
   private tokens: number;
   private tokensAt: number;
 
@@ -270,9 +272,14 @@ export class Gateway {
     s.lastHeartbeatMs = t;
     // smoothed, so one delayed heartbeat does not swing patient-zero ordering
     if (hb.sentAtMs) s.clockOffsetMs = 0.8 * s.clockOffsetMs + 0.2 * (hb.sentAtMs - t);
+    // the enforcement state is rewritten only when it changed: heartbeats are the most frequent frame
+    const e = hb.enforcement;
+    const key = e ? `${e.rulesetHash}|${e.isolated}|${e.blocks.map((b) => `${b.id}:${b.expiresAtMs}`).join(',')}|${e.allowlist.length}` : '';
+    const changed = key !== s.enforcementKey;
+    s.enforcementKey = key;
     await this.opts.store.patchHost(s.hostId, {
       lastSeenMs: t,
-      enforcement: hb.enforcement ?? undefined,
+      enforcement: changed && e ? e : undefined,
       health: hb.health ?? undefined,
       // one-way estimate; on a LAN the transit time is small next to clock skew
       clockOffsetMs: hb.sentAtMs ? s.clockOffsetMs : undefined,
