@@ -37,7 +37,7 @@ import {
   type FleetView,
 } from './match.ts';
 import { redact } from './notify.ts';
-import { expandUrl, formatDuration, type BlockSetEntry, type Playbook, type PlaybookStep, type PortRange } from './schema.ts';
+import { expandUrl, formatDuration, httpUrl, type BlockSetEntry, type Playbook, type PlaybookStep, type PortRange } from './schema.ts';
 
 import type {
   ActionKind, ActionLift, ActionStatus, EngineSnapshot, PlaybookEngineOptions, PlaybookPorts, PlaybookRun, PlaybookStatus, RunAction, RunSummary,
@@ -511,13 +511,7 @@ export class PlaybookEngine {
       this.record(run, i, 'notify', null, 'skipped', `the notify URL needs ${missing.map((m) => `\${${m}}`).join(', ')}, which is not set in the controller's environment; set it to get webhooks`, now);
       return;
     }
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(url);
-    } catch {
-      parsed = undefined;
-    }
-    if (!parsed || !/^https?:$/.test(parsed.protocol)) {
+    if (!httpUrl(url)) {
       this.record(run, i, 'notify', null, 'skipped', `the notify URL ${JSON.stringify(redact(url))} (after expanding placeholders) is not an http(s) URL`, now);
       return;
     }

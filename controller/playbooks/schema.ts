@@ -13,6 +13,16 @@ import { parseCidr } from '../../proto/cidr.ts';
 import { parseDurationMs as parseDuration } from '../../proto/duration.ts';
 export { parseDuration };
 
+/** The URL when the text is an http(s) URL, else undefined (checked at load and again after ${VAR} expansion). */
+export function httpUrl(text: string): URL | undefined {
+  try {
+    const u = new URL(text);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function formatDuration(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
@@ -203,13 +213,7 @@ const NotifyAction = z.strictObject({
       if (rest.includes('${')) ctx.addIssue({ code: 'custom', message: `bad placeholder in ${JSON.stringify(url)}: write \${NAME} with letters, digits and _` });
       return;
     }
-    let u: URL | undefined;
-    try {
-      u = new URL(url);
-    } catch {
-      u = undefined;
-    }
-    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) {
+    if (!httpUrl(url)) {
       ctx.addIssue({ code: 'custom', message: `url ${JSON.stringify(url)} is not an http(s) URL (or \${ENV_VAR})` });
     }
   }),
