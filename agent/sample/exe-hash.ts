@@ -56,7 +56,7 @@ export class ExeHasher {
     return new Promise((resolve) => {
       const h = createHash('sha256');
       let read = 0;
-      const s = createReadStream(path, { highWaterMark: 1024 * 1024 });
+      const s = createReadStream(path, { highWaterMark: 64 * 1024 });
       s.on('data', (chunk) => {
         read += chunk.length;
         // The file grew past the bound while we read it: give up, path it is.

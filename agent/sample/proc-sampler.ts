@@ -12,10 +12,15 @@
 //   where they go. A refused attempt to a closed port lasts microseconds: its
 //   count is seen, its address only by luck.
 // Reading the socket tables is the costliest read (the kernel walks its whole
-// hash table: 4 ms empty, 16 ms at 4,800 sockets on this machine), so samples
+// hash table: 8 ms empty, 16 ms at 4,000 sockets on this machine), so samples
 // read them on a burst of new outbound attempts, on any new attempt once
-// tableMinGapMs passed, and at least every tableMaxAgeMs; in between the last
+// tableMinGapMs passed, and every tableMaxAgeMs while the kernel's socket
+// counters moved (every tableMaxIdleMs when they did not); in between the last
 // read's connection figures stand (the kernel counters are always fresh).
+//
+// Processes: /proc/<pid>/stat is read every sample for the processes that used
+// CPU at their last read and for new ones; the idle rest one sample in
+// idleEvery, or all at once when the host's busy cores jump.
 import { closeSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -23,7 +28,7 @@ import type { Endpoint__Output, ProcessInfo__Output, PortCount__Output, DiskUsag
 import { ExeHasher } from './exe-hash.ts';
 import {
   PF_KTHREAD, TCP_STATES, hexAddr, parseDiskstats, parseMeminfo, parseMounts, parseNetSockets, parsePasswd,
-  parsePidStat, parseProcStat, parseSnmpTcp, parseStatusUid,
+  parsePidStat, parseProcStat, parseSnmpTcp, parseStatusUid, sockstatKey,
   type CpuTimes, type DiskCounters, type SocketRow, type TcpCounters,
 } from './procfs.ts';
 import { emptySample, type Sample, type Sampler } from './sampler.ts';
@@ -42,12 +47,25 @@ export interface ProcSamplerOptions {
   burstOpens?: number;
   /** After fewer new attempts, the tables are read again once this long passed since the last read. Default 15 s. */
   tableMinGapMs?: number;
-  /** The socket tables are read at least this often. Default 60 s. */
+  /**
+   * The socket tables are read at least this often while the kernel's socket
+   * counters moved since the last read. Default 60 s.
+   */
   tableMaxAgeMs?: number;
+  /** ... and at least this often even when they did not. Default 10 min. */
+  tableMaxIdleMs?: number;
   /** The fast poll reads the socket tables at most this often during a burst. Default 5 s. */
   pollTableGapMs?: number;
   /** /proc/<pid>/stat descriptors kept open between samples (one per process). Default 4096; 0 disables. */
   maxKeptFds?: number;
+  /**
+   * A process that used no CPU since its last read is read again only every this
+   * many samples (spread over them by pid), unless the host's CPU jumps: on a host
+   * of mostly sleeping processes this skips most /proc/<pid>/stat reads. Default 6; 1 reads all.
+   */
+  idleEvery?: number;
+  /** A rise of this many busy cores since the last sample makes it read every process. Default 0.5. */
+  fullScanOnCoresRise?: number;
   /** Top processes by CPU in each sample. Default 5. */
   topN?: number;
   /** New processes reported per sample at most (the rest are counted only). Default 50. */
@@ -89,6 +107,9 @@ interface ProcEntry {
   wasHeld?: boolean;
   /** Scan generation that last saw it. */
   gen: number;
+  /** When its stat was last read (ms), and whether it used no CPU since the read before. */
+  readAt: number;
+  idle: boolean;
   /** Kept-open /proc/<pid>/stat. */
   fd?: number;
 }
@@ -133,6 +154,11 @@ export class ProcSampler implements Sampler {
   private keptFds = 0;
   private lastFd: number | undefined;
   private readonly maxKeptFds: number;
+  private readonly idleEvery: number;
+  private readonly fullScanOnCoresRise: number;
+  private lastBusyCores = 0;
+  /** /proc/<pid>/stat reads made by samples: for the benchmark. */
+  pidReads = 0;
   /** Fields of the last /proc/<pid>/stat read (see PS_*), reused to allocate nothing per process. */
   private readonly pidFields = new Float64Array(6);
   private commStart = 0;
@@ -146,7 +172,10 @@ export class ProcSampler implements Sampler {
   private buf = Buffer.allocUnsafe(64 * 1024);
   private readonly tableMinGapMs: number;
   private readonly tableMaxAgeMs: number;
+  private readonly tableMaxIdleMs: number;
   private tableAt = 0;
+  /** The kernel's socket counters at the last table read (see sockstatKey, plus accepted connections). */
+  private tableCountsKey = '';
   private tableOpensAt = 0;
   private tableSummary: Pick<Sample, 'connCount' | 'connEstablished' | 'connOutbound' | 'distinctRemoteAddrs'
     | 'distinctRemotePorts' | 'remotePortCounts' | 'listening'> | undefined;
@@ -180,7 +209,10 @@ export class ProcSampler implements Sampler {
     this.tableMinGapMs = opts.tableMinGapMs ?? 15_000;
     this.pollTableGapMs = opts.pollTableGapMs ?? 5000;
     this.maxKeptFds = opts.maxKeptFds ?? 4096;
+    this.idleEvery = Math.max(1, Math.floor(opts.idleEvery ?? 6));
+    this.fullScanOnCoresRise = opts.fullScanOnCoresRise ?? 0.5;
     this.tableMaxAgeMs = opts.tableMaxAgeMs ?? 60_000;
+    this.tableMaxIdleMs = Math.max(this.tableMaxAgeMs, opts.tableMaxIdleMs ?? 600_000);
     this.hasher = opts.exeHasher ?? new ExeHasher();
     this.now = opts.now ?? Date.now;
     this.logger = opts.logger;
@@ -259,9 +291,16 @@ export class ProcSampler implements Sampler {
     // CPU and memory.
     const stat = parseProcStat(this.read('stat'));
     this.btimeMs = stat.btime * 1000;
+    // A jump in busy cores means some process woke up: read every process then,
+    // so the top processes name it (idle ones are otherwise skipped).
+    let fullScan = this.first || this.idleEvery <= 1;
     if (this.lastCpu) {
       const dTotal = stat.cpu.total - this.lastCpu.total;
-      s.cpuPct = dTotal > 0 ? clampPct(((stat.cpu.busy - this.lastCpu.busy) / dTotal) * 100) : 0;
+      const dBusy = stat.cpu.busy - this.lastCpu.busy;
+      s.cpuPct = dTotal > 0 ? clampPct((dBusy / dTotal) * 100) : 0;
+      const busyCores = dt > 0 ? dBusy / (dt * this.clk) : 0;
+      if (busyCores - this.lastBusyCores >= this.fullScanOnCoresRise) fullScan = true;
+      this.lastBusyCores = busyCores;
     }
     this.lastCpu = stat.cpu;
     const mem = parseMeminfo(this.read('meminfo'));
@@ -280,7 +319,7 @@ export class ProcSampler implements Sampler {
     this.lastDisk = disk;
 
     // Processes.
-    const newOnes = this.scanProcesses(dt, s);
+    const newOnes = this.scanProcesses(at, dt, s, fullScan);
 
     // Outbound attempts, counted by the kernel.
     const snmp = this.tryRead('net/snmp');
@@ -304,11 +343,18 @@ export class ProcSampler implements Sampler {
     const burstBar = Math.max(this.burstOpens, 4 * this.opensEwma);
     if (this.lastAt > 0) this.opensEwma += 0.1 * (s.newOutboundAttempts - this.opensEwma);
     const minGap = this.shedding ? Math.max(this.tableMinGapMs, 60_000) : this.tableMinGapMs;
+    // When no socket was opened, accepted, closed or bound since the last read
+    // (the counters in /proc/net/sockstat and snmp stand still, 20 µs to read),
+    // the tables hold the same sockets: the periodic read waits (tableMaxIdleMs).
+    const countsKey = `${this.tryRead('net/sockstat') ?? ''}|${this.tryRead('net/sockstat6') ?? ''}`;
+    const key = `${sockstatKey(countsKey)}a${tcp?.activeOpens ?? -1}p${tcp?.passiveOpens ?? -1}`;
+    const quiet = key === this.tableCountsKey && !key.startsWith('a');
     if (this.tableSummary === undefined || opensSince >= burstBar || (opensSince > 0 && age >= minGap)
-      || age >= this.tableMaxAgeMs || this.pollRemotes.size > 0) {
+      || (age >= this.tableMaxAgeMs && !quiet) || age >= this.tableMaxIdleMs || this.pollRemotes.size > 0) {
       this.scanSockets(s);
       this.tableReads++;
       this.tableAt = at;
+      this.tableCountsKey = key;
       if (tcp) this.tableOpensAt = tcp.activeOpens;
       this.tableSummary = {
         connCount: s.connCount, connEstablished: s.connEstablished, connOutbound: s.connOutbound,
@@ -332,7 +378,7 @@ export class ProcSampler implements Sampler {
     return s;
   }
 
-  private scanProcesses(dt: number, s: Sample): ProcEntry[] {
+  private scanProcesses(at: number, dt: number, s: Sample, fullScan: boolean): ProcEntry[] {
     const fresh: ProcEntry[] = [];
     let names: string[];
     try {
@@ -347,8 +393,17 @@ export class ProcSampler implements Sampler {
       if (c < 48 || c > 57) continue;
       const pid = Number(name);
       let e = this.procs.get(pid);
+      // Idle at its last read: skipped, except on its turn (one sample in idleEvery, by pid).
+      // A reused pid is noticed on that turn; an exit at once (it leaves /proc).
+      if (e !== undefined && e.idle && !fullScan && (pid + gen) % this.idleEvery !== 0) {
+        e.gen = gen;
+        e.cpuPct = 0;
+        count++;
+        continue;
+      }
       this.lastFd = undefined;
       const f = this.readPidStat(name, e);
+      this.pidReads++;
       if (f === undefined) continue; // exited between readdir and read
       count++;
       // Same pid, another start time: the pid was reused by a new process.
@@ -357,7 +412,7 @@ export class ProcSampler implements Sampler {
         if (e?.fd !== undefined) this.dropFd(e);
         e = {
           pid, ppid: f[PS_PPID]!, comm: this.commOf(), startTicks: f[PS_START]!, cpuTicks: 0, rssPages: 0,
-          kthread: (f[PS_FLAGS]! & PF_KTHREAD) !== 0, cpuPct: 0, gen,
+          kthread: (f[PS_FLAGS]! & PF_KTHREAD) !== 0, cpuPct: 0, gen, readAt: at - dt * 1000, idle: false,
         };
         this.procs.set(pid, e);
         if (!this.first && !e.kthread) fresh.push(e);
@@ -367,10 +422,14 @@ export class ProcSampler implements Sampler {
         if (p.fd !== undefined) this.dropFd(p);
         p.fd = this.lastFd;
       }
-      // A process born during the interval used its ticks within it.
+      // A process born during the interval used its ticks within it; one skipped
+      // for a few samples is averaged over the time since its last read.
       const dTicks = f[PS_TICKS]! - p.cpuTicks;
-      p.cpuPct = dt > 0 ? clampPct((dTicks / (dt * this.clk)) * 100, 100 * 1024) : 0;
+      const since = (at - p.readAt) / 1000;
+      p.cpuPct = dt > 0 && since > 0 ? clampPct((dTicks / (since * this.clk)) * 100, 100 * 1024) : 0;
+      p.idle = known && dTicks === 0;
       p.cpuTicks = f[PS_TICKS]!;
+      p.readAt = at;
       p.rssPages = f[PS_RSS]!;
       p.gen = gen;
     }

@@ -258,16 +258,33 @@ function inodeOf(text: string, from: number, end: number): number {
 export interface TcpCounters {
   activeOpens: number;
   attemptFails: number;
+  /** Inbound connections accepted. */
+  passiveOpens: number;
+}
+
+/**
+ * The socket counts of /proc/net/sockstat (TCP in use, orphaned, in TIME_WAIT,
+ * allocated; UDP in use) as one comparable string, or '' when unreadable.
+ * Memory figures are left out: they move with traffic on existing sockets.
+ */
+export function sockstatKey(text: string): string {
+  let key = '';
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('TCP') && !line.startsWith('UDP')) continue;
+    const f = line.split(/\s+/);
+    for (let i = 1; i + 1 < f.length; i += 2) if (f[i] !== 'mem' && f[i] !== 'memory') key += `${f[0]}${f[i]}=${f[i + 1]} `;
+  }
+  return key;
 }
 
 /** Tcp: ActiveOpens and AttemptFails from /proc/net/snmp: every outbound attempt, however short. */
 export function parseSnmpTcp(text: string): TcpCounters {
   const lines = text.split('\n').filter((l) => l.startsWith('Tcp:'));
-  if (lines.length < 2) return { activeOpens: 0, attemptFails: 0 };
+  if (lines.length < 2) return { activeOpens: 0, attemptFails: 0, passiveOpens: 0 };
   const names = lines[0]!.split(/\s+/);
   const values = lines[1]!.split(/\s+/);
   const get = (n: string): number => Number(values[names.indexOf(n)] ?? 0);
-  return { activeOpens: get('ActiveOpens'), attemptFails: get('AttemptFails') };
+  return { activeOpens: get('ActiveOpens'), attemptFails: get('AttemptFails'), passiveOpens: get('PassiveOpens') };
 }
 
 export function isLoopbackHex(h: string): boolean {

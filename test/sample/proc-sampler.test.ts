@@ -1,7 +1,7 @@
 // ProcSampler against a small fixture /proc tree (exact values) and against
 // the real /proc (sane values; a child we spawn and a loopback connection we
 // open show up).
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -140,6 +140,114 @@ describe('ProcSampler on the real /proc', () => {
       assert.ok(b.newOutboundAttempts >= 1, 'the kernel counted our connect');
       const owners = s.context().ownersOfRemotePort(port);
       assert.ok(owners.some((p) => p.pid === process.pid), 'the socket maps back to this process');
+    } finally {
+      s.close();
+    }
+  });
+});
+
+describe('ProcSampler: what a calm sample skips, and what makes it read again', () => {
+  let dir: string;
+  let root: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'fb-proc-'));
+    root = join(dir, 'proc');
+    cpSync(FIXTURE, root, { recursive: true, verbatimSymlinks: true });
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const hostStat = (busy: number, idle: number): string => `cpu  ${busy} 0 0 ${idle} 0 0 0 0 0 0\nbtime 1700000000\n`;
+  const addProc = (pid: number, comm: string, ticks: number): void => {
+    mkdirSync(join(root, String(pid)), { recursive: true });
+    writeFileSync(join(root, String(pid), 'stat'), stat(pid, comm, 1, ticks, 0, 500 + pid, 100));
+    writeFileSync(join(root, String(pid), 'status'), 'Name:\tx\nUid:\t0\t0\t0\t0\n');
+  };
+
+  it('skips idle processes between their turns, reads new ones at once, and every process when the busy cores jump', async () => {
+    let now = 1_700_000_100_000;
+    for (let pid = 1000; pid < 1030; pid++) addProc(pid, `idle${pid}`, 7);
+    writeFileSync(join(root, 'stat'), hostStat(1000, 9000));
+    const s = new ProcSampler({ procRoot: root, passwdPath: join(root, 'passwd'), pollMs: 0, now: () => now, idleEvery: 6,
+      statfs: async () => ({ totalBytes: 1, usedBytes: 0 }), maxKeptFds: 0 });
+    try {
+      await s.sample();
+      // Host CPU moves by 0.1 core per sample: calm.
+      let busy = 1000;
+      let idle = 9000;
+      const calm = async () => {
+        now += 5000;
+        busy += 50;
+        idle += 950;
+        writeFileSync(join(root, 'stat'), hostStat(busy, idle));
+        const before = s.pidReads;
+        const out = await s.sample();
+        return { out, reads: s.pidReads - before };
+      };
+      await calm(); // every process is read once more: which ones are idle is learned here
+      const c = await calm();
+      assert.equal(c.out.processCount, 33, 'skipped processes still count');
+      assert.ok(c.reads < 15, `a calm sample reads few of the 33 processes (read ${c.reads})`);
+
+      // A new process is read (and reported) at once.
+      addProc(2000, 'newcomer', 0);
+      const n = await calm();
+      assert.deepEqual(n.out.newProcesses.map((p) => p.pid), [2000]);
+
+      // An idle process wakes up and burns a core: the host's busy cores jump by 1, so every process is read.
+      now += 5000;
+      busy += 550;
+      idle += 450;
+      writeFileSync(join(root, 'stat'), hostStat(busy, idle));
+      writeFileSync(join(root, '1017', 'stat'), stat(1017, 'idle1017', 1, 7 + 500, 0, 1517, 100));
+      const before = s.pidReads;
+      const j = await s.sample();
+      assert.equal(s.pidReads - before, 34, 'all 34 processes read');
+      assert.equal(j.topProcesses[0]?.pid, 1017, 'the process that woke up is named');
+      // Its ticks are averaged over the time since its last read (it was skipped once): 500 ticks in 10 s.
+      assert.equal(j.topProcesses[0]?.cpuPct, 50);
+      // From now on it is read every sample: its own rate.
+      now += 5000;
+      busy += 550;
+      idle += 450;
+      writeFileSync(join(root, 'stat'), hostStat(busy, idle));
+      writeFileSync(join(root, '1017', 'stat'), stat(1017, 'idle1017', 1, 7 + 1000, 0, 1517, 100));
+      const k = await s.sample();
+      assert.equal(k.topProcesses[0]?.pid, 1017);
+      assert.equal(k.topProcesses[0]?.cpuPct, 100);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('leaves the socket tables unread while the kernel socket counters stand still, and reads them when they move', async () => {
+    let now = 1_700_000_100_000;
+    const sockstat = (inuse: number): void => writeFileSync(join(root, 'net', 'sockstat'), `sockets: used 9\nTCP: inuse ${inuse} orphan 0 tw 0 alloc ${inuse} mem 3\nUDP: inuse 1 mem 0\n`);
+    sockstat(6);
+    const s = new ProcSampler({ procRoot: root, passwdPath: join(root, 'passwd'), pollMs: 0, now: () => now,
+      tableMaxAgeMs: 10_000, tableMaxIdleMs: 120_000, statfs: async () => ({ totalBytes: 1, usedBytes: 0 }) });
+    try {
+      await s.sample();
+      assert.equal(s.tableReads, 1);
+      // 20 s later, past the 10 s age, nothing opened, accepted or closed: the last figures stand.
+      now += 20_000;
+      writeFileSync(join(root, 'net', 'sockstat'), readFileSync(join(root, 'net', 'sockstat'), 'utf8').replace('mem 3', 'mem 40'));
+      const quiet = await s.sample();
+      assert.equal(s.tableReads, 1, 'not read again: only socket memory moved');
+      assert.equal(quiet.connCount, 4);
+
+      // A new listener appears: TCP inuse moves, the next sample reads the tables and lists it.
+      const tcp = readFileSync(join(root, 'net', 'tcp'), 'utf8');
+      writeFileSync(join(root, 'net', 'tcp'), `${tcp}   6: 00000000:0BB8 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1006 1 0000000000000000 100 0 0 10 0\n`);
+      sockstat(7);
+      now += 5000;
+      const moved = await s.sample();
+      assert.equal(s.tableReads, 2);
+      assert.ok(moved.listening.some((l) => l.port === 3000), 'the new listener on port 3000 is listed');
+
+      // Still: read once tableMaxIdleMs passed, however quiet.
+      now += 120_000;
+      await s.sample();
+      assert.equal(s.tableReads, 3);
     } finally {
       s.close();
     }

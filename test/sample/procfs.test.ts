@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  hexAddr, parseDiskstats, parseMeminfo, parseMounts, parseNetSockets, parsePidStat, parseProcStat, parseSnmpTcp,
+  hexAddr, parseDiskstats, parseMeminfo, parseMounts, parseNetSockets, parsePidStat, parseProcStat, parseSnmpTcp, sockstatKey,
 } from '../../agent/sample/procfs.ts';
 
 describe('procfs parsers', () => {
@@ -39,6 +39,16 @@ describe('procfs parsers', () => {
   it('reads CPU, memory and TCP counters', () => {
     assert.deepEqual(parseProcStat('cpu  1 2 3 4 5 6 7 8 9 10\nbtime 99\n'), { cpu: { total: 36, busy: 27 }, btime: 99 });
     assert.deepEqual(parseMeminfo('MemTotal: 100 kB\nMemFree: 10 kB\nBuffers: 5 kB\nCached: 25 kB\n'), { totalBytes: 102400, usedBytes: 61440 });
-    assert.deepEqual(parseSnmpTcp('Tcp: A ActiveOpens AttemptFails\nTcp: 1 77 5\n'), { activeOpens: 77, attemptFails: 5 });
+    assert.deepEqual(parseSnmpTcp('Tcp: A ActiveOpens PassiveOpens AttemptFails\nTcp: 1 77 3 5\n'), { activeOpens: 77, attemptFails: 5, passiveOpens: 3 });
+  });
+
+  it('keys the socket counts of sockstat, leaving out the memory figures that move with traffic', () => {
+    const a = 'sockets: used 22\nTCP: inuse 4 orphan 0 tw 3 alloc 6 mem 236\nUDP: inuse 1 mem 0\nRAW: inuse 0\n';
+    const moreMem = a.replace('mem 236', 'mem 999').replace('used 22', 'used 40');
+    assert.equal(sockstatKey(a), sockstatKey(moreMem), 'memory and the global socket count do not change the key');
+    assert.notEqual(sockstatKey(a), sockstatKey(a.replace('inuse 4', 'inuse 5')), 'a new socket (a listener) changes it');
+    assert.notEqual(sockstatKey(a), sockstatKey(a.replace('tw 3', 'tw 2')), 'a TIME_WAIT expiring changes it');
+    assert.notEqual(sockstatKey(a), sockstatKey(a.replace('UDP: inuse 1', 'UDP: inuse 2')), 'a new UDP socket changes it');
+    assert.equal(sockstatKey(''), '');
   });
 });
