@@ -30,7 +30,7 @@ async function tick(): Promise<void> {
   for (const e of events) emit({ t: 'event', atMs: Date.now(), sample: n, event: e });
   // Persist now and then, as the agent would (every minute at 5 s).
   if (n % 12 === 0) engine.save();
-  emit({ t: 'sample', n, warm: n > warmup, busyMs: Math.round(busyMs), polls: sampler.polls, pollTableReads: sampler.pollTableReads, tableReads: sampler.tableReads,
+  emit({ t: 'sample', n, warm: n > warmup, busyMs: Math.round(busyMs), polls: sampler.polls, pollTableReads: sampler.pollTableReads, tableReads: sampler.tableReads, pidReads: sampler.pidReads,
     processCount: s.processCount, connCount: s.connCount, cpuPct: Math.round(s.cpuPct),
     top: s.topProcesses[0] ? `${s.topProcesses[0].name}:${Math.round(s.topProcesses[0].cpuPct)}` : '' });
 }
