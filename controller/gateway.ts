@@ -14,6 +14,7 @@ import type {
   Hello__Output,
 } from '../proto/wire.ts';
 import { checkAgentId, checkText, ValidationError } from '../proto/validate.ts';
+import { ClockOffset } from './clock-offset.ts';
 import type { Commands } from './commands.ts';
 import type { Ingest } from './pipeline/ingest.ts';
 import type { Store } from './store/store.ts';
@@ -57,13 +58,18 @@ export class Session {
   private pending = 0;
   closed = false;
   lastHeartbeatMs: number;
-  /** the host's tags (from its Hello) and clock offset (agent minus controller), for correlation */
+  /** the host's tags (from its Hello), for correlation */
   tags: Record<string, string> = {};
-  clockOffsetMs = 0;
+  /** the host's clock offset (agent minus controller), for correlation: from its Hello, heartbeats and samples */
+  readonly clock = new ClockOffset();
   /** the last enforcement state stored for this stream, as a short key */
   enforcementKey = '';
   private tokens: number;
   private tokensAt: number;
+
+  get clockOffsetMs(): number {
+    return this.clock.value;
+  }
 
   constructor(
     readonly hostId: string,
@@ -189,7 +195,10 @@ export class Gateway {
       switch (frame.body) {
         case 'report': {
           const r = frame.report!;
-          await this.opts.ingest.report(s.hostId, s.bootId, r, now());
+          // a sample's time is another stamp from the agent's clock: more samples, a tighter offset
+          const t = now();
+          if (r.sample) s.clock.add(Number(r.sample.observedAtMs), t);
+          await this.opts.ingest.report(s.hostId, s.bootId, r, t);
           await s.send({ ack: { bootId: s.bootId, seq: r.seq } });
           break;
         }
@@ -255,7 +264,7 @@ export class Gateway {
     const { lastSeq } = await store.recordHello({ hostId, bootId: h.bootId, inventory: inv, backend: h.backend, nowMs: t });
     const session = new Session(hostId, h.bootId, call, this.opts.maxQueuedFrames ?? 1000, t, this.opts.maxFramesPerSecond ?? 50);
     session.tags = { ...inv.tags };
-    session.clockOffsetMs = h.sentAtMs ? h.sentAtMs - t : 0;
+    session.clock.add(Number(h.sentAtMs), t);
     const old = this.sessions.get(hostId);
     if (old) old.fail(grpc.status.ABORTED, 'superseded by a newer stream from the same agent');
     this.sessions.set(hostId, session);
@@ -270,8 +279,8 @@ export class Gateway {
   private async heartbeat(s: Session, hb: Heartbeat__Output): Promise<void> {
     const t = this.opts.now();
     s.lastHeartbeatMs = t;
-    // smoothed, so one delayed heartbeat does not swing patient-zero ordering
-    if (hb.sentAtMs) s.clockOffsetMs = 0.8 * s.clockOffsetMs + 0.2 * (hb.sentAtMs - t);
+    // the least delayed recent stamp wins, so a heartbeat that queued does not swing patient-zero ordering
+    s.clock.add(Number(hb.sentAtMs), t);
     // the enforcement state is rewritten only when it changed: heartbeats are the most frequent frame
     const e = hb.enforcement;
     const key = e ? `${e.rulesetHash}|${e.isolated}|${e.blocks.map((b) => `${b.id}:${b.expiresAtMs}`).join(',')}|${e.allowlist.length}` : '';
@@ -281,7 +290,7 @@ export class Gateway {
       lastSeenMs: t,
       enforcement: changed && e ? e : undefined,
       health: hb.health ?? undefined,
-      // one-way estimate; on a LAN the transit time is small next to clock skew
+      // one-way estimate with the least delay of the last minute; on a LAN that is small next to clock skew
       clockOffsetMs: hb.sentAtMs ? s.clockOffsetMs : undefined,
     });
   }
