@@ -283,6 +283,7 @@ export class Controller {
       const force = setTimeout(() => { s.forceShutdown(); resolve(); }, 2000);
       s.tryShutdown(() => { clearTimeout(force); resolve(); });
     })));
+    this.audit.flush();
     await this.store.close();
   }
 }
