@@ -3,8 +3,10 @@
 // Builds a busy host (500 extra processes, 2,000 loopback TCP connections),
 // then measures over the same window, at the same interval: (a) the whole
 // Firebreak agent as deployed (the `npm run build:agent` bundle, enrolled with a
-// real controller over gRPC, dry-run enforcement), (a') its sampler+detector
-// loop alone, which also gives the detection times, (b) a naive sampler on
+// real controller over gRPC, dry-run enforcement), (a') as root, the same agent
+// enforcing with nftables and counting connections in the kernel, inside a
+// network namespace the benchmark makes, (a'') its sampler+detector loop alone,
+// which also gives the detection times, (b) a naive sampler on
 // systeminformation, (c) Prometheus node_exporter scraped at that interval. CPU is percent of one
 // core including child processes; RSS is the whole process tree. Then it
 // counts anomalies over a quiet window and times the detection of a CPU
@@ -36,6 +38,7 @@ const pollMs = Number(args.get('poll-ms') ?? 1000);
 const busyProcs = Number(args.get('processes') ?? (quick ? 100 : 500));
 const busyConns = Number(args.get('connections') ?? (quick ? 200 : 2000));
 const jsonFile = args.get('json');
+const inNetns = args.has('in-netns');
 const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -244,14 +247,21 @@ async function main(): Promise<void> {
   // The whole agent: its controller (not measured) on loopback, heartbeats at the default 5 s.
   const ctl = await startController(join(work, 'controller'), ['--heartbeat-interval', '5s']);
   cleanups.push(() => stopAll());
-  let wholeConnected!: () => void;
-  const connected = new Promise<void>((r) => { wholeConnected = r; });
-  const wholeAgent = start(process.execPath, [...AGENT_NODE_FLAGS, whole.bundle, 'run', '-d', join(work, 'agent-data'), '-c', ctl.agentAddress,
-    '--enroll-address', ctl.enrollAddress, '--enroll-token', ctl.enrollToken, '--ca-pin', ctl.caFingerprint, '--id', 'bench-host',
-    '--interval', `${intervalMs}ms`, '--backend', 'dry-run', '--log-level', 'info'], (line) => {
-    if (line.includes('connected to controller')) wholeConnected();
-  });
-  await Promise.race([connected, sleep(30_000).then(() => { throw new Error('the bundled agent did not connect to its controller within 30 s'); })]);
+  const startWhole = async (id: string, backend: string): Promise<ChildProcess> => {
+    let up!: () => void;
+    const connected = new Promise<void>((r) => { up = r; });
+    const c = start(process.execPath, [...AGENT_NODE_FLAGS, whole.bundle, 'run', '-d', join(work, `agent-${id}`), '-c', ctl.agentAddress,
+      '--enroll-address', ctl.enrollAddress, '--enroll-token', ctl.enrollToken, '--ca-pin', ctl.caFingerprint, '--id', id,
+      '--interval', `${intervalMs}ms`, '--backend', backend, '--log-level', 'info'], (line) => {
+      if (line.includes('connected to controller')) up();
+    });
+    await Promise.race([connected, sleep(30_000).then(() => { throw new Error(`the bundled agent (${backend}) did not connect to its controller within 30 s`); })]);
+    return c;
+  };
+  const wholeAgent = await startWhole('bench-host', 'dry-run');
+  // In the benchmark's own network namespace (see inNetns): the agent as it runs on a real
+  // host, enforcing with nftables and counting connections in the kernel (its nft runs are its children).
+  const nftAgent = inNetns ? await startWhole('bench-host-nft', 'nftables') : undefined;
   let ne: ChildProcess | undefined;
   let scrape: NodeJS.Timeout | undefined;
   if (haveNe) {
@@ -274,6 +284,7 @@ async function main(): Promise<void> {
   await sleep(settleS * 1000);
   const startupCpuS = round(treeUsage(wholeAgent.pid!).cpuS, 2);
   const meters = [new UsageMeter('ours', wholeAgent.pid!), new UsageMeter('ours_loop', agent.pid!), new UsageMeter('naive', naive.pid!)];
+  if (nftAgent?.pid) meters.splice(1, 0, new UsageMeter('ours_nftables', nftAgent.pid));
   if (ne?.pid) meters.push(new UsageMeter('node_exporter', ne.pid));
   for (const m of meters) m.start();
   const samplesAtStart = lastSample;
@@ -323,6 +334,7 @@ async function main(): Promise<void> {
   };
   const targets = {
     ours_cpu_le_0_3_pct: ours.cpu_pct_of_core <= 0.3,
+    ...(cost.ours_nftables ? { ours_nftables_cpu_le_0_3_pct: cost.ours_nftables.cpu_pct_of_core <= 0.3, ours_nftables_rss_le_80_mb: cost.ours_nftables.rss_max_mb <= 80 } : {}),
     ours_rss_le_80_mb: ours.rss_max_mb <= 80,
     naive_ge_10x_ours: (ratios.naive_over_ours_cpu ?? 0) >= 10,
     ours_le_2x_node_exporter: ratios.ours_over_node_exporter_cpu !== null && ratios.ours_over_node_exporter_cpu <= 2,
@@ -341,7 +353,7 @@ async function main(): Promise<void> {
   const pad = (s: string, n: number): string => s.padEnd(n);
   let out = `\nFirebreak agent benchmark — busy host: ${busyProcs} extra processes, ${busyConns} loopback connections; ${intervalMs / 1000} s interval, ${durationS} s window\n\n`;
   out += `${pad('', 16)}${pad('cpu_pct_of_core', 18)}${pad('rss_mb (mean)', 15)}rss_max_mb\n`;
-  const label: Record<string, string> = { ours: 'ours (agent)', ours_loop: 'ours (loop)' };
+  const label: Record<string, string> = { ours: 'ours (agent)', ours_nftables: 'ours (nftables)', ours_loop: 'ours (loop)' };
   for (const [name, r] of Object.entries(cost)) out += `${pad(label[name] ?? name, 16)}${pad(r.cpu_pct_of_core.toFixed(3), 18)}${pad(r.rss_mb.toFixed(1), 15)}${r.rss_max_mb.toFixed(1)}\n`;
   out += `(ours (agent) = the whole agent, measured from ${settleS} s after it connected; its start-up took ${startupCpuS} CPU seconds)\n`;
   out += `\nnaive / ours CPU: ${ratios.naive_over_ours_cpu ?? '-'}x   ours / node_exporter CPU: ${ratios.ours_over_node_exporter_cpu ?? '-'}x   ours / node_exporter RSS: ${ratios.ours_over_node_exporter_rss ?? '-'}x\n`;
@@ -355,6 +367,38 @@ async function main(): Promise<void> {
   if (jsonFile) writeJson(jsonFile, result);
 }
 
+/**
+ * As root with iproute2 and nftables, the benchmark runs itself again inside a
+ * network namespace it makes (and removes): the agent with the nftables backend
+ * and kernel counting changes that namespace's firewall only, never the
+ * machine's, and the busy host's sockets are the only ones its tables show.
+ * Elsewhere it measures the dry-run agent in the current namespace.
+ */
+function runInNetns(): number | undefined {
+  if (inNetns || args.has('no-netns') || process.getuid?.() !== 0) return undefined;
+  if (spawnSync('ip', ['-V']).status !== 0 || spawnSync('nft', ['--version']).status !== 0) {
+    log('not measuring the nftables agent: needs root, iproute2 and nftables (apt-get install -y iproute2 nftables)');
+    return undefined;
+  }
+  ensureNodeExporter(); // here: the namespace has no route to a package mirror
+  const ns = `fb-bench-${process.pid}`;
+  if (spawnSync('ip', ['netns', 'add', ns], { stdio: 'inherit' }).status !== 0) return undefined;
+  try {
+    spawnSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up'], { stdio: 'inherit' });
+    log(`running inside network namespace ${ns}`);
+    const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2), '--in-netns'],
+      { stdio: 'inherit' });
+    return r.status ?? 1;
+  } finally {
+    spawnSync('ip', ['netns', 'delete', ns]);
+  }
+}
+
+const delegated = runInNetns();
+if (delegated !== undefined) {
+  rmSync(work, { recursive: true, force: true });
+  process.exit(delegated);
+}
 process.on('SIGINT', () => { void cleanup().then(() => process.exit(130)); });
 main().then(cleanup, async (err: Error) => {
   log(`failed: ${err.message}`);

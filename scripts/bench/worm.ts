@@ -5,7 +5,7 @@
 // then the benign scenarios (backup, noise) with the same playbooks, which
 // must isolate and block nothing.
 //
-//   npm run bench:worm -- [--sizes 100,1000,5000] [--doublings 10,8.5] [--json FILE]
+//   npm run bench:worm -- [--sizes 100,1000,5000] [--doublings 10,8.5|none] [--benign no] [--json FILE]
 //
 // Each fleet size enrolls once (a template every run of that size copies).
 // Reports every 2 s and heartbeats every 5 s keep 5,000 hosts in one process.
@@ -20,7 +20,8 @@ import { stopAll } from '../../test/helpers/procs.ts';
 
 const args = parseArgs(process.argv.slice(2));
 const sizes = (args.get('sizes') ?? '100,1000,5000').split(',').map(Number);
-const doublings = (args.get('doublings') ?? '10,8.5').split(',').map(Number);
+// --doublings none: only the benign scenarios
+const doublings = args.get('doublings') === 'none' ? [] : (args.get('doublings') ?? '10,8.5').split(',').map(Number);
 const benign = args.get('benign') !== 'no';
 const log = pino({ level: args.get('log-level') ?? 'warn' }, pino.destination(2));
 const PLAYBOOKS = ['--playbooks', join(import.meta.dirname, '../../playbooks')];
