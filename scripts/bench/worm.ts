@@ -97,8 +97,13 @@ for (const hosts of sizes) {
 
 print();
 const worst = rows.filter((r) => r.scenario === 'worm' && r.playbooks);
-process.stdout.write(`\nworm with playbooks: at most ${Math.max(...worst.map((r) => r.infected_hosts))} hosts infected (target 16); ` +
-  `spread stopped within 30 s in ${worst.filter((r) => r.spread_stopped_within_30s).length} of ${worst.length} runs; ` +
-  `benign runs: ${rows.filter((r) => r.scenario !== 'worm').reduce((a, r) => a + r.isolate_commands + r.block_commands, 0)} automatic isolations and blocks (target 0)\n`);
+if (worst.length > 0) {
+  process.stdout.write(`\nworm with playbooks: at most ${Math.max(...worst.map((r) => r.infected_hosts))} hosts infected (target 16); ` +
+    `spread stopped within 30 s in ${worst.filter((r) => r.spread_stopped_within_30s).length} of ${worst.length} runs\n`);
+}
+const benignRows = rows.filter((r) => r.scenario !== 'worm');
+if (benignRows.length > 0) {
+  process.stdout.write(`benign runs: ${benignRows.reduce((a, r) => a + r.isolate_commands + r.block_commands, 0)} automatic isolations and blocks (target 0)\n`);
+}
 if (args.get('json')) writeJson(args.get('json')!, { rows });
 process.exit(0);
