@@ -1,0 +1,43 @@
+// The engine's state as plain JSON (EngineSnapshot) and back: runs, operator
+// overrides and the blast-radius windows. The indexes (latest run per alert, isolated
+// hosts, pending expiries) are rebuilt from the runs rather than stored.
+import type { EngineState } from './engine-state.ts';
+import { SlidingCount } from './guards.ts';
+import type { EngineSnapshot } from './records.ts';
+
+export function snapshotState(s: EngineState): EngineSnapshot {
+  const byPlaybook: Record<string, number[]> = {};
+  for (const [k, w] of s.byPlaybook) byPlaybook[k] = w.toJSON();
+  return {
+    version: 1,
+    seq: s.seq,
+    runs: [...s.runs.values()].map((r) => structuredClone(r)),
+    overrides: Object.fromEntries(s.overrides),
+    isolations: { global: s.globalWindow.toJSON(), byPlaybook },
+  };
+}
+
+/** Loads a checked snapshot (version 1, runs an array) into a fresh state. */
+export function restoreState(e: EngineState, s: EngineSnapshot): void {
+  e.seq = s.seq;
+  e.overrides = new Map(Object.entries(s.overrides ?? {}));
+  e.globalWindow = new SlidingCount([...(s.isolations?.global ?? [])]);
+  for (const [k, v] of Object.entries(s.isolations?.byPlaybook ?? {})) e.byPlaybook.set(k, new SlidingCount([...v]));
+  for (const raw of s.runs) {
+    const r = structuredClone(raw);
+    for (const a of r.actions) {
+      // the answer never came back before the snapshot: say so rather than guess
+      if (a.status === 'issuing') {
+        a.status = 'failed';
+        a.reason = `${a.reason}: the controller stopped before the command was confirmed; check 'firebreak commands --host ${a.hostId ?? ''}'`;
+      }
+      if (a.lift?.status === 'issuing') a.lift.status = 'failed';
+    }
+    e.runs.set(r.id, r);
+    for (const a of r.actions) if (a.expiresAtMs !== null && !a.lift) e.expiring.add([r, a]);
+    for (const id of r.alertIds) e.latest.set(`${r.playbook}\0${id}`, r.id);
+    if (r.status === 'active') {
+      for (const a of r.actions) if (a.kind === 'isolate' && a.status === 'issued' && !a.lift && a.hostId) e.isolatedBy.set(a.hostId, r.id);
+    }
+  }
+}
