@@ -11,7 +11,9 @@ export function planApproval(s: EngineState, run: PlaybookRun, held: RunAction[]
   run.approvedAtMs = now;
   const ops: Op[] = [];
   for (const a of held) {
-
+    // An expiry runs from when the action takes effect: an isolation held for 40
+    // minutes, then approved, still lasts its whole expiry.
+    if (a.expiresAtMs !== null) a.expiresAtMs = now + (a.expiresAtMs - a.atMs);
     a.approvedBy = by;
     a.atMs = now;
     if (a.kind !== 'isolate' || !a.hostId) continue;

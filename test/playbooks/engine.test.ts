@@ -47,6 +47,24 @@ describe('blast radius', () => {
     assert.deepEqual(ports.hostsOf('ISOLATE'), [hid(8), hid(9)]);
   });
 
+  test('a held isolation approved late still lasts its whole expiry, counted from the approval', async () => {
+    const ports = new RecordingPorts();
+    const engine = engineWith(playbooks(ISOLATE_ALL.replace('- isolate: {}', '- isolate: { expiry: 30m }')), ports);
+    const fleet = makeFleet(fleetHosts(100), { 'a-1': members(0, 6, SIG) });
+    const [run] = await engine.onTransition(transition('opened', summary({ signatures: [SIG], hostCount: 6 }), []), fleet, T0);
+    assert.deepEqual(engine.getRun(run!.id)!.actions.filter((a) => a.status === 'held').map((a) => a.hostId), [hid(5)]);
+    // approved 20 minutes later: released 30 minutes after the approval, not 10
+    await engine.approve(run!.id, 'alice', T0 + 20 * MIN);
+    ports.clear();
+    await engine.tick(T0 + 30 * MIN);
+    assert.deepEqual(ports.hostsOf('RELEASE'), [0, 1, 2, 3, 4].map(hid), 'the five isolated at once expire on time');
+    ports.clear();
+    await engine.tick(T0 + 49 * MIN);
+    assert.equal(ports.of('RELEASE').length, 0, 'the approved one is still isolated');
+    await engine.tick(T0 + 50 * MIN);
+    assert.deepEqual(ports.hostsOf('RELEASE'), [hid(5)]);
+  });
+
   test('the window slides: ten minutes later there is room again; the limit is global across playbooks', async () => {
     const ports = new RecordingPorts();
     const engine = engineWith(playbooks(ISOLATE_ALL, ISOLATE_ALL.replace('name: iso', 'name: iso2').replace('conn.fanout/*', 'proc.new/*')), ports);
