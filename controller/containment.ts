@@ -106,9 +106,8 @@ export class Containment implements PlaybookApi {
 
   setEnabled(name: string, enabled: boolean, by: string): unknown {
     return this.guard(() => {
-      const s = enabled ? this.engine.enable(name, by) : this.engine.disable(name, by);
-      this.o.audit.record(by, enabled ? 'playbook.enable' : 'playbook.disable', name);
-      return s;
+      // the engine audits the change itself (playbook.enable / playbook.disable)
+      return enabled ? this.engine.enable(name, by) : this.engine.disable(name, by);
     });
   }
 
@@ -122,9 +121,8 @@ export class Containment implements PlaybookApi {
 
   async approve(id: string, by: string): Promise<unknown> {
     try {
-      const run = await this.engine.approve(id, by, this.o.now());
-      this.o.audit.record(by, 'playbook.approve', id, { alert: run.alertId });
-      return run;
+      // audited by the engine (playbook.approve, with the run, its alert and the hosts)
+      return await this.engine.approve(id, by, this.o.now());
     } catch (err) {
       return this.guard(() => { throw err; });
     }
