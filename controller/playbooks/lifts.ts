@@ -31,6 +31,9 @@ export function planLift(s: EngineState, run: PlaybookRun, a: RunAction, now: nu
       } catch (err) {
         lift.status = 'failed';
         lift.reason = clip(`${why}; the lift was refused: ${(err as Error).message}`);
+        // The host is still isolated by this run: keep it in the index, so no other run isolates it again.
+        if (a.kind === 'isolate' && !s.isolatedBy.has(hostId)) s.isolatedBy.set(hostId, run.id);
+        s.log?.warn({ run: run.id, host: hostId, action: req.action, err: (err as Error).message }, 'playbook lift refused');
       }
     },
   });

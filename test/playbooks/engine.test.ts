@@ -65,6 +65,25 @@ describe('blast radius', () => {
     assert.deepEqual(ports.hostsOf('RELEASE'), [hid(5)]);
   });
 
+  test('a refused release leaves the host counted as isolated by its run: another run does not isolate it again', async () => {
+    const ports = new RecordingPorts();
+    const pbs = playbooks(ISOLATE_ALL.replace('- isolate: {}', '- isolate: { expiry: 30m }'), ISOLATE_ALL.replace('name: iso', 'name: iso2').replace('conn.fanout/*', 'proc.new/*'));
+    const engine = engineWith(pbs, ports);
+    const fleet = makeFleet(fleetHosts(100), { 'a-1': members(0, 2, SIG), 'a-2': members(0, 2, 'proc.new/sha256:ab') });
+    await engine.onTransition(transition('opened', summary({ id: 'a-1', signatures: [SIG] }), []), fleet, T0);
+    assert.deepEqual(ports.hostsOf('ISOLATE'), [hid(0), hid(1)]);
+    ports.refuse.add(hid(0));
+    await engine.tick(T0 + 30 * MIN);
+    const run = engine.listRuns({ alertId: 'a-1' })[0]!;
+    const lifts = engine.getRun(run.id)!.actions.filter((a) => a.kind === 'isolate').map((a) => `${a.hostId} ${a.lift?.status}`);
+    assert.deepEqual(lifts, [`${hid(0)} failed`, `${hid(1)} issued`]);
+    ports.clear();
+    await engine.onTransition(transition('opened', summary({ id: 'a-2', signatures: ['proc.new/sha256:ab'] }), []), fleet, T0 + 31 * MIN);
+    assert.deepEqual(ports.hostsOf('ISOLATE'), [hid(1)], 'the host whose release was refused is not isolated a second time');
+    const run2 = engine.getRun(engine.listRuns({ alertId: 'a-2' })[0]!.id)!;
+    assert.match(run2.actions.find((a) => a.hostId === hid(0))!.reason, /already isolated by run/);
+  });
+
   test('the window slides: ten minutes later there is room again; the limit is global across playbooks', async () => {
     const ports = new RecordingPorts();
     const engine = engineWith(playbooks(ISOLATE_ALL, ISOLATE_ALL.replace('name: iso', 'name: iso2').replace('conn.fanout/*', 'proc.new/*')), ports);
