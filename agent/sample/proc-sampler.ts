@@ -185,7 +185,7 @@ export class ProcSampler implements Sampler {
     this.processes.btimeMs = stat.btime * 1000;
     // A jump in busy cores means some process woke up: read every process then,
     // so the top processes name it (idle ones are otherwise skipped).
-    let fullScan = this.first || this.idleEvery <= 1;
+    let fullScan = this.first;
     if (this.lastCpu) {
       const dTotal = stat.cpu.total - this.lastCpu.total;
       const dBusy = stat.cpu.busy - this.lastCpu.busy;
