@@ -144,12 +144,13 @@ export class SocketTables {
     // When no socket was opened, accepted, closed or bound since the last read
     // (the counters in /proc/net/sockstat and snmp stand still, 20 µs to read),
     // the tables hold the same sockets: the periodic read waits (tableMaxIdleMs).
-    const countsKey = `${this.reader.tryRead('net/sockstat') ?? ''}|${this.reader.tryRead('net/sockstat6') ?? ''}`;
+    const st6 = this.reader.tryRead('net/sockstat6');
+    const countsKey = `${this.reader.tryRead('net/sockstat') ?? ''}|${st6 ?? ''}`;
     const key = `${sockstatKey(countsKey)}a${tcp?.activeOpens ?? -1}p${tcp?.passiveOpens ?? -1}`;
     const quiet = key === this.tableCountsKey && !key.startsWith('a');
     if (this.tableSummary === undefined || opensSince >= burstBar || (opensSince > 0 && age >= minGap)
       || (age >= this.tableMaxAgeMs && !quiet) || age >= this.tableMaxIdleMs || this.pollRemotes.size > 0) {
-      this.scanSockets(s);
+      this.scanSockets(s, st6);
       this.tableReads++;
       this.tableAt = at;
       this.tableCountsKey = key;
@@ -171,11 +172,12 @@ export class SocketTables {
     this.intervalGuessMs = ms;
   }
 
-  private readSockets(): { rows: SocketRow[] } {
+  /** sockstat6: /proc/net/sockstat6 when the caller has just read it. */
+  private readSockets(sockstat6?: string): { rows: SocketRow[] } {
     const rows: SocketRow[] = [];
     // Each table read walks the kernel's whole TCP hash table (about 8 ms here,
     // however few sockets there are): skip tcp6 when the host has no IPv6 TCP socket.
-    const st6 = this.reader.tryRead('net/sockstat6');
+    const st6 = sockstat6 ?? this.reader.tryRead('net/sockstat6');
     const files = st6 !== undefined && /TCP6: inuse 0\b/.test(st6) ? ['net/tcp'] : ['net/tcp', 'net/tcp6'];
     for (const f of files) {
       const text = this.reader.tryRead(f);
@@ -185,8 +187,8 @@ export class SocketTables {
     return { rows };
   }
 
-  private scanSockets(s: Sample): void {
-    const { rows } = this.readSockets();
+  private scanSockets(s: Sample, sockstat6?: string): void {
+    const { rows } = this.readSockets(sockstat6);
     const listenPorts = new Set<number>();
     const listening = new Map<string, Endpoint__Output>();
     for (const r of rows) {
