@@ -3,7 +3,7 @@
 // with 500 extra processes and 2,000 connections): an absolute floor keeps
 // small relative jumps (1% → 3% CPU) quiet, a z-score keeps noise quiet, and a
 // sustain count keeps one blip quiet. The agent config embeds
-// DetectorConfigSchema; parse({}) gives every default.
+// DetectorConfigSchema; detectorConfig() gives every default.
 import { z } from 'zod';
 
 /** One metric compared to its learned baseline. */
@@ -99,3 +99,8 @@ export const DetectorConfigSchema = z.object({
 
 export type DetectorConfig = z.infer<typeof DetectorConfigSchema>;
 export type DetectorConfigInput = z.input<typeof DetectorConfigSchema>;
+
+/** Every threshold, defaults filled in; throws a ZodError naming the bad field. */
+export function detectorConfig(input: DetectorConfigInput = {}): DetectorConfig {
+  return DetectorConfigSchema.parse(input);
+}

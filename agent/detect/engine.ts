@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 import type { Endpoint__Output, ProcessInfo__Output } from '../../proto/wire.ts';
 import type { Sample } from '../sample/sampler.ts';
 import { MetricDetector, type BaselineState, type Verdict } from './baseline.ts';
-import { DetectorConfigSchema, type DetectorConfig, type DetectorConfigInput, type MetricConfig } from './config.ts';
+// types only: the running agent never loads zod (its config is validated at start, in a child)
+import type { DetectorConfig, MetricConfig } from './config.ts';
 import type { Anomaly, Detector } from './detector.ts';
 
 /** What the sampler knows beyond the wire sample (ProcSampler.context() provides it). */
@@ -23,7 +24,8 @@ export interface ObserveContext {
 export interface DetectorEngineOptions {
   /** Where baselines.json lives; without it nothing persists. */
   dataDir?: string;
-  config?: DetectorConfigInput;
+  /** Parsed thresholds (detectorConfig() for the defaults). */
+  config: DetectorConfig;
   logger?: Logger;
 }
 
@@ -63,8 +65,8 @@ export class DetectorEngine implements Detector {
   private active = new Map<string, Active>();
   private shedding = false;
 
-  constructor(opts: DetectorEngineOptions = {}) {
-    this.config = DetectorConfigSchema.parse(opts.config ?? {});
+  constructor(opts: DetectorEngineOptions) {
+    this.config = opts.config;
     this.logger = opts.logger;
     this.file = opts.dataDir ? join(opts.dataDir, STATE_FILE) : undefined;
     if (this.file) this.load(this.file);

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { Agent, type AgentParts } from '../../agent/agent.ts';
 import { AgentConfigSchema, type AgentConfig } from '../../agent/config.ts';
 import { DetectorEngine } from '../../agent/detect/engine.ts';
+import { detectorConfig } from '../../agent/detect/config.ts';
 import type { Anomaly, Detector } from '../../agent/detect/detector.ts';
 import type { ControllerEndpoint } from '../../agent/enforce/backend.ts';
 import { DryRunBackend } from '../../agent/enforce/dry-run.ts';
@@ -16,6 +17,9 @@ import type { Sample } from '../../agent/sample/sampler.ts';
 import type { HostInventory } from '../../proto/wire.ts';
 import { derive, type Rand } from './rng.ts';
 import { randomProfile, SyntheticSampler } from './synthetic-sampler.ts';
+
+/** The real detector's default thresholds, parsed once for every simulated host. */
+const DETECT_DEFAULTS = detectorConfig();
 
 /** What the simulator knows of one host's anomalies, as its detector emitted them. */
 export interface HostEvents {
@@ -89,7 +93,7 @@ export class Fleet {
         index: i, id, ip, role, tags, dataDir, random,
         sampler: new SyntheticSampler({ profile: randomProfile(random, role), random, address: ip }),
         // The real detector with its default thresholds; baselines persist in the host's data dir.
-        engine: new DetectorEngine({ dataDir, logger: o.log.child({ host: id, part: 'detect' }) }),
+        engine: new DetectorEngine({ dataDir, config: DETECT_DEFAULTS, logger: o.log.child({ host: id, part: 'detect' }) }),
         backend: new DryRunBackend(),
         agent: undefined,
         events: { raw: 0, cleared: 0, firstAtMs: null, bySignature: new Map() },

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emptySample, type Sample } from '../../agent/sample/sampler.ts';
 import { DetectorEngine, type ObserveContext } from '../../agent/detect/engine.ts';
-import { DetectorConfigSchema } from '../../agent/detect/config.ts';
+import { DetectorConfigSchema, detectorConfig } from '../../agent/detect/config.ts';
 import type { Anomaly } from '../../agent/detect/detector.ts';
 import type { ProcessInfo__Output } from '../../proto/wire.ts';
 
@@ -46,7 +46,7 @@ after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true });
 
 describe('DetectorEngine metrics', () => {
   it('fires cpu.spike on a spike with evidence, and nothing before', () => {
-    const e = new DetectorEngine();
+    const e = new DetectorEngine({ config: detectorConfig() });
     const r = rng(1);
     assert.deepEqual(feed(e, 40, () => ({ cpuPct: 10 + 3 * r() })), []);
     const top = [proc(4242, '/usr/bin/burn')];
@@ -63,16 +63,16 @@ describe('DetectorEngine metrics', () => {
 
   it('stays silent on noise, slow drift and a daily load ramp', () => {
     const r = rng(2);
-    const noise = new DetectorEngine();
+    const noise = new DetectorEngine({ config: detectorConfig() });
     assert.deepEqual(feed(noise, 2000, () => ({ cpuPct: 30 + 10 * r(), memUsedPct: 50 + 3 * r(), processCount: 300 + Math.round(10 * r()),
       diskWriteBps: 5 * MB + 4 * MB * r(), distinctRemoteAddrs: 20 + Math.round(8 * r()) })), []);
 
-    const drift = new DetectorEngine();
+    const drift = new DetectorEngine({ config: detectorConfig() });
     // CPU 10% → 70%, memory 30% → 80%, processes 200 → 500 over ~40 minutes.
     assert.deepEqual(feed(drift, 500, (i) => ({ cpuPct: 10 + 0.12 * i + 3 * r(), memUsedPct: 30 + 0.1 * i + r(),
       processCount: 200 + Math.round(0.6 * i) })), []);
 
-    const daily = new DetectorEngine();
+    const daily = new DetectorEngine({ config: detectorConfig() });
     // One day at 5 s: night 5%, afternoon peak 75%, with noise; disk fills by 2 GB over the day.
     const day = 17280;
     assert.deepEqual(feed(daily, day, (i) => {
@@ -84,13 +84,13 @@ describe('DetectorEngine metrics', () => {
   });
 
   it('respects warm-up: a spike while learning is not an anomaly', () => {
-    const e = new DetectorEngine({ config: { warmup: 12 } });
+    const e = new DetectorEngine({ config: detectorConfig({ warmup: 12 }) });
     assert.deepEqual(feed(e, 5, () => ({ cpuPct: 10 })), []);
     assert.deepEqual(e.observe(sample({ cpuPct: 95 })), []);
   });
 
   it('respects sustain: a moderate rise fires on its second sample, one blip never', () => {
-    const e = new DetectorEngine();
+    const e = new DetectorEngine({ config: detectorConfig() });
     const r = rng(3);
     feed(e, 40, () => ({ cpuPct: 10 + r() }));
     // +30 points: above the 25 floor, below the strong 37.5 that skips sustain.
@@ -102,13 +102,13 @@ describe('DetectorEngine metrics', () => {
   });
 
   it('keeps an absolute floor: 1% → 3% CPU is not an anomaly however flat the baseline', () => {
-    const e = new DetectorEngine();
+    const e = new DetectorEngine({ config: detectorConfig() });
     feed(e, 50, () => ({ cpuPct: 1 }));
     assert.deepEqual(feed(e, 5, () => ({ cpuPct: 3 })), []);
   });
 
   it('coalesces a lasting anomaly: one event, repeats with a count, then cleared', () => {
-    const e = new DetectorEngine({ config: { repeatEvery: 4, clearAfter: 2 } });
+    const e = new DetectorEngine({ config: detectorConfig({ repeatEvery: 4, clearAfter: 2 }) });
     feed(e, 30, () => ({ cpuPct: 10 }));
     const during = feed(e, 9, () => ({ cpuPct: 90 }));
     assert.deepEqual(during.map((a) => [a.signature, a.count, a.cleared]), [
@@ -123,7 +123,7 @@ describe('DetectorEngine metrics', () => {
   });
 
   it('sees disk usage jumps and drops (disk.usage), and disk write bursts (disk.io)', () => {
-    const e = new DetectorEngine();
+    const e = new DetectorEngine({ config: detectorConfig() });
     let used = 40e9;
     const r = rng(4);
     feed(e, 30, () => ({ diskWriteBps: 2 * MB + MB * r(), disks: [{ mount: '/', totalBytes: 100e9, usedBytes: (used += 1e6) }] }));
@@ -141,7 +141,7 @@ describe('DetectorEngine metrics', () => {
 
 describe('DetectorEngine executables, ports and fan-out', () => {
   const learned = (config = {}): DetectorEngine => {
-    const e = new DetectorEngine({ config: { learningSamples: 3, ...config } });
+    const e = new DetectorEngine({ config: detectorConfig({ learningSamples: 3, ...config }) });
     feed(e, 20, () => ({}));
     return e;
   };
@@ -164,7 +164,7 @@ describe('DetectorEngine executables, ports and fan-out', () => {
   });
 
   it('learns first: executables, ports and listeners seen in the learning period raise nothing later', () => {
-    const e = new DetectorEngine({ config: { learningSamples: 5 } });
+    const e = new DetectorEngine({ config: detectorConfig({ learningSamples: 5 }) });
     const ctx: ObserveContext = { existingProcesses: [proc(1, '/usr/sbin/sshd', 'ee'.repeat(32))],
       remotes: [{ address: '10.0.0.9', port: 5432, protocol: 'tcp', state: 'ESTABLISHED' }] };
     const ev = e.observe(sample({ newProcesses: [proc(20, '/usr/bin/cron', 'ff'.repeat(32))],
@@ -226,20 +226,20 @@ describe('DetectorEngine persistence and config', () => {
   it('survives a restart: baselines, known executables and the learning period', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fb-detect-'));
     dirs.push(dir);
-    const a = new DetectorEngine({ dataDir: dir });
+    const a = new DetectorEngine({ dataDir: dir, config: detectorConfig() });
     const r = rng(6);
     feed(a, 30, () => ({ cpuPct: 10 + 2 * r() }), { existingProcesses: [proc(1, '/usr/sbin/sshd', 'ee'.repeat(32))] });
     a.observe(sample({ newProcesses: [proc(50, '/opt/tool', '12'.repeat(32))] }));
     a.save();
 
-    const b = new DetectorEngine({ dataDir: dir });
+    const b = new DetectorEngine({ dataDir: dir, config: detectorConfig() });
     assert.equal(b.sampleCount, 31);
     // Warm at once: the first sample after the restart can fire.
     const ev = b.observe(sample({ cpuPct: 90, newProcesses: [proc(51, '/opt/tool', '12'.repeat(32)), proc(52, '/usr/sbin/sshd', 'ee'.repeat(32))] }));
     assert.deepEqual(ev.map((x) => x.signature), ['cpu.spike']);
     const freshDir = mkdtempSync(join(tmpdir(), 'fb-detect-'));
     dirs.push(freshDir);
-    const fresh = new DetectorEngine({ dataDir: freshDir });
+    const fresh = new DetectorEngine({ dataDir: freshDir, config: detectorConfig() });
     assert.equal(fresh.sampleCount, 0);
   });
 

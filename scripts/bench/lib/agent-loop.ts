@@ -4,6 +4,7 @@
 //   tsx scripts/bench/lib/agent-loop.ts --interval-ms 5000 --data-dir DIR [--poll-ms 1000] [--warmup 12] [--learning 12]
 import { ProcSampler } from '../../../agent/sample/proc-sampler.ts';
 import { DetectorEngine } from '../../../agent/detect/engine.ts';
+import { detectorConfig } from '../../../agent/detect/config.ts';
 import { parseArgs } from './proc-usage.ts';
 
 const args = parseArgs(process.argv.slice(2));
@@ -13,7 +14,7 @@ const warmup = Number(args.get('warmup') ?? 12);
 const learning = Number(args.get('learning') ?? warmup);
 
 const sampler = new ProcSampler({ pollMs: Number(args.get('poll-ms') ?? 1000) });
-const engine = new DetectorEngine({ dataDir, config: { warmup, learningSamples: learning } });
+const engine = new DetectorEngine({ dataDir, config: detectorConfig({ warmup, learningSamples: learning }) });
 
 function emit(o: unknown): void {
   process.stdout.write(`${JSON.stringify(o)}\n`);
