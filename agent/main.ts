@@ -1,17 +1,22 @@
 // firebreak-agent: samples this host, reports to the controller, obeys its commands.
-import { mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { parseDuration } from '../proto/duration.ts';
 import { Agent } from './agent.ts';
-import { ConfigError, defaultEnrollAddress, loadAgentConfig, saveAgentTags, type AgentConfig } from './config.ts';
-import { ensureIdentity } from './trust/enroll.ts';
+// Types only: config validation (zod, conf) and the inventory (systeminformation)
+// run once, in the `prepare` child; the long-running agent never loads them.
+import type { AgentConfig } from './config.ts';
+import type { PrepareRequest, Prepared } from './prepare.ts';
+import { identityDir } from './trust/enroll.ts';
+import { loadIdentity } from './trust/identity.ts';
 import type { Detector } from './detect/detector.ts';
 import { Enforcer } from './enforce/enforcer.ts';
 import { selectBackend } from './enforce/select-backend.ts';
-import { readInventory } from './inventory.ts';
 import { ProcSampler } from './sample/proc-sampler.ts';
 import { KernelConnCounter, KernelCountingSampler } from './sample/kernel-count.ts';
 import type { Sampler } from './sample/sampler.ts';
@@ -52,40 +57,22 @@ Examples:
   .action(async (o) => {
     const dataDir = resolve(o.dataDir);
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    let config: AgentConfig;
-    try {
-      config = loadAgentConfig(dataDir, {
+    const { config, inventory } = await prepareInChild({
+      dataDir, save: Boolean(o.save), enrollToken: o.enrollToken, caPin: o.caPin,
+      overrides: {
         controller: o.controller, agentId: o.id, enrollAddress: o.enrollAddress, intervalMs: o.interval, tags: o.tag, backend: o.backend, logLevel: o.logLevel,
         verifyBlockedTarget: o.verifyTarget,
-      }, o.save);
-    } catch (err) {
-      if (err instanceof ConfigError) {
-        process.stderr.write(`firebreak-agent: ${err.message}\n`);
-        process.exit(2);
-      }
-      throw err;
-    }
+      },
+    });
     const log = pino({ level: config.logLevel, base: { app: 'firebreak-agent', agent: config.agentId } });
+    const identity = loadIdentity(identityDir(dataDir));
+    if (!identity) {
+      log.fatal(`cannot start: no identity in ${identityDir(dataDir)} after enrollment; check that the data dir is writable`);
+      process.exit(2);
+    }
     const { backend, reason } = await selectBackend(config.backend);
     if (backend.kind === 'DRY_RUN') log.warn(`ENFORCEMENT IS DRY-RUN: no firewall rule reaches the kernel (${reason})`);
     else log.info({ backend: backend.kind }, reason);
-    const inventory = await readInventory(config.tags);
-    let enrolled;
-    try {
-      enrolled = await ensureIdentity({
-        dataDir, agentId: config.agentId, enrollAddress: config.enrollAddress ?? defaultEnrollAddress(config.controller),
-        token: o.enrollToken, caPin: o.caPin, inventory, log,
-      });
-    } catch (err) {
-      log.fatal(`cannot start: ${(err as Error).message}`);
-      process.exit(2);
-    }
-    if (Object.keys(enrolled.grantedTags).length > 0) {
-      // tags the token granted become this host's tags from now on
-      config = { ...config, tags: { ...config.tags, ...enrolled.grantedTags } };
-      saveAgentTags(dataDir, config.tags);
-      inventory.tags = config.tags;
-    }
     const procSampler = new ProcSampler({ logger: log });
     let sampler: Sampler = procSampler;
     if (config.kernelCounting === 'auto' && backend.kind === 'NFTABLES') {
@@ -108,7 +95,7 @@ Examples:
       log.warn({ health }, shedding ? 'agent over its CPU or memory budget: shedding work' : 'agent back within budget');
     });
     const agent = new Agent({
-      config, identity: enrolled.identity, inventory, sampler, detector, backend, log,
+      config, identity, inventory, sampler, detector, backend, log,
       health: () => watchdog.health(), shedding: () => watchdog.shedding,
     });
     await agent.start();
@@ -126,12 +113,56 @@ Examples:
     process.on('SIGTERM', () => void stop('SIGTERM'));
   });
 
+program.command('prepare', { hidden: true })
+  .description('(internal) validate the config, read the inventory and enroll: `run` calls it in a child process')
+  .action(async () => {
+    let input = '';
+    for await (const chunk of process.stdin) input += chunk;
+    const { prepare, PrepareError } = await import('./prepare.ts');
+    try {
+      const prepared = await prepare(JSON.parse(input) as PrepareRequest);
+      writeSync(3, JSON.stringify(prepared));
+      process.exit(0);
+    } catch (err) {
+      if (!(err instanceof PrepareError)) throw err;
+      process.stderr.write(`firebreak-agent: ${err.message}\n`);
+      process.exit(err.exitCode);
+    }
+  });
+
+/**
+ * Runs `prepare` in a child process and returns what it found. The request
+ * (with the enrollment token) goes over stdin, not argv, so `ps` never shows
+ * it; the answer comes back on fd 3, as the child's logs share stdout. When
+ * the child fails it has said why: this process exits with its code.
+ */
+function prepareInChild(req: PrepareRequest): Promise<Prepared> {
+  // the same loader flags (tsx in development), but no second debugger or profiler
+  const nodeArgs = process.execArgv.filter((a) => !/^--(inspect|cpu-prof|heap-prof|heapsnapshot)/.test(a));
+  const child = spawn(process.execPath, [...nodeArgs, process.argv[1]!, 'prepare'], { stdio: ['pipe', 'inherit', 'inherit', 'pipe'] });
+  child.stdin!.end(JSON.stringify(req));
+  let answer = '';
+  (child.stdio[3] as Readable).setEncoding('utf8').on('data', (d: string) => { answer += d; });
+  return new Promise((resolve) => {
+    child.on('error', (err) => {
+      process.stderr.write(`firebreak-agent: could not start the prepare step (${err.message})\n`);
+      process.exit(1);
+    });
+    child.on('close', (code, signal) => {
+      if (code === 0) return resolve(JSON.parse(answer) as Prepared);
+      if (signal) process.stderr.write(`firebreak-agent: the prepare step was killed by ${signal}\n`);
+      process.exit(code || 1);
+    });
+  });
+}
+
 program.command('release')
   .description('lift isolation on this host without the controller (root on this host; audited at the next contact)')
   .requiredOption('--local', 'act on this host directly (required: says you mean it)')
   .option('-d, --data-dir <dir>', 'the agent\'s data dir', '.firebreak/agent')
   .action(async (o) => {
     const dataDir = resolve(o.dataDir);
+    const { loadAgentConfig } = await import('./config.ts');
     let config: AgentConfig;
     try {
       config = loadAgentConfig(dataDir, {});
@@ -159,7 +190,8 @@ program.command('release')
 program.command('config')
   .description('print the effective configuration')
   .option('-d, --data-dir <dir>', 'the agent\'s data dir', '.firebreak/agent')
-  .action((o) => {
+  .action(async (o) => {
+    const { loadAgentConfig } = await import('./config.ts');
     try {
       process.stdout.write(JSON.stringify(loadAgentConfig(resolve(o.dataDir), {}), null, 2) + '\n');
     } catch (err) {

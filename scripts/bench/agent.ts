@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { AnomalyEvent__Output } from '../../proto/wire.ts';
-import { buildAgent, AGENT_NODE_FLAGS } from '../build/agent.ts';
+import { buildAgent, AGENT_ENV, AGENT_NODE_FLAGS } from '../build/agent.ts';
 import { cliJson, startController, stopAll } from '../../test/helpers/procs.ts';
 import { makeBusyHost, type BusyHost } from './lib/busy-host.ts';
 import { UsageMeter, parseArgs, round, sleep, treeUsage, writeJson } from './lib/proc-usage.ts';
@@ -59,8 +59,8 @@ function log(msg: string): void {
   process.stderr.write(`[bench] ${msg}\n`);
 }
 
-function start(cmd: string, argv: string[], onLine?: (line: string) => void, quietStderr = false): ChildProcess {
-  const c = spawn(cmd, argv, { stdio: ['ignore', 'pipe', quietStderr ? 'ignore' : 'inherit'] });
+function start(cmd: string, argv: string[], onLine?: (line: string) => void, quietStderr = false, env?: Record<string, string>): ChildProcess {
+  const c = spawn(cmd, argv, { stdio: ['ignore', 'pipe', quietStderr ? 'ignore' : 'inherit'], env: env && { ...process.env, ...env } });
   children.push(c);
   let buf = '';
   c.stdout?.on('data', (d: Buffer) => {
@@ -226,10 +226,10 @@ async function main(): Promise<void> {
   const busy: BusyHost = await makeBusyHost(busyProcs, busyConns);
   cleanups.push(() => busy.close());
 
-  // A 1 MB young generation (Node's default is 16 MB): the agent allocates little, and RSS drops ~15 MB.
+  // The loop runs with the deployed agent's node flags and environment (see scripts/build/agent.ts).
   // --cpu-prof DIR: a V8 profile of our loop, to see where its CPU goes (the profiler's own cost inflates the figures).
   const prof = args.get('cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=${args.get('cpu-prof')}`] : [];
-  const agent = start(process.execPath, ['--max-semi-space-size=1', ...prof, agentJs, '--interval-ms', String(intervalMs), '--data-dir', join(work, 'data'),
+  const agent = start(process.execPath, [...AGENT_NODE_FLAGS, ...prof, agentJs, '--interval-ms', String(intervalMs), '--data-dir', join(work, 'data'),
     '--warmup', String(warmup), '--poll-ms', String(pollMs)], (line) => {
     try {
       const m = JSON.parse(line) as { t: string; atMs: number; event: AnomalyEvent__Output } & typeof lastSample;
@@ -241,7 +241,7 @@ async function main(): Promise<void> {
     } catch {
       // not ours
     }
-  });
+  }, false, AGENT_ENV);
   const naive = start(process.execPath, [naiveJs, '--interval-ms', String(intervalMs)]);
 
   // The whole agent: its controller (not measured) on loopback, heartbeats at the default 5 s.
@@ -250,7 +250,8 @@ async function main(): Promise<void> {
   const startWhole = async (id: string, backend: string): Promise<ChildProcess> => {
     let up!: () => void;
     const connected = new Promise<void>((r) => { up = r; });
-    const c = start(process.execPath, [...AGENT_NODE_FLAGS, whole.bundle, 'run', '-d', join(work, `agent-${id}`), '-c', ctl.agentAddress,
+    // the launcher, as deployed: its node flags and environment (it execs node: one process)
+    const c = start(whole.launcher, ['run', '-d', join(work, `agent-${id}`), '-c', ctl.agentAddress,
       '--enroll-address', ctl.enrollAddress, '--enroll-token', ctl.enrollToken, '--ca-pin', ctl.caFingerprint, '--id', id,
       '--interval', `${intervalMs}ms`, '--backend', backend, '--log-level', 'info'], (line) => {
       if (line.includes('connected to controller')) up();

@@ -1,10 +1,11 @@
-// The agent as deployed: `npm run build:agent`'s single-file bundle, run by
-// plain node (no tsx, no node_modules next to it), enrolls with a real
-// controller, reports, and answers an operator's command.
+// The agent as deployed: `npm run build:agent`'s bundle, run by plain node (no
+// tsx, no node_modules next to it), enrolls with a real controller, reports,
+// and answers an operator's command; the start-up libraries stay out of the
+// running agent.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Host__Output } from '../../proto/wire.ts';
 import { buildAgent } from '../../scripts/build/agent.ts';
@@ -28,12 +29,30 @@ describe('the bundled agent (npm run build:agent)', () => {
     dir.remove();
   });
 
-  it('is one file plus the .proto and a launcher, and its --help works outside the source tree', () => {
+  it('is the entry, its chunks, the .proto and a launcher, and its --help works outside the source tree', () => {
     for (const f of ['firebreak-agent.mjs', 'firebreak.proto', 'firebreak-agent']) assert.ok(existsSync(join(dir.path, 'dist', f)), f);
     // cwd outside the repository: nothing may be resolved from node_modules at run time
     const r = spawnSync(launcher, ['run', '--help'], { cwd: '/', encoding: 'utf8', env: { ...process.env, NODE_PATH: '' } });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /--enroll-token/);
+  });
+
+  it('keeps zod, conf and systeminformation out of what the running agent loads: only the prepare step imports them', () => {
+    const dist = join(dir.path, 'dist');
+    // the files the entry loads at start: its static imports, transitively
+    const loaded = new Set<string>();
+    const visit = (f: string): void => {
+      if (loaded.has(f)) return;
+      loaded.add(f);
+      for (const m of readFileSync(join(dist, f), 'utf8').matchAll(/(?:import|export)\s*(?:\{[^}]*\}\s*from\s*)?["']\.\/([^"']+\.mjs)["']/g)) visit(m[1]!);
+    };
+    visit('firebreak-agent.mjs');
+    const running = [...loaded].map((f) => readFileSync(join(dist, f), 'utf8')).join('\n');
+    const startUpOnly = { systeminformation: /systeminformation/, zod: /ZodError/, 'conf (ajv)': /new Ajv|ajv\b/ };
+    for (const [lib, re] of Object.entries(startUpOnly)) assert.doesNotMatch(running, re, `${lib} is in the running agent's static imports (${[...loaded].join(', ')})`);
+    // and the prepare step does hold them (else this test proves nothing)
+    const prepare = readFileSync(join(dist, readdirSync(dist).find((f) => f.startsWith('firebreak-agent-prepare-'))!), 'utf8');
+    assert.match(prepare, /systeminformation/);
   });
 
   it('enrolls, reports and applies a command, run by plain node', async () => {
