@@ -36,8 +36,10 @@ export function restoreState(e: EngineState, s: EngineSnapshot): void {
     e.runs.set(r.id, r);
     for (const a of r.actions) if (a.expiresAtMs !== null && !a.lift) e.expiring.add([r, a]);
     for (const id of r.alertIds) e.latest.set(`${r.playbook}\0${id}`, r.id);
-    if (r.status === 'active') {
-      for (const a of r.actions) if (a.kind === 'isolate' && a.status === 'issued' && !a.lift && a.hostId) e.isolatedBy.set(a.hostId, r.id);
+    // finished runs too: an isolation the run will still lift outlives it (see finish in run-lifecycle.ts)
+    for (const a of r.actions) {
+      if (a.kind !== 'isolate' || a.status !== 'issued' || a.lift || !a.hostId) continue;
+      if (r.status === 'active' || a.expiresAtMs !== null || a.liftOnResolve) e.isolatedBy.set(a.hostId, r.id);
     }
   }
 }

@@ -169,12 +169,25 @@ function finish(s: EngineState, run: PlaybookRun, now: number, reason: string, o
       a.reason = `${a.reason} — cancelled: the run finished before an operator approved`;
     }
   }
-  for (const [host, rid] of s.isolatedBy) if (rid === run.id) s.isolatedBy.delete(host);
+  // An isolation this run will still lift outlives it (a timed one until its expiry, an
+  // alert-tied one handed to the run its alert merged into): its host stays indexed,
+  // so no other run isolates it again and then has it released under it by this one.
+  for (const [host, rid] of s.isolatedBy) if (rid === run.id && !isolationInForce(run, host)) s.isolatedBy.delete(host);
   run.status = 'finished';
   run.finishedAtMs = now;
   run.finishReason = reason;
   run.updatedAtMs = now;
   audit(s, `playbook:${run.playbook}`, 'playbook.run.finish', run.alertIds[0]!, { runId: run.id, reason, counts: countStatuses(run) });
+}
+
+/**
+ * The run isolated the host and will still release it (at its expiry, or when the
+ * alert it merged into resolves). An isolation without expiry lasts until an
+ * operator releases it: nothing of this run lifts it, so its host leaves the index.
+ */
+function isolationInForce(run: PlaybookRun, hostId: string): boolean {
+  return run.actions.some((a) => a.kind === 'isolate' && a.hostId === hostId && (a.status === 'issued' || a.status === 'issuing')
+    && !a.lift && (a.expiresAtMs !== null || a.liftOnResolve));
 }
 
 function prune(s: EngineState): void {
@@ -183,9 +196,11 @@ function prune(s: EngineState): void {
   if (finished <= s.maxFinished) return;
   for (const [id, r] of s.runs) {
     if (finished <= s.maxFinished) break;
-    if (r.status !== 'finished' || r.inherited.length > 0) continue;
-    // a finished run whose alert-tied actions another run will lift must stay
-    const needed = [...s.runs.values()].some((o) => o.status === 'active' && o.inherited.some(([rid]) => rid === id));
+    if (r.status !== 'finished') continue;
+    // a finished run whose alert-tied actions another run will lift must stay, and so
+    // must one with an action still to expire (its record is what lifts it after a restart)
+    const needed = [...s.runs.values()].some((o) => o.status === 'active' && o.inherited.some(([rid]) => rid === id))
+      || r.actions.some((a) => a.expiresAtMs !== null && !a.lift && (a.status === 'issued' || a.status === 'issuing'));
     if (needed) continue;
     s.runs.delete(id);
     finished--;

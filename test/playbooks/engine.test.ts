@@ -84,6 +84,26 @@ describe('blast radius', () => {
     assert.match(run2.actions.find((a) => a.hostId === hid(0))!.reason, /already isolated by run/);
   });
 
+  test('a timed isolation outlives its run: another run does not isolate the host again, and one release goes at the expiry', async () => {
+    const ports = new RecordingPorts();
+    const pbs = playbooks(ISOLATE_ALL.replace('- isolate: {}', '- isolate: { expiry: 30m }'), ISOLATE_ALL.replace('name: iso', 'name: iso2').replace('conn.fanout/*', 'proc.new/*'));
+    const engine = engineWith(pbs, ports);
+    const fleet = makeFleet(fleetHosts(100), { 'a-1': members(0, 2, SIG), 'a-2': members(0, 3, 'proc.new/sha256:ab') });
+    const [run1] = await engine.onTransition(transition('opened', summary({ id: 'a-1', signatures: [SIG] }), []), fleet, T0);
+    assert.deepEqual(ports.hostsOf('ISOLATE'), [hid(0), hid(1)]);
+    // the alert resolves after 5 minutes: the run finishes, its 30-minute isolations stay
+    await engine.onTransition(transition('resolved', summary({ id: 'a-1', signatures: [SIG], status: 'resolved', resolvedReason: 'quiet' }), []), fleet, T0 + 5 * MIN);
+    assert.equal(engine.getRun(run1!.id)!.status, 'finished');
+    assert.equal(ports.of('RELEASE').length, 0);
+    ports.clear();
+    const [run2] = await engine.onTransition(transition('opened', summary({ id: 'a-2', signatures: ['proc.new/sha256:ab'] }), []), fleet, T0 + 10 * MIN);
+    assert.deepEqual(ports.hostsOf('ISOLATE'), [hid(2)], 'the two hosts still isolated by the finished run are not isolated again');
+    assert.match(engine.getRun(run2!.id)!.actions.find((a) => a.hostId === hid(0))!.reason, new RegExp(`already isolated by run ${run1!.id}`));
+    ports.clear();
+    await engine.tick(T0 + 30 * MIN);
+    assert.deepEqual(ports.hostsOf('RELEASE'), [hid(0), hid(1)], 'released once, at the expiry');
+  });
+
   test('the window slides: ten minutes later there is room again; the limit is global across playbooks', async () => {
     const ports = new RecordingPorts();
     const engine = engineWith(playbooks(ISOLATE_ALL, ISOLATE_ALL.replace('name: iso', 'name: iso2').replace('conn.fanout/*', 'proc.new/*')), ports);
