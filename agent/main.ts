@@ -73,22 +73,28 @@ Examples:
     const { backend, reason } = await selectBackend(config.backend);
     if (backend.kind === 'DRY_RUN') log.warn(`ENFORCEMENT IS DRY-RUN: no firewall rule reaches the kernel (${reason})`);
     else log.info({ backend: backend.kind }, reason);
-    const procSampler = new ProcSampler({ logger: log });
-    let sampler: Sampler = procSampler;
+    let counter: KernelConnCounter | undefined;
     if (config.kernelCounting === 'auto' && backend.kind === 'NFTABLES') {
       // the kernel remembers each outbound SYN's destination for one interval: no short connection is missed
-      const counter = new KernelConnCounter(Math.max(1, Math.ceil(config.intervalMs / 1000)));
+      counter = new KernelConnCounter(Math.max(1, Math.ceil(config.intervalMs / 1000)));
       try {
         await counter.install();
-        sampler = new KernelCountingSampler(procSampler, counter, (err) => log.warn({ err }, 'kernel connection counter unreadable'));
         log.info('counting new outbound connections in the kernel (table inet firebreak_count)');
       } catch (err) {
+        counter = undefined;
         log.warn({ err }, 'kernel connection counting unavailable; socket tables only');
       }
     }
+    // With the kernel counting, the fast poll (which hunts short connections in the socket tables between samples) has nothing to add.
+    const procSampler = new ProcSampler({ logger: log, pollMs: counter ? 0 : undefined });
+    const kernelSampler = counter
+      ? new KernelCountingSampler(procSampler, counter, (err) => log.warn({ err }, 'kernel connection counter unreadable'))
+      : undefined;
+    const sampler: Sampler = kernelSampler ?? procSampler;
     const engine = new DetectorEngine({ dataDir, config: config.detect, logger: log.child({ part: 'detect' }) });
     // the detectors read the sampler's context of the same sample (existing processes, remote endpoints, socket owners)
-    const detector: Detector = { observe: (s) => engine.observe(s, procSampler.context()), save: () => engine.save() };
+    const context = () => (kernelSampler ?? procSampler).context();
+    const detector: Detector = { observe: (s) => engine.observe(s, context()), save: () => engine.save() };
     const watchdog = new ProcessWatchdog({}, 2000, (shedding, health) => {
       procSampler.setShedding(shedding);
       engine.setShedding(shedding);

@@ -5,7 +5,12 @@
 // from the enforcement table, accept-only) lets the kernel remember every
 // outbound SYN's destination address and port in a dynamic set whose elements
 // expire after one interval; reading the set once per interval gives the
-// distinct destinations of that interval, however short-lived.
+// distinct destinations of that interval, however short-lived. Those
+// destinations are also the detectors' evidence and their source of new
+// remote ports, so the sampler's fast poll of the socket tables (which only
+// hunts for such short connections) is left off in this mode.
+import type { Endpoint__Output } from '../../proto/wire.ts';
+import type { SampleContext } from './proc-sampler.ts';
 import type { Sample, Sampler } from './sampler.ts';
 import { runTool } from '../enforce/run.ts';
 
@@ -36,13 +41,19 @@ export interface KernelCounts {
   distinctAddrs: number;
   /** destinations per remote port, most first */
   perPort: { port: number; count: number }[];
+  /** a bounded sample of the destinations (MAX_ENDPOINTS), for evidence */
+  endpoints: Endpoint__Output[];
 }
+
+/** Destinations kept as endpoints per read (the counts cover them all). */
+export const MAX_ENDPOINTS = 256;
 
 /** Parses `nft -j list table inet firebreak_count`. */
 export function parseCountTable(json: string): KernelCounts {
   const doc = JSON.parse(json) as { nftables?: Record<string, unknown>[] };
   const addrs = new Set<string>();
   const ports = new Map<number, number>();
+  const endpoints: Endpoint__Output[] = [];
   let destinations = 0;
   for (const item of doc.nftables ?? []) {
     const set = item.set as { name?: string; elem?: unknown[] } | undefined;
@@ -56,10 +67,11 @@ export function parseCountTable(json: string): KernelCounts {
       addrs.add(String(concat[0]));
       const port = Number(concat[1]);
       ports.set(port, (ports.get(port) ?? 0) + 1);
+      if (endpoints.length < MAX_ENDPOINTS) endpoints.push({ address: String(concat[0]), port, protocol: 'tcp', state: 'SYN_SENT' });
     }
   }
   const perPort = [...ports].map(([port, count]) => ({ port, count })).sort((a, b) => b.count - a.count || a.port - b.port);
-  return { destinations, distinctAddrs: addrs.size, perPort };
+  return { destinations, distinctAddrs: addrs.size, perPort, endpoints };
 }
 
 export class KernelConnCounter {
@@ -83,15 +95,35 @@ export class KernelConnCounter {
 
 /**
  * Wraps a sampler: each sample's fan-out figures become at least what the
- * kernel counted, so a burst between two table reads is still seen.
+ * kernel counted, so a burst between two table reads is still seen, and the
+ * sample's context (the detectors' new remote ports and evidence) gains the
+ * destinations the kernel saw.
  */
 export class KernelCountingSampler implements Sampler {
-  constructor(private readonly inner: Sampler, private readonly counter: KernelConnCounter, private readonly onError: (err: Error) => void) {}
+  constructor(
+    private readonly inner: Sampler & { context(): SampleContext },
+    private readonly counter: KernelConnCounter,
+    private readonly onError: (err: Error) => void,
+  ) {}
 
   /** Reads of the kernel's set (an nft run each): for the benchmark. */
   reads = 0;
+  private last: KernelCounts | undefined;
+
+  /** The inner sampler's context of the last sample, with the kernel's destinations merged in. */
+  context(): SampleContext {
+    const ctx = this.inner.context();
+    const k = this.last;
+    if (!k) return ctx;
+    const seen = new Set(ctx.remotes.map((e) => `${e.address}|${e.port}`));
+    const remotes = [...ctx.remotes, ...k.endpoints.filter((e) => !seen.has(`${e.address}|${e.port}`))];
+    const newRemotePorts = new Map(ctx.newRemotePorts);
+    for (const p of k.perPort) newRemotePorts.set(p.port, Math.max(newRemotePorts.get(p.port) ?? 0, p.count));
+    return { ...ctx, remotes, newRemotePorts };
+  }
 
   async sample(): Promise<Sample> {
+    this.last = undefined;
     const s = await this.inner.sample();
     // No outbound attempt since the last sample (the kernel's ActiveOpens stood
     // still): the set gained nothing, and reading it (an nft run, ~3.5 ms of CPU) is skipped.
@@ -104,6 +136,7 @@ export class KernelCountingSampler implements Sampler {
       this.onError(err as Error);
       return s;
     }
+    this.last = k;
     s.distinctRemoteAddrs = Math.max(s.distinctRemoteAddrs, k.distinctAddrs);
     s.distinctRemotePorts = Math.max(s.distinctRemotePorts, k.perPort.length);
     const merged = new Map(s.remotePortCounts.filter((p) => p.protocol === 'tcp').map((p) => [p.port, p.count]));

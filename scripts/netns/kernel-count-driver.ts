@@ -1,7 +1,14 @@
 // Driver run INSIDE a namespace: installs, reads or removes the kernel
 // connection counter of that namespace, as the agent would, printing JSON.
 //   install <window_s> | read | remove
-import { KernelConnCounter } from '../../agent/sample/kernel-count.ts';
+//   sample <dir>: the agent's sampler pair (ProcSampler with no fast poll, and
+//     KernelCountingSampler) takes a sample, writes <dir>/ready, waits for
+//     <dir>/go (20 s at most), takes a second sample and prints its context:
+//     the remote endpoints and new remote ports the detectors would get.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KernelConnCounter, KernelCountingSampler } from '../../agent/sample/kernel-count.ts';
+import { ProcSampler } from '../../agent/sample/proc-sampler.ts';
 
 const [mode, window] = process.argv.slice(2);
 const counter = new KernelConnCounter(Number(window ?? 5));
@@ -9,7 +16,17 @@ try {
   if (mode === 'install') await counter.install();
   else if (mode === 'read') process.stdout.write(JSON.stringify(await counter.read()) + '\n');
   else if (mode === 'remove') await counter.remove();
-  else { process.stderr.write('usage: kernel-count-driver.ts install <window_s> | read | remove\n'); process.exit(2); }
+  else if (mode === 'sample') {
+    const dir = window!;
+    const sampler = new KernelCountingSampler(new ProcSampler({ pollMs: 0 }), new KernelConnCounter(30), (err) => { throw err; });
+    await sampler.sample();
+    writeFileSync(join(dir, 'ready'), '');
+    for (let i = 0; i < 200 && !existsSync(join(dir, 'go')); i++) await new Promise((r) => setTimeout(r, 100));
+    await sampler.sample();
+    const ctx = sampler.context();
+    process.stdout.write(JSON.stringify({ remotes: ctx.remotes, newRemotePorts: [...ctx.newRemotePorts] }) + '\n');
+    process.exit(0); // the counter table stays: the caller removes it
+  } else { process.stderr.write('usage: kernel-count-driver.ts install <window_s> | read | remove | sample <dir>\n'); process.exit(2); }
 } catch (err) {
   process.stderr.write(`${(err as Error).message}\n`);
   process.exit(1);
