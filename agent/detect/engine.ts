@@ -61,7 +61,8 @@ export class DetectorEngine implements Detector {
   private knownRemotePorts = new Set<number>();
   private knownListen = new Set<number>();
   private trw = 0;
-  private lastUsed = new Map<string, number>();
+  /** Per mount: used bytes at the last sample and at the one before. */
+  private lastUsed = new Map<string, { last: number; before?: number }>();
   private active = new Map<string, Active>();
   private shedding = false;
 
@@ -138,25 +139,30 @@ export class DetectorEngine implements Detector {
       const pc = firing.get('proc.count');
       if (pc?.evidence) pc.evidence.processes = s.newProcesses.slice(0, cap);
 
-      // Disk usage: the change per sample on each mount, either way.
+      // Disk usage: the change on each mount, either way, over the last sample; when
+      // that is under the floor, over the last two: a fill or deletion that straddles a
+      // sample boundary (250 MB in each) is still one change of 500 MB.
       for (const d of s.disks) {
         const key = `diskUsage:${d.mount}`;
-        const last = this.lastUsed.get(d.mount);
-        this.lastUsed.set(d.mount, d.usedBytes);
-        if (last === undefined) continue;
-        const delta = d.usedBytes - last;
+        const seen = this.lastUsed.get(d.mount);
+        this.lastUsed.set(d.mount, { last: d.usedBytes, before: seen?.last });
+        if (seen === undefined) continue;
+        const one = d.usedBytes - seen.last;
+        const two = seen.before === undefined ? one : d.usedBytes - seen.before;
+        const delta = Math.abs(one) < c.diskUsage.floor && Math.abs(two) > Math.abs(one) ? two : one;
         const v = this.check(key, Math.abs(delta), c.diskUsage);
         if (v.fire) {
+          const over = delta === one ? `${s.intervalS.toFixed(1)} s` : 'two samples';
           fire({
             kind: 'DISK_USAGE', signature: 'disk.usage', value: delta, baseline: v.mean, score: round2(v.score),
-            evidence: { processes: top, remotes: [], detail: `${d.mount}: ${delta >= 0 ? '+' : ''}${(delta / 1048576).toFixed(0)} MB in ${s.intervalS.toFixed(1)} s (${(d.usedBytes / 1073741824).toFixed(1)} of ${(d.totalBytes / 1073741824).toFixed(1)} GB used)` },
+            evidence: { processes: top, remotes: [], detail: `${d.mount}: ${delta >= 0 ? '+' : ''}${(delta / 1048576).toFixed(0)} MB in ${over} (${(d.usedBytes / 1073741824).toFixed(1)} of ${(d.totalBytes / 1073741824).toFixed(1)} GB used)` },
           });
         }
       }
 
       this.connections(s, ctx, fire, cap);
     } else {
-      for (const d of s.disks) this.lastUsed.set(d.mount, d.usedBytes);
+      for (const d of s.disks) this.lastUsed.set(d.mount, { last: d.usedBytes, before: this.lastUsed.get(d.mount)?.last });
     }
 
     this.executables(s, ctx, fire, cap, learningNow);

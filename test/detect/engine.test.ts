@@ -137,6 +137,19 @@ describe('DetectorEngine metrics', () => {
     const del = e.observe(sample({ disks: [{ mount: '/', totalBytes: 100e9, usedBytes: (used -= 500 * MB) }] }));
     assert.deepEqual(del.filter((a) => !a.cleared).map((a) => [a.signature, a.value]), [['disk.usage', -500 * MB]]);
   });
+
+  it('sees a 500 MB fill that straddles two samples (250 MB in each) as one disk.usage change', () => {
+    const e = new DetectorEngine({ config: detectorConfig() });
+    let used = 40e9;
+    feed(e, 30, () => ({ disks: [{ mount: '/', totalBytes: 100e9, usedBytes: (used += 1e6) }] }));
+    const first = e.observe(sample({ disks: [{ mount: '/', totalBytes: 100e9, usedBytes: (used += 250 * MB) }] }));
+    assert.equal(first.filter((a) => a.signature === 'disk.usage').length, 0, '250 MB alone is under the floor');
+    const second = e.observe(sample({ disks: [{ mount: '/', totalBytes: 100e9, usedBytes: (used += 250 * MB) }] }));
+    const du = second.find((a) => a.signature === 'disk.usage');
+    assert.ok(du, 'the two halves make one 500 MB change');
+    assert.equal(du.value, 500 * MB);
+    assert.match(du.evidence?.detail ?? '', /\+500 MB in two samples/);
+  });
 });
 
 describe('DetectorEngine executables, ports and fan-out', () => {
