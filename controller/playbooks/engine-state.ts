@@ -146,3 +146,12 @@ export function countStatuses(run: PlaybookRun): Partial<Record<ActionStatus, nu
   for (const a of run.actions) out[a.status] = (out[a.status] ?? 0) + 1;
   return out;
 }
+
+/**
+ * An isolation the run will still release itself: at its expiry, or when the
+ * alert it is tied to resolves. One without expiry lasts until an operator
+ * releases it; nothing of the run lifts it.
+ */
+export function releasePending(a: RunAction): boolean {
+  return a.kind === 'isolate' && (a.status === 'issued' || a.status === 'issuing') && !a.lift && (a.expiresAtMs !== null || a.liftOnResolve);
+}

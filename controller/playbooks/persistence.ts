@@ -1,7 +1,7 @@
 // The engine's state as plain JSON (EngineSnapshot) and back: runs, operator
 // overrides and the blast-radius windows. The indexes (latest run per alert, isolated
 // hosts, pending expiries) are rebuilt from the runs rather than stored.
-import type { EngineState } from './engine-state.ts';
+import { releasePending, type EngineState } from './engine-state.ts';
 import { SlidingCount } from './guards.ts';
 import type { EngineSnapshot } from './records.ts';
 
@@ -36,10 +36,10 @@ export function restoreState(e: EngineState, s: EngineSnapshot): void {
     e.runs.set(r.id, r);
     for (const a of r.actions) if (a.expiresAtMs !== null && !a.lift) e.expiring.add([r, a]);
     for (const id of r.alertIds) e.latest.set(`${r.playbook}\0${id}`, r.id);
-    // finished runs too: an isolation the run will still lift outlives it (see finish in run-lifecycle.ts)
+    // finished runs too: an isolation the run will still release outlives it (see finish in run-lifecycle.ts)
     for (const a of r.actions) {
       if (a.kind !== 'isolate' || a.status !== 'issued' || a.lift || !a.hostId) continue;
-      if (r.status === 'active' || a.expiresAtMs !== null || a.liftOnResolve) e.isolatedBy.set(a.hostId, r.id);
+      if (r.status === 'active' || releasePending(a)) e.isolatedBy.set(a.hostId, r.id);
     }
   }
 }

@@ -7,7 +7,7 @@ import type { AlertTransition } from '../pipeline/stage-types.ts';
 import { planBlocks } from './action-block.ts';
 import { planIsolate } from './action-isolate.ts';
 import { planNotify } from './action-notify.ts';
-import { activeRunsOf, audit, countStatuses, isEnabled, type EngineState, type Op } from './engine-state.ts';
+import { activeRunsOf, audit, countStatuses, isEnabled, releasePending, type EngineState, type Op } from './engine-state.ts';
 import { planLift } from './lifts.ts';
 import type { LoadedPlaybook } from './loader.ts';
 import { dominantPort, isCore, selectHosts, whenMatches, type AlertHost, type FleetView } from './match.ts';
@@ -172,22 +172,14 @@ function finish(s: EngineState, run: PlaybookRun, now: number, reason: string, o
   // An isolation this run will still lift outlives it (a timed one until its expiry, an
   // alert-tied one handed to the run its alert merged into): its host stays indexed,
   // so no other run isolates it again and then has it released under it by this one.
-  for (const [host, rid] of s.isolatedBy) if (rid === run.id && !isolationInForce(run, host)) s.isolatedBy.delete(host);
+  for (const [host, rid] of s.isolatedBy) {
+    if (rid === run.id && !run.actions.some((a) => a.hostId === host && releasePending(a))) s.isolatedBy.delete(host);
+  }
   run.status = 'finished';
   run.finishedAtMs = now;
   run.finishReason = reason;
   run.updatedAtMs = now;
   audit(s, `playbook:${run.playbook}`, 'playbook.run.finish', run.alertIds[0]!, { runId: run.id, reason, counts: countStatuses(run) });
-}
-
-/**
- * The run isolated the host and will still release it (at its expiry, or when the
- * alert it merged into resolves). An isolation without expiry lasts until an
- * operator releases it: nothing of this run lifts it, so its host leaves the index.
- */
-function isolationInForce(run: PlaybookRun, hostId: string): boolean {
-  return run.actions.some((a) => a.kind === 'isolate' && a.hostId === hostId && (a.status === 'issued' || a.status === 'issuing')
-    && !a.lift && (a.expiresAtMs !== null || a.liftOnResolve));
 }
 
 function prune(s: EngineState): void {
