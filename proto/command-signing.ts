@@ -23,7 +23,7 @@ export const NONCE_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 
 type AnyCommand = Command | Command__Output;
 
-const ACTIONS = ['ACTION_UNSPECIFIED', 'ISOLATE', 'RELEASE', 'BLOCK', 'UNBLOCK'] as const;
+const ACTIONS = ['ACTION_UNSPECIFIED', 'ISOLATE', 'RELEASE', 'BLOCK', 'UNBLOCK', 'THROTTLE', 'UNTHROTTLE'] as const;
 const DIRECTIONS = ['DIRECTION_UNSPECIFIED', 'IN', 'OUT', 'BOTH'] as const;
 const PROTOCOLS = ['PROTOCOL_UNSPECIFIED', 'TCP', 'UDP'] as const;
 
@@ -106,9 +106,18 @@ function unblockParams(p: Obj): unknown[] {
   return [str(p?.blockId, 'unblock.block_id')];
 }
 
+function throttleParams(p: Obj): unknown[] {
+  return [
+    int(p?.newPerSecond, 'throttle.new_per_second'),
+    int(p?.burst, 'throttle.burst'),
+    int(p?.workingSetS, 'throttle.working_set_s'),
+    int(p?.expiresAtMs, 'throttle.expires_at_ms'),
+  ];
+}
+
 /** Which member of the params oneof is set; more than one is ambiguous and refused. */
-function paramsCase(cmd: AnyCommand): 'isolate' | 'block' | 'unblock' | '' {
-  const set = (['isolate', 'block', 'unblock'] as const).filter((k) => cmd[k] !== undefined && cmd[k] !== null);
+function paramsCase(cmd: AnyCommand): 'isolate' | 'block' | 'unblock' | 'throttle' | '' {
+  const set = (['isolate', 'block', 'unblock', 'throttle'] as const).filter((k) => cmd[k] !== undefined && cmd[k] !== null);
   if (cmd.params !== undefined && cmd.params !== null) {
     if (!set.includes(cmd.params)) throw new CommandSigningError(`params says '${cmd.params}' but that field is empty`);
     if (set.length > 1) throw new CommandSigningError(`params sets ${set.join(' and ')}; a command carries one kind of params`);
@@ -125,6 +134,7 @@ export function canonicalCommandBytes(cmd: AnyCommand): Buffer {
     which === 'isolate' ? isolateParams(cmd.isolate as Obj)
     : which === 'block' ? blockParams(cmd.block as unknown as Obj)
     : which === 'unblock' ? unblockParams(cmd.unblock as unknown as Obj)
+    : which === 'throttle' ? throttleParams(cmd.throttle as unknown as Obj)
     : null;
   const body = [
     COMMAND_SIGNING_DOMAIN,

@@ -24,6 +24,7 @@ export type { CommandResult, CommandResult__Output } from './gen/firebreak/v1/Co
 export { CommandStatus } from './gen/firebreak/v1/CommandStatus.ts';
 export type { CommandStatus__Output } from './gen/firebreak/v1/CommandStatus.ts';
 export type { CommandView, CommandView__Output } from './gen/firebreak/v1/CommandView.ts';
+export type { Contact, Contact__Output } from './gen/firebreak/v1/Contact.ts';
 export type { ControllerFrame, ControllerFrame__Output } from './gen/firebreak/v1/ControllerFrame.ts';
 export type { CreateEnrollmentTokenRequest, CreateEnrollmentTokenRequest__Output } from './gen/firebreak/v1/CreateEnrollmentTokenRequest.ts';
 export type { CreateEnrollmentTokenResponse, CreateEnrollmentTokenResponse__Output } from './gen/firebreak/v1/CreateEnrollmentTokenResponse.ts';
@@ -72,6 +73,7 @@ export type { Report, Report__Output } from './gen/firebreak/v1/Report.ts';
 export type { RunRef, RunRef__Output } from './gen/firebreak/v1/RunRef.ts';
 export type { SetPlaybookEnabledRequest, SetPlaybookEnabledRequest__Output } from './gen/firebreak/v1/SetPlaybookEnabledRequest.ts';
 export type { SilenceRef, SilenceRef__Output } from './gen/firebreak/v1/SilenceRef.ts';
+export type { ThrottleParams, ThrottleParams__Output } from './gen/firebreak/v1/ThrottleParams.ts';
 export type { UnblockParams, UnblockParams__Output } from './gen/firebreak/v1/UnblockParams.ts';
 export type { ValidatePlaybookRequest, ValidatePlaybookRequest__Output } from './gen/firebreak/v1/ValidatePlaybookRequest.ts';
 export type { VerifyAuditRequest, VerifyAuditRequest__Output } from './gen/firebreak/v1/VerifyAuditRequest.ts';

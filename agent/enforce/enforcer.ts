@@ -71,7 +71,7 @@ export interface LocalAuditEntry {
 }
 
 export function emptyState(backend: EnforcementState['backend']): EnforcementState {
-  return { isolated: false, allowlist: [], blocks: [], backend, rulesetHash: '', controllerEndpoint: '' };
+  return { isolated: false, allowlist: [], blocks: [], backend, rulesetHash: '', controllerEndpoint: '', throttle: null };
 }
 
 export class Enforcer {

@@ -18,5 +18,6 @@ export function emptySample(observedAtMs: number): Sample {
     diskReadBps: 0, diskWriteBps: 0, diskReadIops: 0, diskWriteIops: 0, processCount: 0, newProcesses: [],
     topProcesses: [], connCount: 0, connEstablished: 0, connOutbound: 0, distinctRemoteAddrs: 0,
     distinctRemotePorts: 0, remotePortCounts: [], listening: [], newOutboundAttempts: 0, failedOutboundAttempts: 0,
+    contacts: [], contactsTracked: false, contactsDropped: 0,
   };
 }

@@ -18,6 +18,7 @@ import type { Command as _firebreak_v1_Command, Command__Output as _firebreak_v1
 import type { CommandRef as _firebreak_v1_CommandRef, CommandRef__Output as _firebreak_v1_CommandRef__Output } from './firebreak/v1/CommandRef';
 import type { CommandResult as _firebreak_v1_CommandResult, CommandResult__Output as _firebreak_v1_CommandResult__Output } from './firebreak/v1/CommandResult';
 import type { CommandView as _firebreak_v1_CommandView, CommandView__Output as _firebreak_v1_CommandView__Output } from './firebreak/v1/CommandView';
+import type { Contact as _firebreak_v1_Contact, Contact__Output as _firebreak_v1_Contact__Output } from './firebreak/v1/Contact';
 import type { ControllerFrame as _firebreak_v1_ControllerFrame, ControllerFrame__Output as _firebreak_v1_ControllerFrame__Output } from './firebreak/v1/ControllerFrame';
 import type { CreateEnrollmentTokenRequest as _firebreak_v1_CreateEnrollmentTokenRequest, CreateEnrollmentTokenRequest__Output as _firebreak_v1_CreateEnrollmentTokenRequest__Output } from './firebreak/v1/CreateEnrollmentTokenRequest';
 import type { CreateEnrollmentTokenResponse as _firebreak_v1_CreateEnrollmentTokenResponse, CreateEnrollmentTokenResponse__Output as _firebreak_v1_CreateEnrollmentTokenResponse__Output } from './firebreak/v1/CreateEnrollmentTokenResponse';
@@ -62,6 +63,7 @@ import type { Report as _firebreak_v1_Report, Report__Output as _firebreak_v1_Re
 import type { RunRef as _firebreak_v1_RunRef, RunRef__Output as _firebreak_v1_RunRef__Output } from './firebreak/v1/RunRef';
 import type { SetPlaybookEnabledRequest as _firebreak_v1_SetPlaybookEnabledRequest, SetPlaybookEnabledRequest__Output as _firebreak_v1_SetPlaybookEnabledRequest__Output } from './firebreak/v1/SetPlaybookEnabledRequest';
 import type { SilenceRef as _firebreak_v1_SilenceRef, SilenceRef__Output as _firebreak_v1_SilenceRef__Output } from './firebreak/v1/SilenceRef';
+import type { ThrottleParams as _firebreak_v1_ThrottleParams, ThrottleParams__Output as _firebreak_v1_ThrottleParams__Output } from './firebreak/v1/ThrottleParams';
 import type { UnblockParams as _firebreak_v1_UnblockParams, UnblockParams__Output as _firebreak_v1_UnblockParams__Output } from './firebreak/v1/UnblockParams';
 import type { ValidatePlaybookRequest as _firebreak_v1_ValidatePlaybookRequest, ValidatePlaybookRequest__Output as _firebreak_v1_ValidatePlaybookRequest__Output } from './firebreak/v1/ValidatePlaybookRequest';
 import type { VerifyAuditRequest as _firebreak_v1_VerifyAuditRequest, VerifyAuditRequest__Output as _firebreak_v1_VerifyAuditRequest__Output } from './firebreak/v1/VerifyAuditRequest';
@@ -99,6 +101,7 @@ export interface ProtoGrpcType {
       CommandResult: MessageTypeDefinition<_firebreak_v1_CommandResult, _firebreak_v1_CommandResult__Output>
       CommandStatus: EnumTypeDefinition
       CommandView: MessageTypeDefinition<_firebreak_v1_CommandView, _firebreak_v1_CommandView__Output>
+      Contact: MessageTypeDefinition<_firebreak_v1_Contact, _firebreak_v1_Contact__Output>
       ControllerFrame: MessageTypeDefinition<_firebreak_v1_ControllerFrame, _firebreak_v1_ControllerFrame__Output>
       CreateEnrollmentTokenRequest: MessageTypeDefinition<_firebreak_v1_CreateEnrollmentTokenRequest, _firebreak_v1_CreateEnrollmentTokenRequest__Output>
       CreateEnrollmentTokenResponse: MessageTypeDefinition<_firebreak_v1_CreateEnrollmentTokenResponse, _firebreak_v1_CreateEnrollmentTokenResponse__Output>
@@ -145,6 +148,7 @@ export interface ProtoGrpcType {
       RunRef: MessageTypeDefinition<_firebreak_v1_RunRef, _firebreak_v1_RunRef__Output>
       SetPlaybookEnabledRequest: MessageTypeDefinition<_firebreak_v1_SetPlaybookEnabledRequest, _firebreak_v1_SetPlaybookEnabledRequest__Output>
       SilenceRef: MessageTypeDefinition<_firebreak_v1_SilenceRef, _firebreak_v1_SilenceRef__Output>
+      ThrottleParams: MessageTypeDefinition<_firebreak_v1_ThrottleParams, _firebreak_v1_ThrottleParams__Output>
       UnblockParams: MessageTypeDefinition<_firebreak_v1_UnblockParams, _firebreak_v1_UnblockParams__Output>
       ValidatePlaybookRequest: MessageTypeDefinition<_firebreak_v1_ValidatePlaybookRequest, _firebreak_v1_ValidatePlaybookRequest__Output>
       VerifyAuditRequest: MessageTypeDefinition<_firebreak_v1_VerifyAuditRequest, _firebreak_v1_VerifyAuditRequest__Output>

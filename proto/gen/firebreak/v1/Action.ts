@@ -6,6 +6,8 @@ export const Action = {
   RELEASE: 'RELEASE',
   BLOCK: 'BLOCK',
   UNBLOCK: 'UNBLOCK',
+  THROTTLE: 'THROTTLE',
+  UNTHROTTLE: 'UNTHROTTLE',
 } as const;
 
 export type Action =
@@ -19,5 +21,9 @@ export type Action =
   | 3
   | 'UNBLOCK'
   | 4
+  | 'THROTTLE'
+  | 5
+  | 'UNTHROTTLE'
+  | 6
 
 export type Action__Output = typeof Action[keyof typeof Action]

@@ -4,6 +4,7 @@ import type { Action as _firebreak_v1_Action, Action__Output as _firebreak_v1_Ac
 import type { IsolateParams as _firebreak_v1_IsolateParams, IsolateParams__Output as _firebreak_v1_IsolateParams__Output } from '../../firebreak/v1/IsolateParams';
 import type { BlockParams as _firebreak_v1_BlockParams, BlockParams__Output as _firebreak_v1_BlockParams__Output } from '../../firebreak/v1/BlockParams';
 import type { UnblockParams as _firebreak_v1_UnblockParams, UnblockParams__Output as _firebreak_v1_UnblockParams__Output } from '../../firebreak/v1/UnblockParams';
+import type { ThrottleParams as _firebreak_v1_ThrottleParams, ThrottleParams__Output as _firebreak_v1_ThrottleParams__Output } from '../../firebreak/v1/ThrottleParams';
 import type { Long } from '@grpc/proto-loader';
 
 export interface Command {
@@ -19,7 +20,8 @@ export interface Command {
   'expiresAtMs'?: (number | string | Long);
   'nonce'?: (string);
   'signature'?: (Buffer | Uint8Array | string);
-  'params'?: "isolate"|"block"|"unblock";
+  'throttle'?: (_firebreak_v1_ThrottleParams | null);
+  'params'?: "isolate"|"block"|"unblock"|"throttle";
 }
 
 export interface Command__Output {
@@ -35,5 +37,6 @@ export interface Command__Output {
   'expiresAtMs': (number);
   'nonce': (string);
   'signature': (Buffer);
-  'params'?: "isolate"|"block"|"unblock";
+  'throttle'?: (_firebreak_v1_ThrottleParams__Output | null);
+  'params'?: "isolate"|"block"|"unblock"|"throttle";
 }

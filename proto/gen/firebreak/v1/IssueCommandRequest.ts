@@ -4,6 +4,7 @@ import type { Action as _firebreak_v1_Action, Action__Output as _firebreak_v1_Ac
 import type { IsolateParams as _firebreak_v1_IsolateParams, IsolateParams__Output as _firebreak_v1_IsolateParams__Output } from '../../firebreak/v1/IsolateParams';
 import type { BlockParams as _firebreak_v1_BlockParams, BlockParams__Output as _firebreak_v1_BlockParams__Output } from '../../firebreak/v1/BlockParams';
 import type { UnblockParams as _firebreak_v1_UnblockParams, UnblockParams__Output as _firebreak_v1_UnblockParams__Output } from '../../firebreak/v1/UnblockParams';
+import type { ThrottleParams as _firebreak_v1_ThrottleParams, ThrottleParams__Output as _firebreak_v1_ThrottleParams__Output } from '../../firebreak/v1/ThrottleParams';
 
 export interface IssueCommandRequest {
   'hostId'?: (string);
@@ -13,7 +14,8 @@ export interface IssueCommandRequest {
   'unblock'?: (_firebreak_v1_UnblockParams | null);
   'reason'?: (string);
   'ttlS'?: (number);
-  'params'?: "isolate"|"block"|"unblock";
+  'throttle'?: (_firebreak_v1_ThrottleParams | null);
+  'params'?: "isolate"|"block"|"unblock"|"throttle";
 }
 
 export interface IssueCommandRequest__Output {
@@ -24,5 +26,6 @@ export interface IssueCommandRequest__Output {
   'unblock'?: (_firebreak_v1_UnblockParams__Output | null);
   'reason': (string);
   'ttlS': (number);
-  'params'?: "isolate"|"block"|"unblock";
+  'throttle'?: (_firebreak_v1_ThrottleParams__Output | null);
+  'params'?: "isolate"|"block"|"unblock"|"throttle";
 }

@@ -4,6 +4,7 @@ import type { DiskUsage as _firebreak_v1_DiskUsage, DiskUsage__Output as _firebr
 import type { ProcessInfo as _firebreak_v1_ProcessInfo, ProcessInfo__Output as _firebreak_v1_ProcessInfo__Output } from '../../firebreak/v1/ProcessInfo';
 import type { PortCount as _firebreak_v1_PortCount, PortCount__Output as _firebreak_v1_PortCount__Output } from '../../firebreak/v1/PortCount';
 import type { Endpoint as _firebreak_v1_Endpoint, Endpoint__Output as _firebreak_v1_Endpoint__Output } from '../../firebreak/v1/Endpoint';
+import type { Contact as _firebreak_v1_Contact, Contact__Output as _firebreak_v1_Contact__Output } from '../../firebreak/v1/Contact';
 import type { Long } from '@grpc/proto-loader';
 
 export interface MetricsSample {
@@ -30,6 +31,9 @@ export interface MetricsSample {
   'listening'?: (_firebreak_v1_Endpoint)[];
   'newOutboundAttempts'?: (number);
   'failedOutboundAttempts'?: (number);
+  'contacts'?: (_firebreak_v1_Contact)[];
+  'contactsTracked'?: (boolean);
+  'contactsDropped'?: (number);
 }
 
 export interface MetricsSample__Output {
@@ -56,4 +60,7 @@ export interface MetricsSample__Output {
   'listening': (_firebreak_v1_Endpoint__Output)[];
   'newOutboundAttempts': (number);
   'failedOutboundAttempts': (number);
+  'contacts': (_firebreak_v1_Contact__Output)[];
+  'contactsTracked': (boolean);
+  'contactsDropped': (number);
 }
