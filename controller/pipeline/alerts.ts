@@ -423,6 +423,7 @@ export class AlertBook {
       occurrences: a.occurrences,
       suppressedEvents: a.suppressedEvents,
       doublingTimeMs: d.doublingTimeMs,
+      spread: { root: null, port: null, edges: 0, generations: 0, graphHosts: [], tracedHosts: 0 },
       timelineBucketMs: d.bucketMs,
       timeline: d.timeline,
       evidence: { exe: top(a.evidence.exe), sha256: top(a.evidence.sha256), remotePorts: top(a.evidence.remotePorts) },
@@ -442,7 +443,10 @@ export class AlertBook {
         active: h.openSigs > 0,
       }))
       .sort((x, y) => x.onsetMs - y.onsetMs || (x.hostId < y.hostId ? -1 : 1));
-    return { ...this.summary(a), hosts };
+    return {
+      ...this.summary(a), hosts,
+      spread: { tracedHosts: 0, root: null, port: null, binary: { sha256: null, exe: null }, generations: 0, nodes: [], edges: [] },
+    };
   }
 
   // ------------------------------------------------------------ derivation

@@ -92,13 +92,66 @@ export interface AlertSummary {
   /** Events matching a silence that arrived for this alert's hosts and signatures. */
   suppressedEvents: number;
   doublingTimeMs: number | null;
+  /** Contact tracing: the spread tree's root, port and hosts (fleet alerts). */
+  spread: SpreadSummary;
   timelineBucketMs: number;
   timeline: TimelineBucket[];
   evidence: { exe: CountedValue[]; sha256: CountedValue[]; remotePorts: CountedValue[] };
 }
 
+/**
+ * One edge of an incident's spread tree: `from` contacted `to` on port before `to`'s onset.
+ * corroborated = seen from both ends (from's outbound and to's inbound contact).
+ */
+export interface SpreadEdge {
+  from: string;
+  to: string;
+  protocol: 'tcp' | 'udp';
+  port: number;
+  /** When the contact was first seen, on the controller's clock. */
+  atMs: number;
+  corroborated: boolean;
+}
+
+export interface SpreadNode {
+  hostId: string;
+  onsetMs: number;
+  /** The host that contacted it before its onset (its tree parent), null for a root or an untraced host. */
+  parent: string | null;
+  /** 0 for a root of the tree; null when the host is in no tree (no edge in or out). */
+  generation: number | null;
+}
+
+/** The incident's spread graph (contact tracing), as `firebreak alert <id>` prints it. */
+export interface SpreadView {
+  /** Hosts of the incident whose agents trace contacts; 0 = classification fell back on onset timing. */
+  tracedHosts: number;
+  /** Root of the largest tree: patient zero when there is a tree. */
+  root: string | null;
+  /** The port most tree edges use: the spreading port. */
+  port: { protocol: 'tcp' | 'udp'; port: number } | null;
+  /** The incident's most common binary (new-process evidence). */
+  binary: { sha256: string | null; exe: string | null };
+  /** Longest chain, in edges (2 or more = a host infected by an infected host infected another). */
+  generations: number;
+  nodes: SpreadNode[];
+  edges: SpreadEdge[];
+}
+
+/** What a summary says of the spread graph (the detail has the whole of it). */
+export interface SpreadSummary {
+  root: string | null;
+  port: { protocol: 'tcp' | 'udp'; port: number } | null;
+  edges: number;
+  generations: number;
+  /** Hosts in a tree (with an edge in or out): what a playbook isolates as "the graph". */
+  graphHosts: string[];
+  tracedHosts: number;
+}
+
 export interface AlertDetail extends AlertSummary {
   hosts: HostView[];
+  spread: SpreadView;
 }
 
 export interface AlertTransition {
