@@ -445,7 +445,7 @@ export class AlertBook {
       .sort((x, y) => x.onsetMs - y.onsetMs || (x.hostId < y.hostId ? -1 : 1));
     return {
       ...this.summary(a), hosts,
-      spread: { tracedHosts: 0, root: null, port: null, binary: { sha256: null, exe: null }, generations: 0, nodes: [], edges: [] },
+      spreadGraph: { tracedHosts: 0, root: null, port: null, binary: { sha256: null, exe: null }, generations: 0, nodes: [], edges: [] },
     };
   }
 

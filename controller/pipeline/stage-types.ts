@@ -151,7 +151,7 @@ export interface SpreadSummary {
 
 export interface AlertDetail extends AlertSummary {
   hosts: HostView[];
-  spread: SpreadView;
+  spreadGraph: SpreadView;
 }
 
 export interface AlertTransition {

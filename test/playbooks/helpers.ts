@@ -92,6 +92,7 @@ export function summary(o: {
     severity: o.severity ?? 'critical',
     classification: o.classification ?? 'propagating',
     flapping: false,
+    spread: { root: null, port: null, edges: 0, generations: 0, graphHosts: [], tracedHosts: 0 },
     rootCause: o.signatures[0] ?? '',
     signatures: o.signatures.map((signature, i) => ({
       signature, kind: 'CONN_FANOUT', rank: 90 - i, anchor: true, events: 10, hosts: o.hostCount ?? 4, firstSeenMs: T0, lastSeenMs: T0,
