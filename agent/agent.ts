@@ -105,6 +105,7 @@ export class Agent {
       credentials: linkCredentials(p.identity),
       log: log.child({ part: 'link' }),
       random: this.rand,
+      now: this.now,
       hello: () => ({ agentId: config.agentId, inventory: p.inventory, backend: p.backend.kind }),
       heartbeat: () => ({ enforcement: this.enforcer.state(), health: p.health?.() }),
       onCommand: (cmd) => this.onCommand(cmd),

@@ -42,6 +42,8 @@ export interface LinkOptions {
   backoffMaxMs?: number;
   maxSpool?: number;
   random?: () => number;
+  /** the agent's clock, for the times it stamps (Hello, heartbeat); the simulator skews it per host */
+  now?: () => number;
 }
 
 export class Link {
@@ -117,7 +119,7 @@ export class Link {
   /** Sends a heartbeat now (also used after a state change). */
   heartbeatNow(): void {
     if (!this.welcomed) return;
-    void this.write({ heartbeat: { ...this.opts.heartbeat(), sentAtMs: Date.now(), lastSeq: this.seq } });
+    void this.write({ heartbeat: { ...this.opts.heartbeat(), sentAtMs: (this.opts.now ?? Date.now)(), lastSeq: this.seq } });
   }
 
   sendResult(result: CommandResult): void {
@@ -138,7 +140,7 @@ export class Link {
     });
     call.on('close', () => this.onClosed(call));
     call.on('end', () => this.onClosed(call));
-    void this.write({ hello: { ...this.opts.hello(), bootId: this.bootId, sentAtMs: Date.now() } }, call);
+    void this.write({ hello: { ...this.opts.hello(), bootId: this.bootId, sentAtMs: (this.opts.now ?? Date.now)() } }, call);
   }
 
   private onClosed(call: grpc.ClientDuplexStream<AgentFrame, ControllerFrame__Output>): void {
