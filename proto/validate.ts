@@ -1,7 +1,7 @@
 // Validation of everything that crosses the wire, shared by controller and
 // agent: each refuses bad input with a message that names the field and the rule.
 import { Action, Direction, Protocol } from './types.ts';
-import type { AllowEntry__Output, PortBlock__Output, PortRange__Output } from './types.ts';
+import type { AllowEntry__Output, PortBlock__Output, PortRange__Output, ThrottleParams__Output } from './types.ts';
 import { parseCidr } from './cidr.ts';
 
 export class ValidationError extends Error {
@@ -107,6 +107,43 @@ export function checkAllowEntry(e: AllowEntry__Output, i: number): AllowEntry__O
   };
 }
 
-export function checkAction(value: unknown): 'ISOLATE' | 'RELEASE' | 'BLOCK' | 'UNBLOCK' {
-  return enumName(Action, value, 'action', ['ISOLATE', 'RELEASE', 'BLOCK', 'UNBLOCK']) as 'ISOLATE' | 'RELEASE' | 'BLOCK' | 'UNBLOCK';
+export type ActionName = 'ISOLATE' | 'RELEASE' | 'BLOCK' | 'UNBLOCK' | 'THROTTLE' | 'UNTHROTTLE';
+
+export function checkAction(value: unknown): ActionName {
+  return enumName(Action, value, 'action', ['ISOLATE', 'RELEASE', 'BLOCK', 'UNBLOCK', 'THROTTLE', 'UNTHROTTLE']) as ActionName;
+}
+
+/** The throttle's defaults, applied where a field is 0 (proto3's "unset"). */
+export const THROTTLE_DEFAULTS = { newPerSecond: 1, burst: 5, workingSetS: 60 } as const;
+/** Bounds: beyond them the throttle is either no throttle at all or a cut-off. */
+export const THROTTLE_LIMITS = {
+  newPerSecond: { min: 1, max: 1000, field: 'new_per_second', unit: 'new destinations per second' },
+  burst: { min: 1, max: 10_000, field: 'burst', unit: 'connections' },
+  workingSetS: { min: 1, max: 86_400, field: 'working_set_s', unit: 'seconds' },
+} as const;
+
+/**
+ * ThrottleParams with the defaults filled in (0 = default), each field in its
+ * bounds; refuses with the field, the value and the range.
+ */
+export function checkThrottleParams(p: ThrottleParams__Output | null | undefined, field = 'throttle'): ThrottleParams__Output {
+  if (!p) throw new ValidationError(`${field} is missing: give new_per_second, burst and working_set_s (0 = default)`);
+  const out: Record<keyof typeof THROTTLE_DEFAULTS, number> = { ...THROTTLE_DEFAULTS };
+  for (const key of ['newPerSecond', 'burst', 'workingSetS'] as const) {
+    const lim = THROTTLE_LIMITS[key];
+    const v = p[key] ?? 0;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+      throw new ValidationError(`${field}.${lim.field} ${String(v)} is not a whole number: give ${lim.min}-${lim.max} ${lim.unit} (0 = default ${THROTTLE_DEFAULTS[key]})`);
+    }
+    if (v === 0) continue;
+    if (v < lim.min || v > lim.max) {
+      throw new ValidationError(`${field}.${lim.field} ${v} is out of range: give ${lim.min}-${lim.max} ${lim.unit} (0 = default ${THROTTLE_DEFAULTS[key]})`);
+    }
+    out[key] = v;
+  }
+  const exp = Number(p.expiresAtMs ?? 0);
+  if (!Number.isSafeInteger(exp) || exp < 0) {
+    throw new ValidationError(`${field}.expires_at_ms ${String(p.expiresAtMs)} is not a time: give milliseconds since the epoch, or 0 for never`);
+  }
+  return { newPerSecond: out.newPerSecond, burst: out.burst, workingSetS: out.workingSetS, expiresAtMs: exp };
 }

@@ -20,9 +20,19 @@
 //   address, its protocol (unspecified = both) and its port range on EITHER
 //   end of the packet (so "10.0.0.9 tcp 22" admits ssh in from it and ssh out
 //   to it). In forward, only the allowlist passes, matching either address.
+// - The throttle (state.throttle, unexpired, host not isolated) acts on the
+//   first packet of a NEW outbound tcp/udp connection only (output chain, ct
+//   state new), after the blocks: exempt are loopback, the controller's
+//   addresses on its tcp port, DNS (udp/tcp 53) to the resolvers, and what the
+//   allowlist admits; a destination in the host's working set passes; another
+//   needs a token (ThrottleTracker, throttle.ts). Inbound connections, replies
+//   and forwarded traffic are never throttled. Under isolation the throttle has
+//   nothing left to do (everything isolation lets out is exempt), so it is not
+//   rendered and not evaluated there.
 import { cidrContains, isInternetAddress, parseCidr } from '../../proto/cidr.ts';
 import type { PortBlock__Output, PortRange__Output } from '../../proto/wire.ts';
 import type { ControllerEndpoint, EnforcementState } from './backend.ts';
+import type { ThrottleTracker } from './throttle.ts';
 
 export interface Flow {
   /** in: the remote opens a connection to us; out: we open one; forward: routed through us */
@@ -78,6 +88,14 @@ function blockDrops(b: PortBlock__Output, p: Packet): boolean {
   return (out && inScope(b, p.daddr)) || (inn && inScope(b, p.saddr));
 }
 
+/** The throttle in force at `nowMs`, if any: present, unexpired, and the host not isolated. */
+export function activeThrottle(state: EnforcementState, nowMs: number): EnforcementState['throttle'] {
+  const t = state.throttle;
+  if (!t || state.isolated) return null;
+  const exp = Number(t.expiresAtMs ?? 0);
+  return exp === 0 || exp > nowMs ? t : null;
+}
+
 function isolationAccepts(state: EnforcementState, controller: ControllerEndpoint, p: Packet): string | undefined {
   if (p.loopback && p.chain !== 'forward') return 'loopback';
   if (p.chain !== 'forward') {
@@ -128,26 +146,47 @@ function packetsOf(flow: Flow): Packet[] {
 }
 
 /**
- * Would this flow pass under the state? `nowMs` decides which blocks have
- * expired (injected, so callers and tests control time).
+ * Would this flow pass under the state? `nowMs` decides which blocks (and
+ * which throttle) have expired (injected, so callers and tests control time).
+ *
+ * The throttle is stateful (a rate, a working set), so the answer for a new
+ * outbound connection depends on the host's history: pass the host's
+ * ThrottleTracker and the call both decides and records the connection (call
+ * it once per connection, in time order). Without a tracker the flow is judged
+ * alone, as the first connection on a fresh ruleset: it passes the throttle
+ * (the bucket starts full), which is what the existing callers (the enforcer's
+ * own checks, the simulator, tests without a throttle) need.
  */
 export function evaluateFlow(
   state: EnforcementState,
   controller: ControllerEndpoint,
   flow: Flow,
   nowMs: number,
+  throttle?: ThrottleTracker,
 ): FlowVerdict {
   const blocks = state.blocks.filter((b) => b.expiresAtMs === 0 || b.expiresAtMs > nowMs);
+  const throttleParams = activeThrottle(state, nowMs);
   const reasons: string[] = [];
   for (const [i, p] of packetsOf(flow).entries()) {
     const what = i === 0 ? 'request' : 'packet';
     const block = blocks.find((b) => blockDrops(b, p));
     if (block) return { pass: false, reason: `block ${block.id} drops ${p.chain} ${p.protocol} dport ${p.dport}` };
+    if (throttleParams && i === 0 && flow.direction === 'out' && p.chain === 'output') {
+      // exemptions are isolation's exceptions, so the two can never disagree about the controller
+      const exempt = isolationAccepts(state, controller, p);
+      if (exempt) reasons.push(`throttle exempt: ${exempt}`);
+      else if (throttle) {
+        const d = throttle.admit(throttleParams, p.daddr!, nowMs);
+        if (!d.pass) return { pass: false, reason: d.reason };
+        reasons.push(d.reason);
+      } else reasons.push('throttle: judged alone (no tracker), the bucket is full');
+    }
     if (state.isolated) {
       const why = isolationAccepts(state, controller, p);
       if (!why) return { pass: false, reason: `isolation drops ${p.chain} ${what} ${p.protocol} ${p.sport}->${p.dport}` };
       reasons.push(why);
     }
   }
-  return { pass: true, reason: state.isolated ? `isolated, allowed: ${[...new Set(reasons)].join(', ')}` : 'no rule matches' };
+  if (reasons.length === 0) return { pass: true, reason: 'no rule matches' };
+  return { pass: true, reason: `${state.isolated ? 'isolated, allowed' : 'allowed'}: ${[...new Set(reasons)].join(', ')}` };
 }

@@ -7,16 +7,34 @@
 // Same semantics as nft-render.ts and evaluate.ts. One difference in form: an
 // ACCEPT in a user chain would end the whole INPUT chain (skipping the admin's
 // own rules), so isolation's exceptions RETURN instead and only drops are final.
+//
+// The throttle (FIREBREAK-THR, jumped to by NEW outbound tcp/udp after the
+// blocks) uses `-m recent --rdest` for the working set and `-m limit` for the
+// bucket. What agrees with nftables and the evaluator: the exemptions, the
+// working set's timeout (refreshed by each new connection), a bucket of `burst`
+// refilled at `new_per_second`, drops past it. What differs, and how the
+// evaluator's ThrottleTracker options model it:
+// - one bucket per family (iptables and ip6tables are separate tables), not one
+//   for both: a host using both families gets twice the rate (bucketPerFamily);
+// - xt_recent remembers XT_RECENT_SIZE (100) destinations per family by default
+//   and forgets the oldest, where nft's set holds 65,535 (maxEntries, whenFull);
+// - xt_recent's tables outlive a re-apply that keeps the throttle (the kernel
+//   checks the new rules before it drops the old), so the working set survives
+//   one; nftables replaces its table and starts empty. Both refill the bucket.
 import { createHash } from 'node:crypto';
 import { NON_INTERNET_CIDRS, parseCidr } from '../../proto/cidr.ts';
 import type { AllowEntry__Output, PortBlock__Output, PortRange__Output } from '../../proto/wire.ts';
 import type { ApplyResult, ControllerEndpoint, EnforcementState, FirewallBackend } from './backend.ts';
 import { mergeRanges } from './nft-render.ts';
+import { effectiveThrottle } from './throttle.ts';
 import { runTool } from './run.ts';
 
 export const CHAINS = { input: 'FIREBREAK-IN', output: 'FIREBREAK-OUT', forward: 'FIREBREAK-FWD' } as const;
 const INET_SRC = 'FIREBREAK-INET-SRC';
 const INET_DST = 'FIREBREAK-INET-DST';
+const THROTTLE = 'FIREBREAK-THR';
+/** xt_recent table names, one per family (as nft has one set per family). */
+export const RECENT_TABLES = { 4: 'fb-throttle4', 6: 'fb-throttle6' } as const;
 const JUMPS = [['INPUT', CHAINS.input], ['OUTPUT', CHAINS.output], ['FORWARD', CHAINS.forward]] as const;
 
 type Fam = 4 | 6;
@@ -73,9 +91,31 @@ function allowRules(e: AllowEntry__Output, chain: string, dir: '-s' | '-d', fam:
   return out;
 }
 
+/** FIREBREAK-THR's rules for one family; empty without a throttle or under isolation (see evaluate.ts). */
+function throttleRules(state: EnforcementState, controller: ControllerEndpoint, fam: Fam): string[] {
+  if (!state.throttle || state.isolated) return [];
+  const t = effectiveThrottle(state.throttle);
+  const recent = `-m recent --name ${RECENT_TABLES[fam]} --rdest`;
+  const lines = [`-A ${THROTTLE} -o lo -m comment --comment "loopback" -j RETURN`];
+  for (const a of new Set(controller.addresses.filter((x) => famOf(x) === fam).map((x) => parseCidr(x).text))) {
+    lines.push(`-A ${THROTTLE} -d ${a} -p tcp --dport ${controller.port} -m comment --comment "controller" -j RETURN`);
+  }
+  for (const a of new Set(controller.dnsServers.filter((x) => famOf(x) === fam).map((x) => parseCidr(x).text))) {
+    for (const p of ['udp', 'tcp']) lines.push(`-A ${THROTTLE} -d ${a} -p ${p} --dport 53 -m comment --comment "dns" -j RETURN`);
+  }
+  for (const e of state.allowlist) lines.push(...allowRules(e, THROTTLE, '-d', fam));
+  lines.push(
+    `-A ${THROTTLE} ${recent} --update --seconds ${t.workingSetS} -m comment --comment "working set" -j RETURN`,
+    `-A ${THROTTLE} -m limit --limit ${t.newPerSecond}/sec --limit-burst ${t.burst} ${recent} --set -m comment --comment "new destination" -j RETURN`,
+    `-A ${THROTTLE} -m comment --comment "throttled" -j DROP`,
+  );
+  for (const p of ['tcp', 'udp']) lines.push(`-A ${CHAINS.output} -p ${p} -m conntrack --ctstate NEW -m comment --comment "throttle" -j ${THROTTLE}`);
+  return lines;
+}
+
 /** The iptables-restore input for one family (run with --noflush). */
 export function renderIptables(state: EnforcementState, controller: ControllerEndpoint, fam: Fam): string[] {
-  const chains = [CHAINS.input, CHAINS.output, CHAINS.forward, INET_SRC, INET_DST];
+  const chains = [CHAINS.input, CHAINS.output, CHAINS.forward, INET_SRC, INET_DST, THROTTLE];
   const lines = ['*filter', ...chains.map((c) => `:${c} - [0:0]`)];
   for (const [chain, dir] of [[INET_SRC, '-s'], [INET_DST, '-d']] as const) {
     for (const c of NON_INTERNET_CIDRS) if (c.family === fam) lines.push(`-A ${chain} ${dir} ${c.text} -j RETURN`);
@@ -89,6 +129,7 @@ export function renderIptables(state: EnforcementState, controller: ControllerEn
     if (out) lines.push(...blockRules(b, CHAINS.forward, '-d', fam));
     if (inn) lines.push(...blockRules(b, CHAINS.forward, '-s', fam));
   }
+  lines.push(...throttleRules(state, controller, fam));
   if (state.isolated) {
     const icmp = fam === 6 ? 'ipv6-icmp' : 'icmp';
     lines.push(`-A ${CHAINS.input} -i lo -j RETURN`, `-A ${CHAINS.output} -o lo -j RETURN`);
@@ -184,10 +225,10 @@ export class IptablesBackend implements FirewallBackend {
           if (res.code !== 0) break;
         }
       }
-      for (const c of [...Object.values(CHAINS), INET_SRC, INET_DST]) {
+      for (const c of [...Object.values(CHAINS), INET_SRC, INET_DST, THROTTLE]) {
         await runTool(this.tool(fam), ['-w', '-F', c], { timeoutMs: this.timeoutMs });
       }
-      for (const c of [...Object.values(CHAINS), INET_SRC, INET_DST]) {
+      for (const c of [...Object.values(CHAINS), INET_SRC, INET_DST, THROTTLE]) {
         await runTool(this.tool(fam), ['-w', '-X', c], { timeoutMs: this.timeoutMs });
       }
     }

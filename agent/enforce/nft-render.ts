@@ -6,9 +6,18 @@
 // The rules implement the semantics written down in evaluate.ts (blocks first,
 // then isolation's exceptions, then drop; stateless, no established-accept);
 // test/netns proves the kernel agrees with evaluateFlow on real traffic.
+//
+// The throttle (when not isolated) is the one stateful part: a chain `throttle`
+// jumped to by every NEW outbound tcp/udp connection after the blocks. Its
+// exemptions return first (loopback, controller, DNS, allowlist); a destination
+// in the dynamic set of recent destinations refreshes its timeout and returns;
+// past one shared `limit` (one token bucket for both families) the packet is
+// dropped; otherwise the destination joins the set. Replacing the table empties
+// the sets and refills the bucket (ThrottleTracker.reset() in the evaluator).
 import { NON_INTERNET_CIDRS, parseCidr } from '../../proto/cidr.ts';
 import type { AllowEntry__Output, PortBlock__Output, PortRange__Output } from '../../proto/wire.ts';
 import type { ControllerEndpoint, EnforcementState } from './backend.ts';
+import { effectiveThrottle, NFT_WORKING_SET_SIZE } from './throttle.ts';
 
 export const TABLE = 'inet firebreak';
 
@@ -76,7 +85,7 @@ function blockRules(b: PortBlock__Output, dir: 'saddr' | 'daddr'): string[] {
   return scopeMatches(b, dir).map((addr) => `${addr}${l4} drop comment "block ${b.id}"`);
 }
 
-function allowRules(e: AllowEntry__Output, dirs: ('saddr' | 'daddr')[]): string[] {
+function allowRules(e: AllowEntry__Output, dirs: ('saddr' | 'daddr')[], verdict: 'accept' | 'return' = 'accept'): string[] {
   const fam = family(e.cidr);
   const cidr = parseCidr(e.cidr).text;
   const proto = e.protocol === 'PROTOCOL_UNSPECIFIED' ? undefined : e.protocol.toLowerCase();
@@ -88,8 +97,32 @@ function allowRules(e: AllowEntry__Output, dirs: ('saddr' | 'daddr')[]): string[
     for (const end of ['sport', 'dport']) l4.push(proto ? `${proto} ${end} ${ports}` : `meta l4proto { tcp, udp } th ${end} ${ports}`);
   }
   const out: string[] = [];
-  for (const dir of dirs) for (const m of l4) out.push(`${fam} ${dir} ${cidr}${m ? ` ${m}` : ''} accept comment "allow"`);
+  for (const dir of dirs) for (const m of l4) out.push(`${fam} ${dir} ${cidr}${m ? ` ${m}` : ''} ${verdict} comment "allow"`);
   return out;
+}
+
+/** The dynamic sets of recent destinations (one per family) the throttle keeps. */
+export const THROTTLE_SETS = { ip: 'throttle4', ip6: 'throttle6' } as const;
+
+/** The throttle's sets and chain; empty when there is no throttle or the host is isolated (see evaluate.ts). */
+export function renderThrottle(state: EnforcementState, controller: ControllerEndpoint): { sets: string[]; chain: string[] } {
+  if (!state.throttle || state.isolated) return { sets: [], chain: [] };
+  const t = effectiveThrottle(state.throttle);
+  const sets = (['ip', 'ip6'] as const).map((fam) =>
+    `  set ${THROTTLE_SETS[fam]} { type ${fam === 'ip' ? 'ipv4_addr' : 'ipv6_addr'}; size ${NFT_WORKING_SET_SIZE}; flags dynamic,timeout; timeout ${t.workingSetS}s; }`);
+  const chain = ['oif "lo" return comment "loopback"'];
+  for (const [fam, addrs] of byFamily(controller.addresses)) chain.push(`${fam} daddr ${set(addrs)} tcp dport ${controller.port} return comment "controller"`);
+  for (const [fam, addrs] of byFamily(controller.dnsServers)) {
+    for (const proto of ['udp', 'tcp']) chain.push(`${fam} daddr ${set(addrs)} ${proto} dport 53 return comment "dns"`);
+  }
+  for (const e of state.allowlist) chain.push(...allowRules(e, ['daddr'], 'return'));
+  for (const fam of ['ip', 'ip6'] as const) {
+    const s = THROTTLE_SETS[fam];
+    chain.push(`${fam} daddr @${s} update @${s} { ${fam} daddr } return comment "working set"`);
+  }
+  chain.push(`limit rate over ${t.newPerSecond}/second burst ${t.burst} packets drop comment "throttled"`);
+  for (const fam of ['ip', 'ip6'] as const) chain.push(`add @${THROTTLE_SETS[fam]} { ${fam} daddr } return comment "new destination"`);
+  return { sets, chain };
 }
 
 export function renderNftScript(state: EnforcementState, controller: ControllerEndpoint): string[] {
@@ -105,6 +138,8 @@ export function renderNftScript(state: EnforcementState, controller: ControllerE
     if (out) forward.push(...blockRules(b, 'daddr'));
     if (inn) forward.push(...blockRules(b, 'saddr'));
   }
+  const throttle = renderThrottle(state, controller);
+  if (throttle.chain.length) output.push('ct state new meta l4proto { tcp, udp } jump throttle comment "throttle"');
   if (state.isolated) {
     input.push('iif "lo" accept comment "loopback"');
     output.push('oif "lo" accept comment "loopback"');
@@ -141,6 +176,8 @@ export function renderNftScript(state: EnforcementState, controller: ControllerE
     `table ${TABLE}`,
     `delete table ${TABLE}`,
     `table ${TABLE} {`,
+    ...throttle.sets,
+    ...(throttle.chain.length ? ['  chain throttle {', ...throttle.chain.map((r) => `    ${r}`), '  }'] : []),
     ...chain('input', input),
     ...chain('output', output),
     ...chain('forward', forward),

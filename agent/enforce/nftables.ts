@@ -14,13 +14,18 @@ export interface NftablesOptions {
   timeoutMs?: number;
 }
 
-/** Keys that change without the rules changing: kernel handles, tool version, counters. */
+/**
+ * Keys that change without the rules changing: kernel handles, tool version,
+ * counters, and the elements the throttle's dynamic sets gain from traffic.
+ */
 function normalize(value: unknown): unknown {
   if (Array.isArray(value)) return value.filter((v) => !(v && typeof v === 'object' && 'metainfo' in v)).map(normalize);
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
+    const dynamicSet = 'name' in value && 'type' in value && Array.isArray((value as { flags?: unknown }).flags);
     for (const [k, v] of Object.entries(value)) {
       if (k === 'handle') continue;
+      if (k === 'elem' && dynamicSet) continue;
       out[k] = k === 'counter' ? {} : normalize(v);
     }
     return out;
