@@ -9,30 +9,74 @@
 // destinations are also the detectors' evidence and their source of new
 // remote ports, so the sampler's fast poll of the socket tables (which only
 // hunts for such short connections) is left off in this mode.
+//
+// The same table traces contacts (contacts.ts): an input chain remembers every
+// inbound SYN's source address and the local port it came to (sets in4/in6),
+// and both directions' elements, read in the same `nft -j list table` call,
+// feed the sampler's contact tracker with the time each was first seen.
 import type { Endpoint__Output } from '../../proto/wire.ts';
+import { ContactTracker, boundContacts, type ContactDirection } from './contacts.ts';
+import type { TcpCounters } from './procfs.ts';
 import type { SampleContext } from './proc-sampler.ts';
 import type { Sample, Sampler } from './sampler.ts';
 import { runTool } from '../enforce/run.ts';
 
 export const COUNT_TABLE = 'inet firebreak_count';
 
+/**
+ * How long an inbound SYN stays in in4/in6: only contacts read those sets, so
+ * they keep elements longer than one interval and the sampler reads them at
+ * least every half of it even when no counter hints at inbound traffic (a SYN
+ * that enforcement drops moves no TCP counter).
+ */
+export function inboundWindowS(windowS: number): number {
+  return Math.max(2 * windowS, 60);
+}
+
 export function renderCountTable(windowS: number): string {
-  const set = (name: string, type: string) =>
-    `  set ${name} { type ${type} . inet_service; flags dynamic, timeout; timeout ${windowS}s; size 65536; }`;
+  const set = (name: string, type: string, timeoutS: number) =>
+    `  set ${name} { type ${type} . inet_service; flags dynamic, timeout; timeout ${timeoutS}s; size 65536; }`;
+  const inS = inboundWindowS(windowS);
   return [
     `table ${COUNT_TABLE}`,
     `delete table ${COUNT_TABLE}`,
     `table ${COUNT_TABLE} {`,
-    set('out4', 'ipv4_addr'),
-    set('out6', 'ipv6_addr'),
+    set('out4', 'ipv4_addr', windowS),
+    set('out6', 'ipv6_addr', windowS),
+    set('in4', 'ipv4_addr', inS),
+    set('in6', 'ipv6_addr', inS),
     '  chain output {',
     // counts only: no verdict but accept, so enforcement (its own table) decides alone
     '    type filter hook output priority filter - 20; policy accept;',
     '    meta nfproto ipv4 tcp flags & (syn | ack) == syn update @out4 { ip daddr . tcp dport }',
     '    meta nfproto ipv6 tcp flags & (syn | ack) == syn update @out6 { ip6 daddr . tcp dport }',
     '  }',
+    '  chain input {',
+    // Accept-only like output. Priority filter - 20 runs before enforcement's chains
+    // (filter - 10, nft-render.ts), so an attempt that containment then drops is still
+    // traced: the attempt is what shows where a worm tried to spread. `add`, not
+    // `update`: an element keeps the time of its first SYN, which gives first_seen.
+    // Loopback is no contact, and left out so it cannot fill the sets.
+    '    type filter hook input priority filter - 20; policy accept;',
+    '    iif != "lo" meta nfproto ipv4 tcp flags & (syn | ack) == syn add @in4 { ip saddr . tcp dport }',
+    '    iif != "lo" meta nfproto ipv6 tcp flags & (syn | ack) == syn add @in6 { ip6 saddr . tcp dport }',
+    '  }',
     '}',
   ].join('\n') + '\n';
+}
+
+/** One element of the count sets, as a contact. */
+export interface KernelContact {
+  direction: ContactDirection;
+  address: string;
+  /** OUT: the destination port; IN: the local port contacted */
+  port: number;
+  /**
+   * When the element was added (in4/in6) or last refreshed (out4/out6, which
+   * `update` on every SYN), from its remaining timeout: read time - (timeout -
+   * expires). nft gives whole seconds, so within about half a second.
+   */
+  firstSeenMs: number;
 }
 
 export interface KernelCounts {
@@ -43,26 +87,39 @@ export interface KernelCounts {
   perPort: { port: number; count: number }[];
   /** a bounded sample of the destinations (MAX_ENDPOINTS), for evidence */
   endpoints: Endpoint__Output[];
+  /** every element of the four sets (outbound and inbound), for contact tracing */
+  contacts: KernelContact[];
+  /** when the table was listed (agent clock) */
+  readAtMs: number;
 }
 
 /** Destinations kept as endpoints per read (the counts cover them all). */
 export const MAX_ENDPOINTS = 256;
 
-/** Parses `nft -j list table inet firebreak_count`. */
-export function parseCountTable(json: string): KernelCounts {
+/** Parses `nft -j list table inet firebreak_count`; readAtMs: when it was listed (agent clock). */
+export function parseCountTable(json: string, readAtMs = Date.now()): KernelCounts {
   const doc = JSON.parse(json) as { nftables?: Record<string, unknown>[] };
   const addrs = new Set<string>();
   const ports = new Map<number, number>();
   const endpoints: Endpoint__Output[] = [];
+  const contacts: KernelContact[] = [];
   let destinations = 0;
   for (const item of doc.nftables ?? []) {
-    const set = item.set as { name?: string; elem?: unknown[] } | undefined;
+    const set = item.set as { name?: string; elem?: unknown[]; timeout?: number } | undefined;
     if (!set || !set.elem) continue;
+    const inbound = set.name === 'in4' || set.name === 'in6';
+    if (!inbound && set.name !== 'out4' && set.name !== 'out6') continue;
     for (const el of set.elem) {
       // an element is {"elem": {"val": {"concat": [addr, port]}, "expires": n}} or a bare {"concat": [...]}
-      const e = el as { elem?: { val?: { concat?: unknown[] } }; concat?: unknown[] };
+      const e = el as { elem?: { val?: { concat?: unknown[] }; expires?: number; timeout?: number }; concat?: unknown[] };
       const concat = e.elem?.val?.concat ?? e.concat;
       if (!Array.isArray(concat) || concat.length !== 2) continue;
+      // whole seconds, rounded down: the element is up to 1 s younger than timeout - expires says
+      const timeout = e.elem?.timeout ?? set.timeout;
+      const expires = e.elem?.expires;
+      const ageMs = timeout !== undefined && expires !== undefined ? Math.max(0, (timeout - expires - 0.5) * 1000) : 0;
+      contacts.push({ direction: inbound ? 'IN' : 'OUT', address: String(concat[0]), port: Number(concat[1]), firstSeenMs: readAtMs - ageMs });
+      if (inbound) continue;
       destinations++;
       addrs.add(String(concat[0]));
       const port = Number(concat[1]);
@@ -71,11 +128,11 @@ export function parseCountTable(json: string): KernelCounts {
     }
   }
   const perPort = [...ports].map(([port, count]) => ({ port, count })).sort((a, b) => b.count - a.count || a.port - b.port);
-  return { destinations, distinctAddrs: addrs.size, perPort, endpoints };
+  return { destinations, distinctAddrs: addrs.size, perPort, endpoints, contacts, readAtMs };
 }
 
 export class KernelConnCounter {
-  constructor(private readonly windowS: number, private readonly nft = 'nft') {}
+  constructor(readonly windowS: number, private readonly nft = 'nft') {}
 
   async install(): Promise<void> {
     const r = await runTool(this.nft, ['-f', '-'], { input: renderCountTable(this.windowS), timeoutMs: 5000 });
@@ -83,9 +140,10 @@ export class KernelConnCounter {
   }
 
   async read(): Promise<KernelCounts> {
+    const at = Date.now();
     const r = await runTool(this.nft, ['-j', 'list', 'table', ...COUNT_TABLE.split(' ')], { timeoutMs: 5000 });
     if (r.code !== 0) throw new Error(`cannot read the kernel connection counter: ${r.stderr.trim()}`);
-    return parseCountTable(r.stdout);
+    return parseCountTable(r.stdout, at);
   }
 
   async remove(): Promise<void> {
@@ -99,12 +157,40 @@ export class KernelConnCounter {
  * sample's context (the detectors' new remote ports and evidence) gains the
  * destinations the kernel saw.
  */
+/** What KernelCountingSampler needs of the counter (tests pass a fake). */
+export type CountReader = Pick<KernelConnCounter, 'read' | 'remove' | 'windowS'>;
+
+/** What KernelCountingSampler needs of the sampler it wraps (ProcSampler gives it all). */
+export type CountedSampler = Sampler & {
+  context(): SampleContext;
+  /** the tracker the socket tables feed: the kernel's contacts join it, so none is reported twice */
+  contacts?: ContactTracker;
+  /** the kernel's TCP counters at the last sample: they hint at new inbound SYNs */
+  tcpCounters?(): TcpCounters | undefined;
+};
+
+/**
+ * Wraps a sampler: each sample's fan-out figures become at least what the
+ * kernel counted, so a burst between two table reads is still seen, and the
+ * sample's context (the detectors' new remote ports and evidence) gains the
+ * destinations the kernel saw. The sets' elements, both directions, are also
+ * the sample's first-seen contacts.
+ */
 export class KernelCountingSampler implements Sampler {
+  private readonly tracker: ContactTracker;
+  /** Inbound sets are read at least this often (half their timeout), so no element expires unread. */
+  private readonly inboundGapMs: number;
+  private lastReadAt = 0;
+  private lastInboundKey = '';
+
   constructor(
-    private readonly inner: Sampler & { context(): SampleContext },
-    private readonly counter: KernelConnCounter,
+    private readonly inner: CountedSampler,
+    private readonly counter: CountReader,
     private readonly onError: (err: Error) => void,
-  ) {}
+  ) {
+    this.tracker = inner.contacts ?? new ContactTracker();
+    this.inboundGapMs = (inboundWindowS(counter.windowS) * 1000) / 2;
+  }
 
   /** Reads of the kernel's set (an nft run each): for the benchmark. */
   reads = 0;
@@ -126,8 +212,15 @@ export class KernelCountingSampler implements Sampler {
     this.last = undefined;
     const s = await this.inner.sample();
     // No outbound attempt since the last sample (the kernel's ActiveOpens stood
-    // still): the set gained nothing, and reading it (an nft run, ~3.5 ms of CPU) is skipped.
-    if (s.intervalS > 0 && s.newOutboundAttempts === 0) return s;
+    // still): the outbound sets gained nothing. Inbound SYNs move PassiveOpens
+    // (accepted) or OutRsts (refused at a closed port); one that enforcement
+    // drops moves no counter, hence the read at least every inboundGapMs. With
+    // none of these, reading the sets (an nft run, ~3.5 ms of CPU) is skipped.
+    const outbound = s.intervalS === 0 || s.newOutboundAttempts > 0;
+    const tcp = this.inner.tcpCounters?.();
+    const inboundKey = tcp ? `${tcp.passiveOpens}/${tcp.outRsts}` : '';
+    const inbound = !tcp || inboundKey !== this.lastInboundKey || Date.now() - this.lastReadAt >= this.inboundGapMs;
+    if (!outbound && !inbound) return s;
     this.reads++;
     let k: KernelCounts;
     try {
@@ -136,6 +229,11 @@ export class KernelCountingSampler implements Sampler {
       this.onError(err as Error);
       return s;
     }
+    this.traceContacts(s, k);
+    this.lastInboundKey = inboundKey;
+    // The outbound figures only when outbound attempts were made: the elements
+    // of a read for inbound's sake were counted by the sample that made them.
+    if (!outbound) return s;
     this.last = k;
     s.distinctRemoteAddrs = Math.max(s.distinctRemoteAddrs, k.distinctAddrs);
     s.distinctRemotePorts = Math.max(s.distinctRemotePorts, k.perPort.length);
@@ -146,6 +244,23 @@ export class KernelCountingSampler implements Sampler {
       ...[...merged].map(([port, count]) => ({ protocol: 'tcp', port, count })),
     ].sort((a, b) => b.count - a.count).slice(0, 64);
     return s;
+  }
+
+  /** The sets' elements into the tracker; the new ones join the sample's contacts from the tables, within the bound. */
+  private traceContacts(s: Sample, k: KernelCounts): void {
+    const prev = this.lastReadAt;
+    for (const c of k.contacts) {
+      // In the set at the previous read already (1.5 s for nft's whole seconds):
+      // the tracker saw it then, even if a scan's many contacts pushed it out since.
+      if (prev > 0 && c.firstSeenMs + 1500 <= prev) continue;
+      this.tracker.see(c.direction, 'tcp', c.address, c.port, k.readAtMs, c.firstSeenMs);
+    }
+    this.lastReadAt = k.readAtMs;
+    const t = this.tracker.take();
+    const all = boundContacts([...s.contacts, ...t.contacts], this.tracker.maxPerDirection);
+    s.contacts = all.contacts;
+    s.contactsDropped += t.dropped + all.over;
+    s.contactsTracked = true;
   }
 
   close(): void {

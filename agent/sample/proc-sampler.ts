@@ -9,6 +9,7 @@
 import { statfsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Endpoint__Output, ProcessInfo__Output, DiskUsage__Output } from '../../proto/wire.ts';
+import { ContactTracker, MAX_CONTACTS_PER_DIRECTION, CONTACT_WINDOW_MS } from './contacts.ts';
 import { ExeHasher } from './exe-hash.ts';
 import {
   parseDiskstats, parseMeminfo, parseMounts, parseProcStat, parseSnmpTcp,
@@ -59,6 +60,16 @@ export interface ProcSamplerOptions {
   /** How long a sample waits for new executables' hashes before holding them to the next. Default 500 ms. */
   hashWaitMs?: number;
   exeHasher?: ExeHasher;
+  /**
+   * Contact tracing (contacts.ts): a contact absent this long is reported again
+   * when it returns. Default 10 min, and always longer than tableMaxIdleMs (a
+   * long-lived connection must not look new at each idle table read).
+   */
+  contactWindowMs?: number;
+  /** Contacts remembered at most. Default 4096. */
+  maxRememberedContacts?: number;
+  /** Contacts listed per direction per sample (the rest counted as dropped). Default 64. */
+  maxContactsPerDirection?: number;
   /** Disk usage of a mount; injectable for fixture tests. Default fs.statfs. */
   statfs?: (mount: string) => Promise<{ totalBytes: number; usedBytes: number } | undefined>;
   now?: () => number;
@@ -86,6 +97,8 @@ export class ProcSampler implements Sampler {
   private readonly reader: ProcReader;
   private readonly processes: ProcessTable;
   private readonly sockets: SocketTables;
+  /** First-seen contacts of the socket tables; the kernel counting sampler feeds the same one. */
+  readonly contacts: ContactTracker;
 
   private first = true;
   private lastAt = 0;
@@ -122,6 +135,12 @@ export class ProcSampler implements Sampler {
     });
     this.ctx = { existingProcesses: [], remotes: [], newRemotePorts: new Map(), ownersOfRemotePort: () => [] };
     const tableMaxAgeMs = opts.tableMaxAgeMs ?? 60_000;
+    const tableMaxIdleMs = Math.max(tableMaxAgeMs, opts.tableMaxIdleMs ?? 600_000);
+    this.contacts = new ContactTracker({
+      windowMs: Math.max(opts.contactWindowMs ?? CONTACT_WINDOW_MS, tableMaxIdleMs + 120_000),
+      maxRemembered: opts.maxRememberedContacts,
+      maxPerDirection: opts.maxContactsPerDirection ?? MAX_CONTACTS_PER_DIRECTION,
+    });
     this.sockets = new SocketTables({
       reader: this.reader,
       processes: this.processes,
@@ -129,9 +148,10 @@ export class ProcSampler implements Sampler {
       burstOpens: opts.burstOpens ?? 20,
       tableMinGapMs: opts.tableMinGapMs ?? 15_000,
       tableMaxAgeMs,
-      tableMaxIdleMs: Math.max(tableMaxAgeMs, opts.tableMaxIdleMs ?? 600_000),
+      tableMaxIdleMs,
       pollMs: opts.pollMs ?? 1000,
       pollTableGapMs: opts.pollTableGapMs ?? 5000,
+      contacts: this.contacts,
     });
   }
 
@@ -162,6 +182,11 @@ export class ProcSampler implements Sampler {
   setShedding(on: boolean): void {
     this.sockets.setShedding(on);
     this.processes.setShedding(on);
+  }
+
+  /** The kernel's TCP counters at the last sample (undefined when /proc/net/snmp is unreadable). */
+  tcpCounters(): TcpCounters | undefined {
+    return this.lastTcp;
   }
 
   /** Context of the last sample (see SampleContext). */
@@ -224,6 +249,11 @@ export class ProcSampler implements Sampler {
 
     // Sockets: from a fresh table read or the last one (socket-tables.ts decides).
     this.ctx = { existingProcesses: [], ...this.sockets.sample(s, at, tcp, this.lastAt) };
+    // Contacts first seen by this sample's sources (none when the tables were not read).
+    const contacts = this.contacts.take();
+    s.contacts = contacts.contacts;
+    s.contactsDropped = contacts.dropped;
+    s.contactsTracked = true;
 
     // Disk usage and the hashes of new executables: the only awaited work.
     const [disks, ready] = await Promise.all([this.diskUsage(), this.processes.describeNew(newOnes)]);

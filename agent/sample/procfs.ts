@@ -260,6 +260,8 @@ export interface TcpCounters {
   attemptFails: number;
   /** Inbound connections accepted. */
   passiveOpens: number;
+  /** Resets sent: among them, the answer to an inbound SYN to a closed port. */
+  outRsts: number;
 }
 
 /**
@@ -280,11 +282,11 @@ export function sockstatKey(text: string): string {
 /** Tcp: ActiveOpens and AttemptFails from /proc/net/snmp: every outbound attempt, however short. */
 export function parseSnmpTcp(text: string): TcpCounters {
   const lines = text.split('\n').filter((l) => l.startsWith('Tcp:'));
-  if (lines.length < 2) return { activeOpens: 0, attemptFails: 0, passiveOpens: 0 };
+  if (lines.length < 2) return { activeOpens: 0, attemptFails: 0, passiveOpens: 0, outRsts: 0 };
   const names = lines[0]!.split(/\s+/);
   const values = lines[1]!.split(/\s+/);
   const get = (n: string): number => Number(values[names.indexOf(n)] ?? 0);
-  return { activeOpens: get('ActiveOpens'), attemptFails: get('AttemptFails'), passiveOpens: get('PassiveOpens') };
+  return { activeOpens: get('ActiveOpens'), attemptFails: get('AttemptFails'), passiveOpens: get('PassiveOpens'), outRsts: get('OutRsts') };
 }
 
 export function isLoopbackHex(h: string): boolean {

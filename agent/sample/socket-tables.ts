@@ -20,7 +20,8 @@
 import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Endpoint__Output, ProcessInfo__Output, PortCount__Output } from '../../proto/wire.ts';
-import { TCP_STATES, hexAddr, parseNetSockets, parseSnmpTcp, sockstatKey, type SocketRow, type TcpCounters } from './procfs.ts';
+import type { ContactTracker } from './contacts.ts';
+import { TCP_STATES, hexAddr, isLoopbackHex, parseNetSockets, parseSnmpTcp, sockstatKey, type SocketRow, type TcpCounters } from './procfs.ts';
 import type { ProcReader } from './proc-reader.ts';
 import type { Sample } from './sampler.ts';
 
@@ -50,6 +51,8 @@ export interface SocketTablesOptions {
   /** 0 disables the fast poll. */
   pollMs: number;
   pollTableGapMs: number;
+  /** Where each table read's connections go for contact tracing (contacts.ts); none: not traced. */
+  contacts?: ContactTracker;
 }
 
 const MAX_REMOTE_KEYS = 8192;
@@ -77,6 +80,9 @@ export class SocketTables {
   private tableCountsKey = '';
   private tableOpensAt = 0;
   private tableSummary: TableSummary | undefined;
+  private readonly contacts: ContactTracker | undefined;
+  /** The first table read only teaches the tracker: connections open before the agent are not news. */
+  private contactsPrimed = false;
   /** Socket-table reads made by samples: for the benchmark. */
   tableReads = 0;
 
@@ -105,6 +111,7 @@ export class SocketTables {
     this.tableMaxIdleMs = opts.tableMaxIdleMs;
     this.pollTableGapMs = opts.pollTableGapMs;
     this.pollMs = opts.pollMs;
+    this.contacts = opts.contacts;
     if (this.pollMs > 0) {
       this.pollTimer = setInterval(() => this.poll(), this.pollMs);
       this.pollTimer.unref();
@@ -150,7 +157,7 @@ export class SocketTables {
     const quiet = key === this.tableCountsKey && !key.startsWith('a');
     if (this.tableSummary === undefined || opensSince >= burstBar || (opensSince > 0 && age >= minGap)
       || (age >= this.tableMaxAgeMs && !quiet) || age >= this.tableMaxIdleMs || this.pollRemotes.size > 0) {
-      this.scanSockets(s, st6);
+      this.scanSockets(s, at, st6);
       this.tableReads++;
       this.tableAt = at;
       this.tableCountsKey = key;
@@ -187,7 +194,7 @@ export class SocketTables {
     return { rows };
   }
 
-  private scanSockets(s: Sample, sockstat6?: string): void {
+  private scanSockets(s: Sample, at: number, sockstat6?: string): void {
     const { rows } = this.readSockets(sockstat6);
     const listenPorts = new Set<number>();
     const listening = new Map<string, Endpoint__Output>();
@@ -220,12 +227,21 @@ export class SocketTables {
     const newPorts = new Map<number, number>();
     const counted = new Set<string>();
     const older: SocketRow[] = [];
+    const tracker = this.contacts;
+    const report = this.contactsPrimed;
     for (const r of rows) {
       if (r.st === '0A') continue;
       conn++;
       if (r.st === '01') est++;
-      if (listenPorts.has(r.localPort)) continue; // inbound: a client of one of our listeners
+      if (listenPorts.has(r.localPort)) {
+        // inbound: a client of one of our listeners. Its contact is the port it came
+        // to here. Every state counts, SYN_RECV too: the kernel counting mode sees
+        // inbound attempts as well, and a completed one may be gone by the next read.
+        if (tracker && !isLoopbackHex(r.remoteAddr)) tracker.see('IN', 'tcp', hexAddr(r.remoteAddr), r.localPort, at, at, report);
+        continue;
+      }
       out++;
+      if (tracker && !isLoopbackHex(r.remoteAddr)) tracker.see('OUT', 'tcp', hexAddr(r.remoteAddr), r.remotePort, at, at, report);
       const k = `${r.remoteAddr}:${r.remotePort}`;
       if (seen.size < MAX_REMOTE_KEYS) seen.add(k);
       if (this.lastRemoteKeys.has(k)) {
@@ -246,6 +262,9 @@ export class SocketTables {
     }
     for (const r of older) addRemote(`${r.remoteAddr}:${r.remotePort}`, r.remoteAddr, r.remotePort, r.st);
     this.lastRemoteKeys = seen;
+    // Endpoints the fast poll saw (gone by now or not) are outbound contacts of the interval.
+    if (tracker) for (const e of this.pollRemotes.values()) tracker.see('OUT', 'tcp', e.address, e.port, at, at, report);
+    this.contactsPrimed = true;
     // Endpoints the fast poll saw that are gone by now (counted once per distinct endpoint).
     for (const [k, e] of this.pollRemotes) {
       if (remotes.has(k) || seen.has(k) || counted.has(k)) continue;

@@ -39,7 +39,7 @@ describe('procfs parsers', () => {
   it('reads CPU, memory and TCP counters', () => {
     assert.deepEqual(parseProcStat('cpu  1 2 3 4 5 6 7 8 9 10\nbtime 99\n'), { cpu: { total: 36, busy: 27 }, btime: 99 });
     assert.deepEqual(parseMeminfo('MemTotal: 100 kB\nMemFree: 10 kB\nBuffers: 5 kB\nCached: 25 kB\n'), { totalBytes: 102400, usedBytes: 61440 });
-    assert.deepEqual(parseSnmpTcp('Tcp: A ActiveOpens PassiveOpens AttemptFails\nTcp: 1 77 3 5\n'), { activeOpens: 77, attemptFails: 5, passiveOpens: 3 });
+    assert.deepEqual(parseSnmpTcp('Tcp: A ActiveOpens PassiveOpens AttemptFails OutRsts\nTcp: 1 77 3 5 9\n'), { activeOpens: 77, attemptFails: 5, passiveOpens: 3, outRsts: 9 });
   });
 
   it('keys the socket counts of sockstat, leaving out the memory figures that move with traffic', () => {
