@@ -201,7 +201,26 @@ function hexIPv6(h: string): string {
     const be = word.slice(6, 8) + word.slice(4, 6) + word.slice(2, 4) + word.slice(0, 2);
     groups.push(Number.parseInt(be.slice(0, 4), 16).toString(16), Number.parseInt(be.slice(4, 8), 16).toString(16));
   }
-  return groups.join(':');
+  return compressIPv6(groups);
+}
+
+/**
+ * The canonical text (RFC 5952: the longest run of two or more zero groups, the
+ * first of equals, becomes '::'), as nft and inventories print it: a contact's
+ * address must read the same from the socket tables and the kernel's sets.
+ */
+function compressIPv6(groups: string[]): string {
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < groups.length;) {
+    if (groups[i] !== '0') { i++; continue; }
+    let j = i;
+    while (j < groups.length && groups[j] === '0') j++;
+    if (j - i > bestLen) { best = i; bestLen = j - i; }
+    i = j;
+  }
+  if (best < 0) return groups.join(':');
+  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
 }
 
 export function hexAddr(h: string): string {

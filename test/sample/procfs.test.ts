@@ -16,7 +16,11 @@ describe('procfs parsers', () => {
     assert.equal(hexAddr('0100007F'), '127.0.0.1');
     assert.equal(hexAddr('00000000000000000000000001000000'), '::1');
     assert.equal(hexAddr('0000000000000000FFFF00000100007F'), '127.0.0.1');
-    assert.equal(hexAddr('B80D0120000000000000000001000000'), '2001:db8:0:0:0:0:0:1');
+    assert.equal(hexAddr('B80D0120000000000000000001000000'), '2001:db8::1', 'canonical: the longest zero run compressed');
+    assert.equal(hexAddr('B80D0120010000000000000000000000'), '2001:db8:0:1::');
+    assert.equal(hexAddr('B80D01200000000000000100AB000000'), '2001:db8::1:0:0:ab', 'the first of equal zero runs');
+    assert.equal(hexAddr('B80D01200100000001000000AB000000'), '2001:db8:0:1:0:1:0:ab', 'a single zero group stays');
+    assert.equal(hexAddr('000080FE00000000A3F8FF0201FF2BFE'), 'fe80::2ff:f8a3:fe2b:ff01');
   });
 
   it('reads socket rows, IPv6 included', () => {
