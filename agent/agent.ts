@@ -99,6 +99,10 @@ export class Agent {
         log.info({ blocks: expired.map((b) => b.id) }, 'port blocks expired and were lifted');
         this.link.heartbeatNow();
       },
+      onThrottleExpired: () => {
+        log.info('throttle expired and was lifted');
+        this.link.heartbeatNow();
+      },
     });
     this.link = new Link({
       address: config.controller,

@@ -8,14 +8,14 @@
 //   answers and that a destination isolation must block is blocked; if either
 //   fails it rolls back to the previous state and reports ROLLED_BACK with why;
 // - it refuses a block that would cut the controller's own port, unless forced;
-// - blocks with an expiry lift themselves (timer) and the agent is told;
+// - blocks and a throttle with an expiry lift themselves (timer) and the agent is told;
 // - checkDrift() notices rules changed behind its back and re-applies them.
 import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { createSocket } from 'node:dgram';
 import type { Logger } from 'pino';
-import type { AnomalyEvent__Output, Command__Output, CommandStatus__Output, PortBlock__Output } from '../../proto/wire.ts';
-import { checkAllowEntry, checkPortBlock, ValidationError } from '../../proto/validate.ts';
+import type { AnomalyEvent__Output, Command__Output, CommandStatus__Output, PortBlock__Output, ThrottleParams__Output } from '../../proto/wire.ts';
+import { checkAllowEntry, checkPortBlock, checkThrottleParams, ValidationError } from '../../proto/validate.ts';
 import type { ControllerEndpoint, EnforcementState, FirewallBackend } from './backend.ts';
 import { evaluateFlow } from './evaluate.ts';
 
@@ -55,6 +55,8 @@ export interface EnforcerOptions {
   verifyTimeoutMs?: number;
   /** called after blocks expired and were lifted, with the new state */
   onBlocksExpired?: (expired: PortBlock__Output[], state: EnforcementState) => void;
+  /** called after the throttle expired and was lifted, with the new state */
+  onThrottleExpired?: (expired: ThrottleParams__Output, state: EnforcementState) => void;
 }
 
 export interface ExecResult {
@@ -105,10 +107,14 @@ export class Enforcer {
     if (saved) {
       const now = this.now();
       const expired = saved.blocks.filter((b) => isExpired(b, now));
-      const next = { ...saved, blocks: saved.blocks.filter((b) => !isExpired(b, now)), backend: this.opts.backend.kind };
+      // a state file from before the throttle existed has no throttle key
+      const throttle = saved.throttle ?? null;
+      const throttleExpired = throttle && isExpired(throttle, now) ? throttle : null;
+      const next = { ...saved, blocks: saved.blocks.filter((b) => !isExpired(b, now)), throttle: throttleExpired ? null : throttle, backend: this.opts.backend.kind };
       await this.serial(() => this.applyState(next));
-      this.opts.log.info({ isolated: this.current.isolated, blocks: this.current.blocks.length, expired: expired.length }, 'enforcement state re-applied');
+      this.opts.log.info({ isolated: this.current.isolated, blocks: this.current.blocks.length, throttled: Boolean(this.current.throttle), expired: expired.length + (throttleExpired ? 1 : 0) }, 'enforcement state re-applied');
       if (expired.length) this.opts.onBlocksExpired?.(expired, this.state());
+      if (throttleExpired) this.opts.onThrottleExpired?.(throttleExpired, this.state());
     }
     this.scheduleExpiry();
   }
@@ -225,6 +231,19 @@ export class Enforcer {
         next.blocks = next.blocks.filter((b) => b.id !== id);
         return next;
       }
+      case 'THROTTLE': {
+        // the defaults are filled here, so the state (and every heartbeat) says what is in force
+        const throttle = checkThrottleParams(cmd.throttle);
+        if (isExpired(throttle, this.now())) {
+          throw new ValidationError(`the throttle expired at ${new Date(throttle.expiresAtMs).toISOString()}, before it could be applied`);
+        }
+        next.throttle = throttle;
+        return next;
+      }
+      case 'UNTHROTTLE':
+        // idempotent, like release: lifting what is not there is not an error
+        next.throttle = null;
+        return next;
       default:
         throw new ValidationError(`unknown action ${JSON.stringify(cmd.action)}`);
     }
@@ -244,21 +263,36 @@ export class Enforcer {
     }
   }
 
-  /** Lifts every block expired at `now` (default: the clock); returns the lifted blocks. */
+  /**
+   * Lifts every block (and the throttle) expired at `now` (default: the clock);
+   * returns the lifted blocks.
+   */
   expireBlocks(now = this.now()): Promise<PortBlock__Output[]> {
     return this.serial(async () => {
       const expired = this.current.blocks.filter((b) => isExpired(b, now));
-      if (expired.length === 0) return [];
+      const throttle = this.current.throttle;
+      const throttleExpired = throttle && isExpired(throttle, now) ? throttle : null;
+      if (expired.length === 0 && !throttleExpired) return [];
       try {
-        await this.applyState({ ...this.current, blocks: this.current.blocks.filter((b) => !isExpired(b, now)) });
+        await this.applyState({
+          ...this.current,
+          blocks: this.current.blocks.filter((b) => !isExpired(b, now)),
+          throttle: throttleExpired ? null : throttle,
+        });
       } catch (err) {
-        this.opts.log.error({ err, blocks: expired.map((b) => b.id) }, 'could not lift expired blocks; will retry');
+        this.opts.log.error({ err, blocks: expired.map((b) => b.id), throttle: Boolean(throttleExpired) }, 'could not lift expired blocks or throttle; will retry');
         return [];
       } finally {
         this.scheduleExpiry();
       }
-      this.opts.log.info({ blocks: expired.map((b) => b.id) }, 'port blocks expired and lifted');
-      this.opts.onBlocksExpired?.(expired, this.state());
+      if (expired.length) {
+        this.opts.log.info({ blocks: expired.map((b) => b.id) }, 'port blocks expired and lifted');
+        this.opts.onBlocksExpired?.(expired, this.state());
+      }
+      if (throttleExpired) {
+        this.opts.log.info({ throttle: throttleExpired }, 'throttle expired and lifted');
+        this.opts.onThrottleExpired?.(throttleExpired, this.state());
+      }
       return expired;
     });
   }
@@ -266,7 +300,9 @@ export class Enforcer {
   private scheduleExpiry(): void {
     clearTimeout(this.expiryTimer);
     this.expiryTimer = undefined;
-    const next = Math.min(...this.current.blocks.filter((b) => b.expiresAtMs > 0).map((b) => b.expiresAtMs));
+    const times = this.current.blocks.map((b) => b.expiresAtMs);
+    if (this.current.throttle) times.push(Number(this.current.throttle.expiresAtMs));
+    const next = Math.min(...times.filter((t) => t > 0));
     if (!Number.isFinite(next)) return;
     // capped so a far-off expiry does not overflow setTimeout; a retry after a failed lift waits 1 s at least
     const delay = Math.min(Math.max(next - this.now(), 0), 2 ** 31 - 1);
@@ -303,7 +339,7 @@ export class Enforcer {
         return driftEvent(this.now(), 'enforce.drift', `${what}; re-apply failed: ${(err as Error).message}`);
       }
       this.opts.log.warn({ expected, actual }, `${what}; re-applied`);
-      return driftEvent(this.now(), 'enforce.drift', `${what}; re-applied (isolated=${this.current.isolated}, blocks=${this.current.blocks.length})`);
+      return driftEvent(this.now(), 'enforce.drift', `${what}; re-applied (isolated=${this.current.isolated}, blocks=${this.current.blocks.length}, throttled=${Boolean(this.current.throttle)})`);
     });
   }
 
@@ -372,7 +408,7 @@ export class Enforcer {
   }
 }
 
-const isExpired = (b: PortBlock__Output, now: number): boolean => b.expiresAtMs !== 0 && b.expiresAtMs <= now;
+const isExpired = (b: { expiresAtMs: number }, now: number): boolean => Number(b.expiresAtMs) !== 0 && Number(b.expiresAtMs) <= now;
 
 function driftEvent(now: number, signature: string, detail: string): AnomalyEvent__Output {
   return {
@@ -421,6 +457,11 @@ function describe(cmd: Command__Output): string {
     case 'RELEASE': return 'isolation lifted';
     case 'BLOCK': return `port block ${cmd.block?.block?.id ?? ''} applied`;
     case 'UNBLOCK': return `port block ${cmd.unblock?.blockId ?? ''} removed`;
+    case 'THROTTLE': {
+      const t = checkThrottleParams(cmd.throttle);
+      return `throttle applied: ${t.newPerSecond} new destination(s)/s, burst ${t.burst}, working set ${t.workingSetS} s${t.expiresAtMs ? `, until ${new Date(t.expiresAtMs).toISOString()}` : ''}`;
+    }
+    case 'UNTHROTTLE': return 'throttle lifted';
     default: return 'applied';
   }
 }
