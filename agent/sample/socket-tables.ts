@@ -17,6 +17,8 @@
 // tableMinGapMs passed, and every tableMaxAgeMs while the kernel's socket
 // counters moved (every tableMaxIdleMs when they did not); in between the last
 // read's connection figures stand (the kernel counters are always fresh).
+// Each table read also hands its connections, both directions, to the contact
+// tracker (contacts.ts); a sample that does not read the tables adds none.
 import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Endpoint__Output, ProcessInfo__Output, PortCount__Output } from '../../proto/wire.ts';
