@@ -26,7 +26,7 @@ export interface HostEvents {
   /** anomaly events (not clears) the detector emitted, with their signatures */
   raw: number;
   cleared: number;
-  /** when the first anomaly was emitted (agent clock = wall clock here) */
+  /** when the first anomaly was emitted (true time: the sample's stamp less the host's clock offset) */
   firstAtMs: number | null;
   bySignature: Map<string, number>;
 }
@@ -47,6 +47,13 @@ export interface SimHost {
   /** events emitted during warm-up (should be none: the detector is still learning) */
   warmupEvents: number;
   random: Rand;
+  /**
+   * The host's clock: skewMs shifts every time its agent stamps (samples, contacts,
+   * Hello, heartbeats, command checks); backdateMs moves back only what it reports
+   * as observed (samples, so events, and contacts), as a rogue host lying about
+   * when it saw things would. Set by a scenario's configureHosts, before the agents start.
+   */
+  clock: { skewMs: number; backdateMs: number };
 }
 
 export interface FleetOptions {
@@ -89,9 +96,14 @@ export class Fleet {
       const dataDir = join(o.dataDir, id);
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       const tags: Record<string, string> = { role, sim: 'true' };
+      const clock = { skewMs: 0, backdateMs: 0 };
+      const profile = randomProfile(random, role);
       const host: SimHost = {
-        index: i, id, ip, role, tags, dataDir, random,
-        sampler: new SyntheticSampler({ profile: randomProfile(random, role), random, address: ip }),
+        index: i, id, ip, role, tags, dataDir, random, clock,
+        sampler: new SyntheticSampler({
+          profile, random, address: ip, clockOffsetMs: () => clock.skewMs - clock.backdateMs,
+          contactRandom: derive(o.seed, `${id}:contacts`), inboundClientsPerS: role === 'web' ? 0.2 : 0,
+        }),
         // The real detector with its default thresholds; baselines persist in the host's data dir.
         engine: new DetectorEngine({ dataDir, config: DETECT_DEFAULTS, logger: o.log.child({ host: id, part: 'detect' }) }),
         backend: new DryRunBackend(),
@@ -112,9 +124,10 @@ export class Fleet {
    * start. The detector's configuration is untouched.
    */
   prewarm(samples: number): { samples: number; eventsDuringWarmup: number } {
-    const now = Date.now();
     let events = 0;
     for (const h of this.hosts) {
+      // on the host's own clock, so its first live sample follows its warm-up
+      const now = h.sampler.clockNow();
       for (let k = samples; k >= 1; k--) {
         const s = h.sampler.sampleAt(now - k * this.o.intervalMs);
         const ev = h.engine.observe(s);
@@ -130,11 +143,13 @@ export class Fleet {
     return {
       observe: (s: Sample): Anomaly[] => {
         const out = h.engine.observe(s);
-        if (out.length > 0 && (!from || s.observedAtMs >= from())) {
+        // the sample's true time: its stamp is on the host's (maybe skewed) clock
+        const trueAt = s.observedAtMs - h.sampler.offsetMs();
+        if (out.length > 0 && (!from || trueAt >= from())) {
           for (const e of out) {
             if (e.cleared) { h.events.cleared++; continue; }
             h.events.raw++;
-            h.events.firstAtMs ??= s.observedAtMs;
+            h.events.firstAtMs ??= trueAt;
             h.events.bySignature.set(e.signature, (h.events.bySignature.get(e.signature) ?? 0) + 1);
           }
         }
@@ -168,7 +183,7 @@ export class Fleet {
       });
       h.agent = new Agent({
         config, inventory: this.inventory(h), sampler: h.sampler, detector: this.detectorOf(h), backend: h.backend,
-        log: log.child({ host: h.id }), random: h.random, ...more,
+        log: log.child({ host: h.id }), random: h.random, now: () => Date.now() + h.clock.skewMs, ...more,
       });
       await new Promise((r) => setTimeout(r, Math.floor((i / n) * intervalMs)));
       await h.agent.start();

@@ -23,7 +23,7 @@ const program = new Command('simulate')
   .description('Fleet simulator: N simulated hosts (real agent code, synthetic samples) against a real controller.')
   .addOption(new Option('--scenario <name>', 'what happens in the fleet').choices(Object.keys(SCENARIOS)).default('worm'))
   .option('--hosts <n>', 'simulated hosts', num('--hosts', 3, 64000), 200)
-  .option('--doubling <seconds>', 'worm: infected hosts double every this many seconds when left alone', num('--doubling', 1, 600), 10)
+  .option('--doubling <seconds>', 'worms: infected hosts double every this many seconds when left alone (0 = the scenario\'s own)', num('--doubling', 0, 600), 0)
   .option('--stop-at <hosts>', 'worm: end the scenario once this many hosts are infected (0 = all or the duration)', num('--stop-at', 0, 64000), 0)
   .option('--duration <seconds>', 'bound on the scenario\'s length (0 = the scenario\'s default)', num('--duration', 0, 3600), 0)
   .option('--noise-share <fraction>', 'noise: share of hosts with a spike of their own', num('--noise-share', 0, 1), 0.03)
@@ -36,10 +36,18 @@ const program = new Command('simulate')
   .option('--keep', 'keep the temp dir (controller data, host data dirs)')
   .option('--log-level <level>', 'simulator log level', 'warn')
   .addHelpText('after', `
+Scenarios:
+${Object.entries(SCENARIOS).map(([name, f]) => `  ${name.padEnd(14)} ${f().description}`).join('\n')}
+
+Every scenario also has benign background contacts (hosts talking to a few
+shared servers and outside services), and every simulated agent traces
+contacts (first-seen connections, OUT and IN, at most 64 each per sample).
+
 Examples:
   npm run simulate -- --hosts 1000 --scenario worm --json worm.json
   npm run simulate -- --hosts 200 --scenario worm --doubling 8.5
-  npm run simulate -- --hosts 1000 --scenario backup`)
+  npm run simulate -- --hosts 1000 --scenario backup
+  npm run simulate -- --hosts 500 --scenario quiet-mailer --controller-arg=--playbooks --controller-arg=playbooks`)
   .showHelpAfterError();
 
 // Ctrl-C: the controller is a child process; do not leave it running.

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { ensureIdentity } from '../../agent/trust/enroll.ts';
 import type { AlertDetail, AlertSummary } from '../../controller/pipeline/stage-types.ts';
 import { startController, stopAll, stopProcess, type ControllerProc } from '../../test/helpers/procs.ts';
+import { Background } from './background.ts';
 import { Fleet, type SimHost } from './fleet.ts';
 import { OperatorApi } from './operator.ts';
 import { derive } from './rng.ts';
@@ -97,6 +98,8 @@ export async function runSimulation(opts: Partial<SimulationOptions> & { log: Lo
     const identities = await enrollHosts(api, ctl, fleet.hosts, o.enrollConcurrency, log);
     mark('enrollment_ms', t);
 
+    // what the scenario sets up front (clocks) must be in place before the detectors learn and the agents say Hello
+    scenario.configureHosts?.(fleet.hosts, derive(o.seed, `scenario-hosts:${scenario.name}`));
     t = Date.now();
     const warm = fleet.prewarm(o.warmupSamples);
     mark('warmup_ms', t);
@@ -125,6 +128,7 @@ export async function runSimulation(opts: Partial<SimulationOptions> & { log: Lo
     };
     t0 = ctx.t0;
     const observed: Observed = { firstFleetAlertSeenMs: null, polls: 0, pollErrors: 0 };
+    const background = new Background(fleet.hosts, o.seed, t0);
     scenario.start(ctx, t0);
     const durationMs = sopts.durationMs || scenario.defaultDurationMs;
     let last = t0;
@@ -133,6 +137,7 @@ export async function runSimulation(opts: Partial<SimulationOptions> & { log: Lo
     while (Date.now() - t0 < durationMs) {
       await sleep(TICK_MS);
       const now = Date.now();
+      background.tick(ctx, now);
       scenario.tick(ctx, now, now - last);
       o.onTick?.(ctx, now);
       last = now;

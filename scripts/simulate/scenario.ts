@@ -7,7 +7,7 @@ import type { SimHost } from './fleet.ts';
 import type { Rand } from './rng.ts';
 
 export interface ScenarioOptions {
-  /** worm: seconds in which infected hosts double when left alone */
+  /** worm: seconds in which infected hosts double when left alone (0 = the scenario's own: worm 10, quiet-mailer 10, fast-scanner 5, slow-worm 60) */
   doublingS: number;
   /** stop once this many hosts are affected (0 = never; the scenario's duration bounds the run) */
   stopAtAffected: number;
@@ -17,7 +17,7 @@ export interface ScenarioOptions {
   noiseShare: number;
 }
 
-export const DEFAULT_SCENARIO_OPTIONS: ScenarioOptions = { doublingS: 10, stopAtAffected: 0, durationMs: 0, noiseShare: 0.03 };
+export const DEFAULT_SCENARIO_OPTIONS: ScenarioOptions = { doublingS: 0, stopAtAffected: 0, durationMs: 0, noiseShare: 0.03 };
 
 export interface ScenarioContext {
   hosts: readonly SimHost[];
@@ -53,6 +53,8 @@ export interface Scenario {
   readonly description: string;
   /** default length of the scenario in ms (options.durationMs overrides) */
   readonly defaultDurationMs: number;
+  /** before warm-up and before the agents start: what a scenario sets on hosts up front (their clocks) */
+  configureHosts?(hosts: readonly SimHost[], random: Rand): void;
   start(ctx: ScenarioContext, now: number): void;
   /** called every tick (about 100 ms) with the wall clock */
   tick(ctx: ScenarioContext, now: number, dtMs: number): void;

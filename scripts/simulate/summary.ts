@@ -76,6 +76,25 @@ export interface SimulationSummary {
   affected_hosts_in_main_alert: number;
   /** hosts in the main alert that the scenario never affected */
   unaffected_hosts_in_main_alert: number;
+  /**
+   * The main alert's spread tree against the true infections. A true edge is
+   * by -> host for an infected host the alert holds (patient zero has none);
+   * it is found when the alert's spread graph has an edge from -> to alike.
+   */
+  spread_tree: {
+    true_edges: number;
+    true_edges_found: number;
+    /** share of the true edges in the alert's tree (null: no true edge to find) */
+    edge_accuracy_pct: number | null;
+    /** edges the alert's tree has, and how many of them no infection made */
+    alert_edges: number;
+    alert_edges_not_true: number;
+    root: string | null;
+    root_right: boolean | null;
+    generations: number | null;
+    /** hosts of the alert whose agents trace contacts (0: the controller fell back on onset timing) */
+    traced_hosts: number | null;
+  };
   affected_over_time: { t_s: number; hosts: number }[];
   alert_hosts_over_time: { t_s: number; hosts: number }[];
   enforcement_at_end: { isolated_hosts: number; hosts_with_blocks: number };
@@ -86,6 +105,8 @@ export interface SimulationSummary {
     block_commands: number;
     /** from the first infection to the first command a playbook issued */
     first_containment_action_after_first_affected_ms: number | null;
+    /** playbook commands that ended failed or expired (a refused signature, e.g. a host's clock too far off) */
+    failed_commands: number;
     /** from the first infection to the last host that got infected */
     last_new_affected_after_first_affected_ms: number | null;
   };
@@ -215,6 +236,7 @@ export function summarize(i: Inputs): SimulationSummary {
     affected_hosts_in_main_alert: mainHosts.filter((h) => affectedIds.has(h.hostId)).length,
     unaffected_hosts_in_main_alert: mainHosts.filter((h) => !affectedIds.has(h.hostId)).length,
     affected_over_time: overTime(truth.affected.map((a) => a.atMs)),
+    spread_tree: spreadTreeOf(main ? detail.get(main.id) : undefined, truth, mainHosts.map((h) => h.hostId)),
     alert_hosts_over_time: overTime(mainHosts.map((h) => h.onsetMs)),
     enforcement_at_end: { isolated_hosts: isolated, hosts_with_blocks: blocked },
     containment: containmentOf(i.commands, truth),
@@ -243,11 +265,18 @@ export function formatSummary(s: SimulationSummary): string {
       `  patient zero right: ${yes(s.patient_zero_found)} (alert says ${a.patient_zero ?? 'none'}); classification right: ${yes(s.classification_right)}; doubling estimate ${s.doubling_estimate_s ?? 'n/a'} s (${s.doubling_error_pct ?? 'n/a'}% off the truth)`,
     );
   }
+  const t = s.spread_tree;
+  if (s.main_alert) {
+    lines.push(`  spread tree: ${t.alert_edges} edges (${t.alert_edges_not_true} not a true infection), ${t.generations ?? 'n/a'} generations, root ${t.root ?? 'none'}` +
+      (t.root_right === null ? '' : ` (${t.root_right ? 'right' : 'WRONG'})`) + `; true infection edges found ${t.true_edges_found} of ${t.true_edges}` +
+      (t.edge_accuracy_pct === null ? '' : ` = ${t.edge_accuracy_pct}%`) + `; traced hosts ${t.traced_hosts ?? 'n/a'}`);
+  }
   const curve = s.affected_over_time.filter((p) => p.t_s % 5 === 0).map((p) => `${p.t_s}s:${p.hosts}`).join(' ');
   lines.push(`  affected hosts over time: ${curve}`);
   const c = s.containment;
   if (c.playbook_commands > 0) {
-    lines.push(`  playbooks: ${c.isolate_commands} isolate and ${c.block_commands} block commands; first action ${secs(c.first_containment_action_after_first_affected_ms)} after the first infection, last new infection at ${secs(c.last_new_affected_after_first_affected_ms)}`);
+    lines.push(`  playbooks: ${c.isolate_commands} isolate and ${c.block_commands} block commands; first action ${secs(c.first_containment_action_after_first_affected_ms)} after the first infection, last new infection at ${secs(c.last_new_affected_after_first_affected_ms)}` +
+      (c.failed_commands > 0 ? `; ${c.failed_commands} commands failed or expired` : ''));
   }
   if (s.enforcement_at_end.isolated_hosts || s.enforcement_at_end.hosts_with_blocks) {
     lines.push(`  enforcement at the end: ${s.enforcement_at_end.isolated_hosts} isolated, ${s.enforcement_at_end.hosts_with_blocks} with port blocks`);
@@ -265,7 +294,31 @@ function containmentOf(commands: CommandView__Output[], truth: ScenarioTruth): S
     isolate_commands: byPlaybook.filter((c) => c.command!.action === 'ISOLATE').length,
     block_commands: byPlaybook.filter((c) => c.command!.action === 'BLOCK').length,
     first_containment_action_after_first_affected_ms: first !== null && firstAction !== null ? firstAction - first : null,
+    failed_commands: byPlaybook.filter((c) => c.status === 'FAILED' || c.status === 'EXPIRED').length,
     last_new_affected_after_first_affected_ms: first !== null && last !== null ? last - first : null,
+  };
+}
+
+function spreadTreeOf(d: AlertDetail | undefined, truth: ScenarioTruth, alertHosts: string[]): SimulationSummary['spread_tree'] {
+  const held = new Set(alertHosts);
+  const trueEdges = truth.affected.filter((a) => a.by !== null && held.has(a.hostId)).map((a) => `${a.by}>${a.hostId}`);
+  const isTrue = new Set(truth.affected.filter((a) => a.by !== null).map((a) => `${a.by}>${a.hostId}`));
+  // the graph is empty (or absent, from a controller without contact tracing) until contacts arrive
+  const g = d?.spreadGraph;
+  const edges = new Set((g?.edges ?? []).map((e) => `${e.from}>${e.to}`));
+  const found = trueEdges.filter((e) => edges.has(e)).length;
+  const pz = truth.expect.patientZero;
+  const root = g?.root ?? null;
+  return {
+    true_edges: trueEdges.length,
+    true_edges_found: found,
+    edge_accuracy_pct: trueEdges.length > 0 ? round((100 * found) / trueEdges.length, 1) : null,
+    alert_edges: edges.size,
+    alert_edges_not_true: [...edges].filter((e) => !isTrue.has(e)).length,
+    root,
+    root_right: pz && d ? root === pz : null,
+    generations: g?.generations ?? null,
+    traced_hosts: g?.tracedHosts ?? null,
   };
 }
 

@@ -2,7 +2,14 @@
 // ProcSampler would, from a per-host profile of normal behaviour plus noise,
 // with the scenario's effects (a worm, a backup job, a spike) layered on top.
 // The agent's real detector sees these samples exactly as it would see /proc.
-import type { Endpoint__Output, PortCount__Output, ProcessInfo__Output } from '../../proto/wire.ts';
+//
+// Contacts are traced as the agent traces them (agent/sample/contacts.ts): the
+// scenario and the background traffic tell the sampler of each connection this
+// host makes (OUT) or receives (IN); a sample lists those first seen since the
+// previous one (a (direction, remote, port) not seen for 10 minutes), stamped on
+// this host's clock, at most 64 per direction, earliest first, the rest counted
+// as dropped. contacts_tracked is always true: every simulated agent traces.
+import type { Contact__Output, Endpoint__Output, PortCount__Output, ProcessInfo__Output } from '../../proto/wire.ts';
 import { emptySample, type Sample, type Sampler } from '../../agent/sample/sampler.ts';
 import { clamp, int, normal, pick, uniform, type Rand } from './rng.ts';
 
@@ -26,8 +33,18 @@ export interface EffectFanout {
   port: number;
   /** distinct remote addresses per interval */
   addrsPerInterval: number;
+  /** distinct remote addresses per second instead (scaled by the sample's interval, like a real scan) */
+  addrsPerS?: number;
+  /** share of the attempts that fail (closed ports, nobody there) even when nothing blocks them */
+  failedShare?: number;
   /** set by the scenario from the enforcement evaluator: the host's own firewall drops these, so attempts fail */
   blocked?: boolean;
+  /**
+   * Where the fan-out goes, one address per destination; these are outside the
+   * fleet (the scenario connects to fleet peers itself, so their IN side is seen).
+   * Every destination is a first-seen OUT contact. Default: public mail servers.
+   */
+  remote?: (r: Rand) => string;
 }
 
 /** What a scenario lays over a host's normal behaviour; fields add to (or raise) the normal values. */
@@ -112,9 +129,35 @@ export function randomProfile(r: Rand, role: string): HostProfile {
 export interface SyntheticSamplerOptions {
   profile: HostProfile;
   random: Rand;
+  /** this host's clock (default: the wall clock shifted by clockOffsetMs) */
   now?: () => number;
   /** the host's own address, for its remote endpoints' sake */
   address: string;
+  /**
+   * What this host's stamps (sample times, contacts' first seen) are off the
+   * true time by: its clock skew, and for a rogue host what it backdates.
+   * Read on every use, so a scenario may set it before the agents start.
+   */
+  clockOffsetMs?: () => number;
+  /** randomness for generated contacts, apart from `random` so tracing does not reshuffle a seed's metrics */
+  contactRandom?: Rand;
+  /** new outside clients connecting in per second (a web server's visitors), as IN contacts */
+  inboundClientsPerS?: number;
+}
+
+/** The agent's contact-tracing bounds (agent/sample/contacts.ts). */
+export const CONTACT_WINDOW_MS = 600_000;
+export const MAX_CONTACTS_PER_DIRECTION = 64;
+const MAX_REMEMBERED_CONTACTS = 4096;
+/** pending contacts kept per direction between samples; past it they are only counted (as the agent's bound) */
+const MAX_PENDING = 1024;
+
+export type ContactDirection = 'IN' | 'OUT';
+
+/** A public-looking address (not private, not loopback, not the fleet's 10.200/16). */
+export function publicAddress(r: Rand): string {
+  const first = [23, 31, 45, 52, 64, 77, 91, 104, 142, 151, 185, 199, 203, 212][Math.floor(r() * 14)]!;
+  return `${first}.${Math.floor(r() * 256)}.${Math.floor(r() * 256)}.${1 + Math.floor(r() * 254)}`;
 }
 
 export class SyntheticSampler implements Sampler {
@@ -126,11 +169,86 @@ export class SyntheticSampler implements Sampler {
   private effects = new Map<string, ActiveEffect>();
   /** samples taken so far (warm-up included) */
   samples = 0;
+  private readonly offset: () => number;
+  private readonly cr: Rand;
+  /** contact key → when last seen (true time); Map order = least recently seen first */
+  private contactSeen = new Map<string, number>();
+  private pending: { OUT: Contact__Output[]; IN: Contact__Output[] } = { OUT: [], IN: [] };
+  private pendingDropped = 0;
+  /** this interval's scenario connections, for the connection metrics */
+  private flow = { addrs: new Set<string>(), portAddrs: new Map<number, Set<string>>(), attempts: 0, failed: 0 };
+  /** every contact this sampler listed, for tests (off unless set) */
+  contactLog: Contact__Output[] | undefined;
 
   constructor(private readonly o: SyntheticSamplerOptions) {
     this.profile = o.profile;
     this.r = o.random;
-    this.now = o.now ?? Date.now;
+    this.offset = o.clockOffsetMs ?? (() => 0);
+    this.now = o.now ?? (() => Date.now() + this.offset());
+    this.cr = o.contactRandom ?? o.random;
+  }
+
+  /** This host's clock now (what it would stamp). */
+  clockNow(): number {
+    return this.now();
+  }
+
+  /** This host's clock minus the true time. */
+  offsetMs(): number {
+    return this.offset();
+  }
+
+  /**
+   * A connection this host made at atMs (true time) to address:port. It is a
+   * contact when first seen; with `metrics` it also counts in this interval's
+   * outbound connection figures (distinct remotes, attempts, failures), as a
+   * worm's or a scan's connections do; routine traffic the profile already has.
+   */
+  outbound(address: string, port: number, atMs: number, metrics?: { attempts?: number; failed?: boolean }): void {
+    this.see('OUT', address, port, atMs);
+    if (!metrics) return;
+    const f = this.flow;
+    f.addrs.add(address);
+    let set = f.portAddrs.get(port);
+    if (!set) f.portAddrs.set(port, (set = new Set()));
+    set.add(address);
+    const n = metrics.attempts ?? 1;
+    f.attempts += n;
+    if (metrics.failed) f.failed += n;
+  }
+
+  /** A connection from address to this host's port, at atMs (true time). */
+  inbound(address: string, port: number, atMs: number): void {
+    this.see('IN', address, port, atMs);
+  }
+
+  private see(direction: ContactDirection, address: string, port: number, atMs: number): void {
+    const key = `${direction}|${address}|${port}`;
+    const last = this.contactSeen.get(key);
+    if (last !== undefined) this.contactSeen.delete(key);
+    this.contactSeen.set(key, atMs);
+    if (last !== undefined && atMs - last <= CONTACT_WINDOW_MS) return;
+    for (const [k, t] of this.contactSeen) {
+      if (this.contactSeen.size <= MAX_REMEMBERED_CONTACTS && atMs - t <= CONTACT_WINDOW_MS) break;
+      this.contactSeen.delete(k);
+    }
+    const list = this.pending[direction];
+    if (list.length >= MAX_PENDING) { this.pendingDropped++; return; }
+    list.push({ direction, protocol: 'tcp', remoteAddress: address, port, firstSeenMs: Math.round(atMs + this.offset()) });
+  }
+
+  /** The contacts first seen since the last sample, earliest first, bounded per direction; how many more there were. */
+  private takeContacts(generated: Contact__Output[]): { contacts: Contact__Output[]; dropped: number } {
+    let dropped = this.pendingDropped;
+    const contacts: Contact__Output[] = [];
+    for (const dir of ['OUT', 'IN'] as const) {
+      const all = [...this.pending[dir], ...generated.filter((c) => c.direction === dir)].sort((a, b) => a.firstSeenMs - b.firstSeenMs);
+      contacts.push(...all.slice(0, MAX_CONTACTS_PER_DIRECTION));
+      dropped += Math.max(0, all.length - MAX_CONTACTS_PER_DIRECTION);
+    }
+    this.pending = { OUT: [], IN: [] };
+    this.pendingDropped = 0;
+    return { contacts, dropped };
   }
 
   /** Starts (or replaces) a named effect. */
@@ -162,7 +280,12 @@ export class SyntheticSampler implements Sampler {
     const s = emptySample(atMs);
     const first = this.lastAt === undefined;
     s.intervalS = first ? 0 : Math.max(0.001, (atMs - this.lastAt!) / 1000);
+    const fromMs = first ? atMs - 1000 : this.lastAt!;
     this.lastAt = atMs;
+    const cr = this.cr;
+    /** contacts made up at sample time (fan-out to outside addresses, outside clients), stamped within the interval */
+    const generated: Contact__Output[] = [];
+    const stamp = () => Math.round(fromMs + cr() * (atMs - fromMs));
     const perInterval = first ? 1 : s.intervalS;
 
     for (const [name, e] of this.effects) if (e.untilMs !== undefined && e.untilMs <= atMs) this.effects.delete(name);
@@ -212,14 +335,42 @@ export class SyntheticSampler implements Sampler {
         s.processCount += n;
       }
       if (e.fanout) {
-        const k = Math.max(0, Math.round(normal(r, e.fanout.addrsPerInterval, e.fanout.addrsPerInterval * 0.05)));
+        const mean = e.fanout.addrsPerS !== undefined ? e.fanout.addrsPerS * perInterval : e.fanout.addrsPerInterval;
+        const k = Math.max(0, Math.round(normal(r, mean, mean * 0.05)));
         distinct += k;
         portCounts.set(e.fanout.port, (portCounts.get(e.fanout.port) ?? 0) + k);
         attempts += k;
         if (e.fanout.blocked) failed += k;
+        else if (e.fanout.failedShare) failed += Math.round(k * e.fanout.failedShare);
+        // each destination is new: a first-seen OUT contact (bounded below like the agent's list)
+        const where = e.fanout.remote ?? publicAddress;
+        for (let i = 0; i < k; i++) generated.push({ direction: 'OUT', protocol: 'tcp', remoteAddress: where(cr), port: e.fanout.port, firstSeenMs: stamp() });
       }
       e.announced = true;
     }
+
+    // the scenario's own connections this interval (a worm's, a scan's)
+    const f = this.flow;
+    if (f.addrs.size > 0 || f.attempts > 0) {
+      distinct += f.addrs.size;
+      for (const [port, set] of f.portAddrs) portCounts.set(port, (portCounts.get(port) ?? 0) + set.size);
+      attempts += f.attempts;
+      failed += f.failed;
+      this.flow = { addrs: new Set(), portAddrs: new Map(), attempts: 0, failed: 0 };
+    }
+    // a web server's visitors: new outside addresses connecting in
+    const clients = this.o.inboundClientsPerS ?? 0;
+    if (clients > 0 && !first) {
+      let n = Math.floor(clients * perInterval);
+      if (cr() < clients * perInterval - n) n++;
+      for (let i = 0; i < n; i++) generated.push({ direction: 'IN', protocol: 'tcp', remoteAddress: publicAddress(cr), port: 443, firstSeenMs: stamp() });
+    }
+    // (generated contacts are stamped between samples, so on this host's clock already)
+    const taken = this.takeContacts(generated);
+    s.contacts = taken.contacts;
+    s.contactsDropped = taken.dropped;
+    s.contactsTracked = true;
+    this.contactLog?.push(...taken.contacts);
 
     s.cpuPct = clamp(s.cpuPct, 0, 100);
     s.memUsedBytes = Math.round((s.memUsedPct / 100) * p.memTotalBytes);
