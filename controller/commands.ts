@@ -11,7 +11,7 @@ import type {
   CommandView__Output,
   IssueCommandRequest__Output,
 } from '../proto/wire.ts';
-import { checkAction, checkAllowEntry, checkAgentId, checkPortBlock, checkText, ValidationError } from '../proto/validate.ts';
+import { checkAction, checkAllowEntry, checkAgentId, checkPortBlock, checkText, checkThrottleParams, ValidationError } from '../proto/validate.ts';
 import type { AuditLog } from './audit/log.ts';
 import type { Store } from './store/store.ts';
 import { isTerminal } from './store/sqlite.ts';
@@ -88,7 +88,21 @@ export class Commands {
         cmd.params = 'unblock';
         break;
       }
+      case 'THROTTLE': {
+        const throttle = checkThrottleParams(req.throttle);
+        if (throttle.expiresAtMs !== 0) {
+          if (throttle.expiresAtMs <= now) {
+            throw new ValidationError(`the throttle's expiry ${new Date(throttle.expiresAtMs).toISOString()} has already passed: give a later one, or none`);
+          }
+          // delivered after its own expiry the agent would refuse it: the command expires with it
+          cmd.expiresAtMs = Math.min(cmd.expiresAtMs, throttle.expiresAtMs);
+        }
+        cmd.throttle = throttle;
+        cmd.params = 'throttle';
+        break;
+      }
       case 'RELEASE':
+      case 'UNTHROTTLE':
         break;
     }
     cmd.signature = this.opts.sign(cmd);

@@ -40,8 +40,11 @@ export interface GatewayOptions {
   authenticate?: (call: Call) => Promise<string>;
   /** frames one agent may send per second after Hello, with a burst of 5 s worth */
   maxFramesPerSecond?: number;
-  /** told when an agent comes online (with its tags) or goes offline */
-  onPresence?: (hostId: string, tags: Record<string, string>, online: boolean) => void;
+  /**
+   * told when an agent comes online (with its tags and addresses: its inventory's and the
+   * one its stream comes from) or goes offline
+   */
+  onPresence?: (hostId: string, tags: Record<string, string>, online: boolean, addresses: readonly string[]) => void;
   /** told of every refused agent stream (for the audit log) */
   onRefused?: (info: { peer: string; agentId?: string; code: string; reason: string }) => void;
 }
@@ -113,6 +116,12 @@ export class Session {
     this.closed = true;
     failCall(this.call, code, details);
   }
+}
+
+/** The address in a grpc-js peer string ("ipv4:10.0.0.5:51234", "ipv6:[fd00::5]:51234"), if any. */
+function peerAddress(peer: string): string[] {
+  const m = /^ipv4:([\d.]+):\d+$/.exec(peer) ?? /^ipv6:\[([0-9a-fA-F:.]+)\]:\d+$/.exec(peer);
+  return m ? [m[1]!] : [];
 }
 
 function failCall(call: Call, code: grpc.status, details: string): void {
@@ -229,7 +238,7 @@ export class Gateway {
         if (this.sessions.get(s.hostId) === s) {
           this.sessions.delete(s.hostId);
           await this.opts.store.setOnline(s.hostId, false, now());
-          this.opts.onPresence?.(s.hostId, s.tags, false);
+          this.opts.onPresence?.(s.hostId, s.tags, false, []);
           log.info({ host: s.hostId, why }, 'agent offline');
         }
       }).catch((err) => log.error({ err }, 'marking agent offline failed'));
@@ -268,7 +277,7 @@ export class Gateway {
     const old = this.sessions.get(hostId);
     if (old) old.fail(grpc.status.ABORTED, 'superseded by a newer stream from the same agent');
     this.sessions.set(hostId, session);
-    this.opts.onPresence?.(hostId, session.tags, true);
+    this.opts.onPresence?.(hostId, session.tags, true, [...inv.ipAddresses, ...peerAddress(call.getPeer())]);
     await store.patchHost(hostId, { clockOffsetMs: session.clockOffsetMs });
     await session.send({ welcome: { controllerTimeMs: t, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, lastSeq } });
     log.info({ host: hostId, boot: h.bootId, backend: h.backend, lastSeq, peer: call.getPeer() }, 'agent online');
@@ -283,7 +292,7 @@ export class Gateway {
     s.clock.add(Number(hb.sentAtMs), t);
     // the enforcement state is rewritten only when it changed: heartbeats are the most frequent frame
     const e = hb.enforcement;
-    const key = e ? `${e.rulesetHash}|${e.isolated}|${e.blocks.map((b) => `${b.id}:${b.expiresAtMs}`).join(',')}|${e.allowlist.length}` : '';
+    const key = e ? `${e.rulesetHash}|${e.isolated}|${e.blocks.map((b) => `${b.id}:${b.expiresAtMs}`).join(',')}|${e.allowlist.length}|${e.throttle ? `${e.throttle.newPerSecond}/${e.throttle.burst}/${e.throttle.workingSetS}/${e.throttle.expiresAtMs}` : ''}` : '';
     const changed = key !== s.enforcementKey;
     s.enforcementKey = key;
     await this.opts.store.patchHost(s.hostId, {

@@ -7,16 +7,24 @@ import type {
   EventView__Output,
   Host__Output,
   IssueCommandRequest,
+  ThrottleParams__Output,
 } from '../../proto/wire.ts';
 import { checkCidr, checkDirection, checkProtocol, parsePortList, ValidationError } from '../../proto/validate.ts';
 import { call, CredentialError, loadCredentials } from './client.ts';
 import { api, closeClient, currentAddress, duration, json, out, printJson, program } from './context.ts';
 import { ago, bytes, iso, lower, table } from './format.ts';
 
+/** A throttle as operators read it: "1/s burst 5, working set 60s, until ..." (short: "1/s"). */
+function throttleText(t: ThrottleParams__Output | null | undefined, short = false): string {
+  if (!t) return short ? '-' : 'none';
+  const until = t.expiresAtMs ? ` until ${iso(t.expiresAtMs)}` : '';
+  return short ? `${t.newPerSecond}/s` : `${t.newPerSecond} new destination(s)/s, burst ${t.burst}, working set ${t.workingSetS}s${until}`;
+}
+
 function hostRows(hosts: Host__Output[]): string[][] {
   return hosts.map((h) => [
     h.id, h.online ? 'online' : 'offline', ago(h.lastSeenMs), h.inventory?.hostname ?? '', lower(h.backend),
-    h.enforcement?.isolated ? 'ISOLATED' : '-', String(h.enforcement?.blocks.length ?? 0),
+    h.enforcement?.isolated ? 'ISOLATED' : '-', String(h.enforcement?.blocks.length ?? 0), throttleText(h.enforcement?.throttle, true),
     h.lastSample ? `${h.lastSample.cpuPct.toFixed(0)}%` : '-', String(h.events),
   ]);
 }
@@ -24,7 +32,7 @@ function hostRows(hosts: Host__Output[]): string[][] {
 program.command('hosts').description('list hosts with their status').action(async () => {
   const res = await call<object, { hosts: Host__Output[] }>(api(), 'ListHosts', {});
   if (json()) return printJson(res.hosts);
-  out(table(['HOST', 'STATUS', 'LAST SEEN', 'HOSTNAME', 'BACKEND', 'ISOLATION', 'BLOCKS', 'CPU', 'EVENTS'], hostRows(res.hosts)));
+  out(table(['HOST', 'STATUS', 'LAST SEEN', 'HOSTNAME', 'BACKEND', 'ISOLATION', 'BLOCKS', 'THROTTLE', 'CPU', 'EVENTS'], hostRows(res.hosts)));
   if (res.hosts.some((h) => h.backend === 'DRY_RUN')) out('\nnote: hosts on the dry-run backend record rules but enforce nothing.\n');
 });
 
@@ -45,6 +53,7 @@ program.command('host <id>').description('show one host: inventory, enforcement,
     `reports     ${h.reports}, events ${h.events}`,
     s ? `last sample cpu ${s.cpuPct.toFixed(1)}%, mem ${s.memUsedPct.toFixed(1)}%, ${s.processCount} processes, ${s.connEstablished} established / ${s.connOutbound} outbound connections, ${iso(s.observedAtMs)}` : 'last sample -',
     `isolation   ${e?.isolated ? 'ISOLATED' : 'off'}${e?.allowlist.length ? ` (allow ${e.allowlist.map((a) => a.cidr).join(', ')})` : ''}`,
+    `throttle    ${throttleText(e?.throttle)}`,
     `port blocks ${e?.blocks.length ? '' : 'none'}`,
     ...(e?.blocks ?? []).map((b) => `  ${b.id}: ${lower(b.direction)} ${lower(b.protocol)} ${b.ports.map((r) => (r.from === r.to ? r.from : `${r.from}-${r.to}`)).join(',')}${b.remoteInternet ? ' to internet' : ''}${b.remoteCidrs.length ? ` remote ${b.remoteCidrs.join(',')}` : ''}${b.expiresAtMs ? ` until ${iso(b.expiresAtMs)}` : ''}`),
     '',
@@ -83,7 +92,7 @@ function printCommand(v: CommandView__Output): void {
   out([
     `command  ${c.id}`,
     `host     ${c.targetAgentId}`,
-    `action   ${lower(c.action)}${c.block?.block ? ` ${JSON.stringify(c.block.block)}` : ''}${c.unblock ? ` ${c.unblock.blockId}` : ''}`,
+    `action   ${lower(c.action)}${c.block?.block ? ` ${JSON.stringify(c.block.block)}` : ''}${c.unblock ? ` ${c.unblock.blockId}` : ''}${c.throttle ? ` ${throttleText(c.throttle)}` : ''}`,
     `status   ${lower(v.status)}${v.resultMessage ? `: ${v.resultMessage}` : ''}`,
     `issued   ${iso(c.issuedAtMs)} by ${c.issuer}${c.reason ? ` (${c.reason})` : ''}, expires ${iso(c.expiresAtMs)}`,
     ...(v.rules.length ? ['rules', ...v.rules.map((r) => `  ${r}`)] : []),
@@ -152,6 +161,34 @@ waitOption(program.command('block <host>').description('block ports on a host')
 waitOption(program.command('unblock <host> <block-id>').description('remove one port block (see `firebreak host <id>`)')
   .option('-r, --reason <text>', 'why', ''))
   .action(async (host: string, blockId: string, o) => issue({ hostId: host, action: 'UNBLOCK', reason: o.reason, unblock: { blockId } }, o));
+
+/** A whole number in [min, max] from a CLI option, or a ValidationError naming the option. */
+function intOption(flag: string, min: number, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v.trim()) || n < min || n > max) throw new ValidationError(`${flag} ${v} is out of range: give a whole number ${min}-${max}`);
+    return n;
+  };
+}
+
+waitOption(program.command('throttle <host>').description('slow a host\'s connections to new destinations (Williamson\'s virus throttle); recent destinations stay free')
+  .option('--rate <n>', 'new destinations per second (1-1000)', intOption('--rate', 1, 1000), 1)
+  .option('--burst <n>', 'new destinations allowed at once before the rate applies (1-10000)', intOption('--burst', 1, 10_000), 5)
+  .option('--working-set <duration>', 'how long a destination stays free after its last new connection, 1s-24h (default: 60s)', duration)
+  .option('--expires <duration>', 'lift the throttle by itself after this long', duration)
+  .requiredOption('-r, --reason <text>', 'why (kept with the command)'))
+  .action(async (host: string, o) => {
+    const workingSetS = Math.ceil((o.workingSet ?? 60_000) / 1000);
+    if (workingSetS < 1 || workingSetS > 86_400) throw new ValidationError(`--working-set ${workingSetS}s is out of range: give 1s to 24h`);
+    await issue({
+      hostId: host, action: 'THROTTLE', reason: o.reason,
+      throttle: { newPerSecond: o.rate, burst: o.burst, workingSetS, expiresAtMs: o.expires ? Date.now() + o.expires : 0 },
+    }, o);
+  });
+
+waitOption(program.command('unthrottle <host>').description('lift a host\'s throttle')
+  .option('-r, --reason <text>', 'why', ''))
+  .action(async (host: string, o) => issue({ hostId: host, action: 'UNTHROTTLE', reason: o.reason }, o));
 
 program.command('commands').description('list commands, newest first')
   .option('--host <id>', 'only this host')
