@@ -118,12 +118,18 @@ export class Controller {
       defaultTtlMs: cfg.commandTtlMs, maxTtlMs: 24 * 3600_000,
       sign: (cmd) => signCommand(cmd, this.trust.commandSigningKey),
     });
-    const ingest = new Ingest(this.store, log.child({ part: 'ingest' }), (events) => this.correlate(events));
+    const ingest = new Ingest(this.store, log.child({ part: 'ingest' }), (events) => this.correlate(events), (hostId, sample) => {
+      // before the report's events, so an incident they open already sees the contacts that caused it
+      const s = this.gateway.online.get(hostId);
+      this.pipeline.ingestContacts(hostId, sample.contacts, sample.contactsTracked, s?.clockOffsetMs ?? 0, this.now());
+    });
     this.gateway = new Gateway({
       store: this.store, ingest, commands: this.commands, log: log.child({ part: 'gateway' }), now,
       heartbeatIntervalMs: cfg.heartbeatIntervalMs, maxFramesPerSecond: cfg.maxFramesPerSecond,
       authenticate: (call) => this.authenticateAgent(call),
-      onPresence: (id, tags, online) => {
+      onPresence: (id, tags, online, addresses) => {
+        // contacts to these addresses are contacts to this host (the spread graph)
+        if (online) this.pipeline.setHostAddresses(id, addresses);
         // the fleet size sets how many hosts a generic signature needs: keep it current as hosts arrive
         if (!this.knownHosts.has(id)) {
           this.knownHosts.add(id);
@@ -191,7 +197,11 @@ export class Controller {
     const { cfg } = this;
     const log = cfg.log;
     this.pipeline = await this.loadPipeline();
-    for (const h of await this.store.listHosts()) this.knownHosts.add(h.id);
+    for (const h of await this.store.listHosts()) {
+      this.knownHosts.add(h.id);
+      // known addresses from the last Hello, until the host says Hello again
+      this.pipeline.setHostAddresses(h.id, h.inventory?.ipAddresses ?? []);
+    }
     this.pipeline.setFleetSize(this.knownHosts.size);
     this.trust = await ControllerTrust.open(join(cfg.dataDir, 'trust'), { logger: log.child({ part: 'trust' }) });
     const sc = await this.trust.ensureServerCert(localNames([cfg.agentListen, cfg.enrollListen].map((a) => a.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''))

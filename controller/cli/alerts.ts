@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { call } from './client.ts';
 import { api, duration, json, out, printJson, program } from './context.ts';
 import { ago, iso, table } from './format.ts';
+import { renderSpreadTree } from './spread-tree.ts';
 
 const docs = async <T>(method: string, req: object): Promise<T[]> =>
   (await call<object, { items: string[] }>(api(), method as never, req)).items.map((i) => JSON.parse(i) as T);
@@ -49,7 +50,7 @@ program.command('alerts').description('master alerts (one per incident) and sing
     }
   });
 
-program.command('alert <id>').description('one alert: timeline, hosts, patient zero, signatures, evidence').action(async (id: string) => {
+program.command('alert <id>').description('one alert: timeline, spread tree, hosts, patient zero, signatures, evidence (-o json: the tree as nodes and edges)').action(async (id: string) => {
   const a = await doc<AlertDetail>('GetAlert', { alertId: id });
   if (json()) return printJson(a);
   const ev = a.evidence;
@@ -73,6 +74,7 @@ program.command('alert <id>').description('one alert: timeline, hosts, patient z
     `TIMELINE (hosts per ${a.timelineBucketMs / 1000}s)`,
     ...a.timeline.map((b) => `  ${iso(b.startMs)}  +${String(b.newHosts).padStart(4)}  = ${String(b.totalHosts).padStart(5)}  ${'#'.repeat(Math.min(60, b.newHosts))}`),
     '',
+    ...(a.scope === 'fleet' ? [...renderSpreadTree(a.spreadGraph), ''] : []),
     'HOSTS (by onset)',
     table(['HOST', 'ONSET', 'CORE', 'EVENTS', 'ACTIVE'], [...a.hosts].sort((x, y) => x.onsetMs - y.onsetMs).slice(0, 50)
       .map((h) => [h.hostId, iso(h.onsetMs), h.core ? 'core' : '', String(h.events), h.active ? 'yes' : 'cleared'])).trimEnd(),

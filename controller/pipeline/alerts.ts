@@ -5,11 +5,20 @@
 // simultaneous, common evidence and severity. The correlator decides which events
 // belong to which alert and mutates the records through the helpers below.
 //
+// Propagating vs simultaneous and patient zero come from the incident's spread graph
+// (spread.ts, over the contacts the hosts reported) wherever the hosts trace contacts:
+// a chain of contacts (A reached B before B's onset, B reached C before C's) is a spread;
+// no contact among the affected hosts is a roll-out from elsewhere or a scheduled job.
+// Onset timing (classify) decides only where no contact data exists: timing alone cannot
+// tell a 24-host worm that saturates within a minute from a jittered roll-out.
+//
 // Transitions are queued and drained by the pipeline. Updates are coalesced: an alert
 // emits 'updated' at most once per updateIntervalMs (5 s) when its hosts, signatures or
 // flapping mark changed, and once per countUpdateIntervalMs (60 s) when only its counts
 // did, so a worm's 10,000 events make a handful of transitions, not 10,000.
 import type { AnomalyEvent__Output } from '../../proto/wire.ts';
+import type { ContactBook } from './contacts.ts';
+import { buildSpread, SPREAD_DEFAULTS, type SpreadOptions, type SpreadResult } from './spread.ts';
 import {
   isGenericRank,
   severityRank,
@@ -52,6 +61,8 @@ export interface AlertsOptions {
   maxBuckets?: number;
   /** Resolved alerts are forgotten after this long. Default 24 h. */
   retentionMs?: number;
+  /** How contacts become a spread tree (see spread.ts). */
+  spread?: SpreadOptions;
 }
 
 type Required_ = Required<AlertsOptions>;
@@ -70,6 +81,7 @@ export const ALERT_DEFAULTS: Required_ = {
   bucketMs: 10_000,
   maxBuckets: 720,
   retentionMs: 24 * 3600_000,
+  spread: SPREAD_DEFAULTS,
 };
 
 /** What an alert keeps of each signature is what operators see of it. */
@@ -106,7 +118,7 @@ export interface AlertRecord extends Pick<AlertSummary,
   thresholdIdx: number;
   lastEmitMs: number;
   /** What the last transition showed, to tell real changes from count-only ones. */
-  emitted: { hosts: number; signatures: number; flapping: boolean };
+  emitted: { hosts: number; signatures: number; flapping: boolean; classification?: Classification; graphHosts?: number };
   newHosts: string[];
   /** Bumped on every change; derived values are cached per version. */
   version: number;
@@ -114,6 +126,8 @@ export interface AlertRecord extends Pick<AlertSummary,
 
 interface Derived {
   version: number;
+  contactsVersion: number;
+  spread: SpreadResult;
   severity: Severity;
   classification: Classification;
   doublingTimeMs: number | null;
@@ -206,10 +220,26 @@ export function classify(sortedOnsets: number[], simultaneousMs: number, schedul
   return tight <= scheduledJobMs ? 'simultaneous' : 'propagating';
 }
 
+/** Propagating vs simultaneous from the spread graph, where enough of the hosts trace contacts. */
+export function classifyByGraph(spread: SpreadResult, hosts: number): Classification | null {
+  if (spread.tracedHosts < 3 || spread.tracedHosts * 2 < hosts) return null;
+  if (spread.generations >= 2) return 'propagating';
+  // one host reaching several (depth 1): a worm's first generation or a push roll-out; wait for more
+  if (spread.edges.length > 0) return 'unknown';
+  return hosts >= 4 ? 'simultaneous' : 'unknown';
+}
+
+const NO_SPREAD: SpreadResult = { tracedHosts: 0, root: null, port: null, binary: { sha256: null, exe: null }, generations: 0, nodes: [], edges: [], graphHosts: [] };
+
 export class AlertBook {
   readonly opts: Required_;
   /** Hosts in the fleet, for the growth-phase cut of the doubling fit (set by the pipeline). */
   fleetSize = 0;
+  /** Who contacted whom (set by the pipeline); without it every classification is by onset timing. */
+  contacts: ContactBook | null = null;
+  /** The latest time the book was told (tick), for "does this host trace contacts". */
+  private nowMs = 0;
+  private seenContactsVersion = -1;
   private readonly alerts = new Map<string, AlertRecord>();
   private readonly active = new Set<AlertRecord>();
   private readonly dirty = new Set<AlertRecord>();
@@ -251,7 +281,7 @@ export class AlertBook {
       resolves: [],
       thresholdIdx: 0,
       lastEmitMs: now,
-      emitted: { hosts: 0, signatures: 0, flapping: false },
+      emitted: { hosts: 0, signatures: 0, flapping: false, classification: 'unknown', graphHosts: 0 },
       newHosts: [],
       version: 0,
     };
@@ -340,13 +370,25 @@ export class AlertBook {
    * coalesced update, flapping marks lapse. Cost: O(active alerts).
    */
   tick(now: number): void {
+    this.nowMs = Math.max(this.nowMs, now);
+    // New contacts can change an incident's tree and classification with no event of its own.
+    if (this.contacts && this.contacts.version !== this.seenContactsVersion) {
+      this.seenContactsVersion = this.contacts.version;
+      for (const a of this.active) {
+        if (a.scope !== 'fleet') continue;
+        const d = this.evaluate(a);
+        if (d.classification !== (a.emitted.classification ?? 'unknown') || d.spread.graphHosts.length !== (a.emitted.graphHosts ?? 0)) this.dirty.add(a);
+      }
+    }
     for (const a of [...this.active]) {
       if (now - a.lastActivityMs >= this.opts.quietMs) this.resolve(a, now, 'quiet');
       else if (a.scope === 'fleet' && a.hosts.size > 0 && a.openHosts === 0) this.resolve(a, now, 'cleared');
     }
     for (const a of [...this.dirty]) {
       const e = a.emitted;
-      const changed = e.hosts !== a.hosts.size || e.signatures !== a.signatures.size || e.flapping !== a.flapping;
+      const d = this.evaluate(a);
+      const changed = e.hosts !== a.hosts.size || e.signatures !== a.signatures.size || e.flapping !== a.flapping
+        || d.classification !== (e.classification ?? 'unknown') || d.spread.graphHosts.length !== (e.graphHosts ?? 0);
       const interval = changed ? this.opts.updateIntervalMs : this.opts.countUpdateIntervalMs;
       if (!this.checkEscalation(a, now) && now - a.lastEmitMs >= interval) {
         this.emit('updated', a, now, null);
@@ -423,7 +465,10 @@ export class AlertBook {
       occurrences: a.occurrences,
       suppressedEvents: a.suppressedEvents,
       doublingTimeMs: d.doublingTimeMs,
-      spread: { root: null, port: null, edges: 0, generations: 0, graphHosts: [], tracedHosts: 0 },
+      spread: {
+        root: d.spread.root, port: d.spread.port, edges: d.spread.edges.length, generations: d.spread.generations,
+        graphHosts: [...d.spread.graphHosts], tracedHosts: d.spread.tracedHosts,
+      },
       timelineBucketMs: d.bucketMs,
       timeline: d.timeline,
       evidence: { exe: top(a.evidence.exe), sha256: top(a.evidence.sha256), remotePorts: top(a.evidence.remotePorts) },
@@ -443,9 +488,14 @@ export class AlertBook {
         active: h.openSigs > 0,
       }))
       .sort((x, y) => x.onsetMs - y.onsetMs || (x.hostId < y.hostId ? -1 : 1));
+    const sp = this.evaluate(a).spread;
+    const topOf = (m: Map<string, number>) => top(m, 1)[0]?.value ?? null;
     return {
       ...this.summary(a), hosts,
-      spreadGraph: { tracedHosts: 0, root: null, port: null, binary: { sha256: null, exe: null }, generations: 0, nodes: [], edges: [] },
+      spreadGraph: {
+        tracedHosts: sp.tracedHosts, root: sp.root, port: sp.port, binary: { sha256: topOf(a.evidence.sha256), exe: topOf(a.evidence.exe) },
+        generations: sp.generations, nodes: sp.nodes.map((n) => ({ ...n })), edges: sp.edges.map((e) => ({ ...e })),
+      },
     };
   }
 
@@ -464,7 +514,9 @@ export class AlertBook {
     const prev = a.severity;
     const rose = severityRank(d.severity) > severityRank(prev);
     const crossed = this.thresholdsCrossed(a.hosts.size);
-    if (!rose && crossed <= a.thresholdIdx) return false;
+    // Turning propagating is news containment must hear at once, whatever the severity did.
+    const spreading = d.classification === 'propagating' && (a.emitted.classification ?? 'unknown') !== 'propagating';
+    if (!rose && crossed <= a.thresholdIdx && !spreading) return false;
     if (rose) a.severity = d.severity;
     a.thresholdIdx = Math.max(a.thresholdIdx, crossed);
     this.emit('escalated', a, now, prev);
@@ -475,7 +527,8 @@ export class AlertBook {
 
   private evaluate(a: AlertRecord): Derived {
     const cached = this.cache.get(a);
-    if (cached && cached.version === a.version) return cached;
+    const cv = this.contacts?.version ?? 0;
+    if (cached && cached.version === a.version && cached.contactsVersion === cv) return cached;
     const o = this.opts;
     const onsets: number[] = [];
     let pz: HostStat | undefined;
@@ -483,13 +536,20 @@ export class AlertBook {
       onsets.push(h.onsetMs);
       if (!pz || h.onsetMs < pz.onsetMs || (h.onsetMs === pz.onsetMs && h.hostId < pz.hostId)) pz = h;
     }
+    const spread = a.scope === 'fleet' && this.contacts
+      ? buildSpread([...a.hosts.values()].map((h) => ({ hostId: h.hostId, onsetMs: h.onsetMs })), this.contacts, Math.max(this.nowMs, a.lastSeenMs), o.spread)
+      : NO_SPREAD;
+    // Patient zero is the root of the spread tree (a host that lies about its clock has no
+    // edge to the others); the earliest onset only where there is no tree.
+    if (spread.root !== null) pz = a.hosts.get(spread.root) ?? pz;
     onsets.sort((x, y) => x - y);
     let root: SigStat | undefined;
     for (const s of a.signatures.values()) {
       if (!root || s.rank > root.rank || (s.rank === root.rank && (s.hosts > root.hosts || (s.hosts === root.hosts && s.firstSeenMs < root.firstSeenMs)))) root = s;
     }
     const specific = root !== undefined && !isGenericRank(root.rank);
-    const classification: Classification = a.scope === 'fleet' ? classify(onsets, o.simultaneousMs, o.scheduledJobMs) : 'unknown';
+    const classification: Classification = a.scope !== 'fleet' ? 'unknown'
+      : classifyByGraph(spread, a.hosts.size) ?? classify(onsets, o.simultaneousMs, o.scheduledJobMs);
     const doublingTimeMs = a.scope === 'fleet' ? doublingTime(onsets, this.fleetSize) : null;
 
     // Timeline on wall-clock-aligned buckets, widened when the incident is long.
@@ -528,6 +588,8 @@ export class AlertBook {
     }
     const d: Derived = {
       version: a.version,
+      contactsVersion: cv,
+      spread,
       severity,
       classification,
       doublingTimeMs,
@@ -541,9 +603,10 @@ export class AlertBook {
   }
 
   private emit(type: TransitionType, a: AlertRecord, now: number, previousSeverity: Severity | null): void {
-    this.out.push({ type, atMs: now, alert: this.summary(a), newHosts: a.newHosts, previousSeverity });
+    const alert = this.summary(a);
+    this.out.push({ type, atMs: now, alert, newHosts: a.newHosts, previousSeverity });
     a.newHosts = [];
-    a.emitted = { hosts: a.hosts.size, signatures: a.signatures.size, flapping: a.flapping };
+    a.emitted = { hosts: a.hosts.size, signatures: a.signatures.size, flapping: a.flapping, classification: alert.classification, graphHosts: alert.spread.graphHosts.length };
   }
 
   // ------------------------------------------------------------ snapshot

@@ -1,9 +1,16 @@
 // Correlate stage: folds the fleet's anomaly events into incidents.
 //
-// - Per signature, a sliding window (default 60 s) of the hosts showing it. When enough
-//   distinct hosts show a signature, it opens a master alert (scope 'fleet'): min_hosts
-//   (default 3) for specific signatures; for generic ones (cpu, memory, disk, process
-//   count: busy hosts raise them independently) also a share of the fleet (default 5%).
+// - Per signature, the hosts showing it, by ONSET (on the controller's clock), not by
+//   arrival: a host belongs to the signature's window from its episode's onset until
+//   recentMs (10 min) after its last event, whether or not the episode has cleared since.
+//   A one-shot signature (a new binary, a first-ever port, a new listener) clears a sample
+//   later; a worm's first hosts must still count when the third arrives, and events
+//   replayed after an outage (onset and clear together) must open the alert they would
+//   have opened live. When enough distinct hosts have onsets within windowMs (60 s) of
+//   the newest, and that newest onset is recent, the signature opens a master alert
+//   (scope 'fleet'): min_hosts (default 3) for specific signatures; for generic ones (cpu,
+//   memory, disk, process count: busy hosts raise them independently) also a share of the
+//   fleet (default 5%).
 // - Signatures that occur on the same hosts in the same window join that incident:
 //   conn.fanout/tcp:25 + cpu.spike + proc.new/sha256:… on the same hosts is one alert
 //   with three signatures. "Anchor" signatures bring their hosts into the incident;
@@ -12,17 +19,26 @@
 // - Events nobody else shares stay with their host: after a grace period (default 5 s,
 //   so hosts a master alert adopts right away never raise a line of their own) one host
 //   line per host and signature, repeats counted.
-// - cleared=true closes the host's episode of that signature.
+// - cleared=true closes the host's episode of that signature. A host stays active in an
+//   incident while any of its sustained signatures is open; one-shot signatures keep it
+//   active (their clearing says nothing about the infection), so such an incident
+//   resolves when it goes quiet.
 //
 // Work per event is O(1) amortized (maps keyed by signature and host); windows expire
 // and co-occurrence is checked in tick(now), which the caller runs about once a second.
 import type { AnomalyKind__Output } from '../../proto/wire.ts';
 import { AlertBook, addEvidence, evidenceKeys, type AlertRecord, type HostStat } from './alerts.ts';
-import { isCoreHost, isGenericRank, signatureRank, type PipelineEvent } from './stage-types.ts';
+import { isCoreHost, isGenericRank, isOneShotKind, signatureRank, type PipelineEvent } from './stage-types.ts';
 
 export interface CorrelateOptions {
-  /** Sliding window of a signature's hosts. Default 60 s. */
+  /** Onsets of a signature's hosts within this span of the newest count together. Default 60 s. */
   windowMs?: number;
+  /**
+   * A host stays in a signature's window this long after its last event, and a signature
+   * opens an alert only while its newest onset is this recent (replays older than this
+   * are stored, but open nothing: the spread is history). Default 10 min.
+   */
+  recentMs?: number;
   /** Distinct hosts that make a signature fleet-wide. Default 3. */
   minHosts?: number;
   /** Share of the fleet a generic signature needs on top of minHosts. Default 0.05. */
@@ -39,6 +55,7 @@ export interface CorrelateOptions {
 
 export const CORRELATE_DEFAULTS: Required<CorrelateOptions> = {
   windowMs: 60_000,
+  recentMs: 10 * 60_000,
   minHosts: 3,
   minFleetShare: 0.05,
   fleetSize: 0,
@@ -57,6 +74,8 @@ export interface Episode {
   clockOffsetMs: number;
   /** On the controller's clock: observed time minus the host's clock offset. */
   onsetMs: number;
+  /** The latest event's observed time (the clear's too), on the controller's clock. */
+  lastObsMs: number;
   firstSeenMs: number;
   lastSeenMs: number;
   open: boolean;
@@ -70,11 +89,16 @@ export interface Episode {
   queued: boolean;
 }
 
+/** A host's place in a signature's window: its episode's onset and last observed event. */
+interface WindowEntry {
+  onset: number;
+  last: number;
+}
+
 interface SigWindow {
   kind: AnomalyKind__Output;
   rank: number;
-  /** host → last seen, in insertion order = oldest first (touch re-inserts). */
-  hosts: Map<string, number>;
+  hosts: Map<string, WindowEntry>;
 }
 
 export interface CorrelateStats {
@@ -128,10 +152,17 @@ export class Correlator {
     const sig = ev.signature;
     const k = key(e.hostId, sig);
     let ep = this.episodes.get(k);
+    // Times on the controller's clock; an agent that sent no time (or no offset is known) falls back on arrival.
+    const offset = Number.isFinite(e.clockOffsetMs) ? e.clockOffsetMs : 0;
+    const observed = ev.observedAtMs > 0 && Number.isFinite(ev.observedAtMs) ? Math.min(now, ev.observedAtMs - offset) : now;
     if (ev.cleared) {
       this.counters.cleared++;
-      if (ep) this.clear(ep, now);
-      this.windows.get(sig)?.hosts.delete(e.hostId);
+      if (ep) {
+        ep.lastObsMs = Math.max(ep.lastObsMs, observed);
+        const entry = this.windows.get(sig)?.hosts.get(e.hostId);
+        if (entry) entry.last = Math.max(entry.last, observed);
+        this.clear(ep, now);
+      }
       return;
     }
     if (muted) {
@@ -148,14 +179,12 @@ export class Correlator {
       return;
     }
 
-    // Onset on the controller's clock; an agent that sent no time (or no offset is known) falls back on arrival.
-    const offset = Number.isFinite(e.clockOffsetMs) ? e.clockOffsetMs : 0;
-    const onset = ev.observedAtMs > 0 && Number.isFinite(ev.observedAtMs) ? ev.observedAtMs - offset : now;
+    const onset = observed;
     if (!ep) {
       const rank = signatureRank(ev.kind, sig);
       ep = {
         hostId: e.hostId, signature: sig, kind: ev.kind, rank, core: false, clockOffsetMs: 0,
-        onsetMs: onset, firstSeenMs: now, lastSeenMs: now, open: true,
+        onsetMs: onset, lastObsMs: onset, firstSeenMs: now, lastSeenMs: now, open: true,
         pending: 0, pendingOcc: 0, pendingEvidence: new Map(), alertId: null, hostAlertId: null, queued: false,
       };
       this.episodes.set(k, ep);
@@ -165,9 +194,12 @@ export class Correlator {
       ep.firstSeenMs = now;
       const a = ep.alertId ? this.book.get(ep.alertId) : undefined;
       const hs = a?.hosts.get(ep.hostId);
-      if (this.book.isActive(a) && hs) this.openSig(a, hs);
-      else ep.alertId = null;
+      if (this.book.isActive(a) && hs) {
+        // a one-shot signature never closed the host in the alert (see clear)
+        if (!isOneShotKind(ep.kind)) this.openSig(a, hs);
+      } else ep.alertId = null;
     }
+    ep.lastObsMs = Math.max(ep.lastObsMs, observed);
     ep.core = isCoreHost(e.hostTags);
     ep.clockOffsetMs = offset;
     ep.lastSeenMs = now;
@@ -184,8 +216,9 @@ export class Correlator {
       w = { kind: ev.kind, rank: ep.rank, hosts: new Map() };
       this.windows.set(sig, w);
     }
-    w.hosts.delete(e.hostId);
-    w.hosts.set(e.hostId, now);
+    const entry = w.hosts.get(e.hostId);
+    if (entry && entry.onset === ep.onsetMs) entry.last = Math.max(entry.last, observed);
+    else w.hosts.set(e.hostId, { onset: ep.onsetMs, last: ep.lastObsMs });
 
     // 1. Already part of a live incident.
     let a = ep.alertId ? this.book.get(ep.alertId) : undefined;
@@ -208,8 +241,8 @@ export class Correlator {
       }
     } else {
       // 3. The signature just became fleet-wide: open or merge.
-      this.expire(w, now);
-      if (w.hosts.size >= this.threshold(w.rank)) {
+      const need = this.threshold(w.rank);
+      if (w.hosts.size >= need && this.fleetWide(w, need, now)) {
         const b = this.openOrMerge(sig, w, now);
         if (ep.alertId === b.id) return;
       }
@@ -262,12 +295,34 @@ export class Correlator {
 
   // ------------------------------------------------------------ incidents
 
+  /** Forgets hosts whose last event in the window is older than recentMs. */
   private expire(w: SigWindow, now: number): void {
-    const cutoff = now - this.opts.windowMs;
-    for (const [h, t] of w.hosts) {
-      if (t > cutoff) break;
-      w.hosts.delete(h);
-    }
+    const cutoff = now - this.opts.recentMs;
+    for (const [h, e] of w.hosts) if (e.last <= cutoff) w.hosts.delete(h);
+  }
+
+  /**
+   * Enough hosts with onsets within windowMs of the newest onset (a host whose episode
+   * was still going then counts too), and that newest onset recent: replayed events open
+   * an alert as live ones would, but a spread that is history opens nothing.
+   */
+  private fleetWide(w: SigWindow, need: number, now: number): boolean {
+    let newest = -Infinity;
+    for (const e of w.hosts.values()) if (e.onset > newest) newest = e.onset;
+    if (newest < now - this.opts.recentMs) return false;
+    const from = newest - this.opts.windowMs;
+    let n = 0;
+    for (const e of w.hosts.values()) if (e.last >= from && e.onset <= newest && ++n >= need) return true;
+    return false;
+  }
+
+  /** Hosts of a window an opening incident takes in: every recent one, or for a generic signature those of the last windowMs. */
+  private windowMembers(w: SigWindow): string[] {
+    if (!isGenericRank(w.rank)) return [...w.hosts.keys()];
+    let newest = -Infinity;
+    for (const e of w.hosts.values()) if (e.onset > newest) newest = e.onset;
+    const from = newest - this.opts.windowMs;
+    return [...w.hosts].filter(([, e]) => e.last >= from).map(([h]) => h);
   }
 
   private hasSpecificAnchor(a: AlertRecord): boolean {
@@ -331,10 +386,10 @@ export class Correlator {
       a.signatures.set(sig, { signature: sig, kind: w.kind, rank: w.rank, anchor, events: 0, hosts: 0, firstSeenMs: now, lastSeenMs: now });
     } else if (anchor) s.anchor = true;
     this.sigAlert.set(sig, a.id);
-    for (const h of [...w.hosts.keys()]) {
+    for (const h of this.windowMembers(w)) {
       if (a.hosts.has(h)) {
         const ep = this.episodes.get(key(h, sig));
-        if (ep?.open) this.adopt(a, ep, now);
+        if (ep && this.counts(ep, now)) this.adopt(a, ep, now);
       } else if (anchor) this.join(a, h, now, !opening);
     }
     this.book.touch(a, now);
@@ -345,7 +400,7 @@ export class Correlator {
     let hs: HostStat | undefined;
     for (const sig of a.signatures.keys()) {
       const ep = this.episodes.get(key(hostId, sig));
-      if (!ep?.open) continue;
+      if (!ep || !this.counts(ep, now)) continue;
       if (!hs) {
         hs = {
           hostId, core: ep.core, onsetMs: Infinity, clockOffsetMs: ep.clockOffsetMs, firstSeenMs: ep.firstSeenMs,
@@ -384,7 +439,7 @@ export class Correlator {
         if (ep.firstSeenMs < a.firstSeenMs) a.firstSeenMs = ep.firstSeenMs;
       }
       if (ep.firstSeenMs < s.firstSeenMs) s.firstSeenMs = ep.firstSeenMs;
-      if (ep.open) this.openSig(a, hs);
+      if (ep.open || isOneShotKind(ep.kind)) this.openSig(a, hs);
       ep.alertId = a.id;
       const line = ep.hostAlertId ? this.book.get(ep.hostAlertId) : undefined;
       if (this.book.isActive(line)) {
@@ -400,6 +455,11 @@ export class Correlator {
       }
     }
     this.drain(a, ep, now);
+  }
+
+  /** An episode still counts for an incident while open, or while its last event is recent. */
+  private counts(ep: Episode, now: number): boolean {
+    return ep.open || ep.lastObsMs > now - this.opts.recentMs;
   }
 
   private openSig(a: AlertRecord, hs: HostStat): void {
@@ -450,7 +510,8 @@ export class Correlator {
       const ep = this.episodes.get(k);
       if (!ep) continue;
       ep.queued = false;
-      if (!ep.open || ep.pending === 0 || this.book.isActive(ep.alertId ? this.book.get(ep.alertId) : undefined)) continue;
+      // A cleared one-shot episode still gets its line (a replayed onset and clear arrive together).
+      if ((!ep.open && !isOneShotKind(ep.kind)) || ep.pending === 0 || this.book.isActive(ep.alertId ? this.book.get(ep.alertId) : undefined)) continue;
       let line = ep.hostAlertId ? this.book.get(ep.hostAlertId) : undefined;
       if (this.book.isActive(line)) {
         this.drain(line, ep, now);
@@ -488,7 +549,8 @@ export class Correlator {
     ep.open = false;
     const a = ep.alertId ? this.book.get(ep.alertId) : undefined;
     const hs = a?.hosts.get(ep.hostId);
-    if (this.book.isActive(a) && hs && hs.openSigs > 0) {
+    // A one-shot signature's clear says the binary was seen, not that the host is well again.
+    if (this.book.isActive(a) && hs && hs.openSigs > 0 && !isOneShotKind(ep.kind)) {
       if (--hs.openSigs === 0) a.openHosts--;
       this.book.touch(a, now, false);
     }
@@ -524,8 +586,8 @@ export class Correlator {
 
   toJSON(): CorrelateSnapshot {
     return {
-      version: 1,
-      windows: [...this.windows].map(([sig, w]) => ({ signature: sig, kind: w.kind, rank: w.rank, hosts: [...w.hosts] })),
+      version: 2,
+      windows: [...this.windows].map(([sig, w]) => ({ signature: sig, kind: w.kind, rank: w.rank, hosts: [...w.hosts].map(([h, e]) => [h, { ...e }]) })),
       episodes: [...this.episodes.values()].map((ep) => ({ ...ep, pendingEvidence: [...ep.pendingEvidence] })),
       sigAlert: [...this.sigAlert],
       queue: this.queue.slice(this.queueHead),
@@ -537,12 +599,20 @@ export class Correlator {
 
   /** Rebuilds a correlator over a restored AlertBook. */
   static restore(snapshot: CorrelateSnapshot, book: AlertBook, opts: CorrelateOptions = {}): Correlator {
-    if (snapshot?.version !== 1 || !Array.isArray(snapshot.episodes)) {
+    if ((snapshot?.version !== 1 && snapshot?.version !== 2) || !Array.isArray(snapshot.episodes)) {
       throw new Error('correlator snapshot has an unknown version; start from an empty pipeline state');
     }
     const c = new Correlator(book, { ...opts, fleetSize: opts.fleetSize ?? snapshot.fleetSize });
-    for (const w of snapshot.windows) c.windows.set(w.signature, { kind: w.kind, rank: w.rank, hosts: new Map(w.hosts) });
-    for (const ep of snapshot.episodes) c.episodes.set(key(ep.hostId, ep.signature), { ...ep, pendingEvidence: new Map(ep.pendingEvidence) });
+    // version 1 kept arrival times: take them as both onset and last event
+    for (const w of snapshot.windows) {
+      c.windows.set(w.signature, {
+        kind: w.kind, rank: w.rank,
+        hosts: new Map(w.hosts.map(([h, e]) => [h, typeof e === 'number' ? { onset: e, last: e } : { ...e }])),
+      });
+    }
+    for (const ep of snapshot.episodes) {
+      c.episodes.set(key(ep.hostId, ep.signature), { ...ep, lastObsMs: ep.lastObsMs ?? ep.onsetMs, pendingEvidence: new Map(ep.pendingEvidence) });
+    }
     for (const [sig, id] of snapshot.sigAlert) c.sigAlert.set(sig, id);
     c.queue = snapshot.queue.map((q) => ({ ...q }));
     c.lastPruneMs = snapshot.lastPruneMs;
@@ -561,8 +631,8 @@ export class Correlator {
 }
 
 export interface CorrelateSnapshot {
-  version: 1;
-  windows: Array<{ signature: string; kind: AnomalyKind__Output; rank: number; hosts: Array<[string, number]> }>;
+  version: 1 | 2;
+  windows: Array<{ signature: string; kind: AnomalyKind__Output; rank: number; hosts: Array<[string, WindowEntry | number]> }>;
   episodes: Array<Omit<Episode, 'pendingEvidence'> & { pendingEvidence: Array<[string, number]> }>;
   sigAlert: Array<[string, string]>;
   queue: Array<{ key: string; at: number }>;

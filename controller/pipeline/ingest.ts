@@ -3,7 +3,7 @@
 // stored events to the next stage. Bad events are refused one by one with a
 // precise reason; the rest of the report still counts.
 import type { Logger } from 'pino';
-import type { AnomalyEvent__Output, Report__Output } from '../../proto/wire.ts';
+import type { AnomalyEvent__Output, MetricsSample__Output, Report__Output } from '../../proto/wire.ts';
 import type { Store } from '../store/store.ts';
 
 export const LIMITS = {
@@ -28,6 +28,8 @@ export interface IngestedEvent {
 }
 
 export type EventSink = (events: IngestedEvent[]) => void;
+/** Receives each new report's sample (for its contacts) before its events go to the EventSink. */
+export type SampleSink = (hostId: string, sample: MetricsSample__Output) => void;
 
 /** Returns why an event is refused, or undefined when it is fine. */
 export function refuseEvent(e: AnomalyEvent__Output): string | undefined {
@@ -59,6 +61,7 @@ export class Ingest {
     private readonly store: Store,
     private readonly log: Logger,
     private readonly sink: EventSink = () => {},
+    private readonly sampleSink: SampleSink = () => {},
   ) {}
 
   /** Stores one report; returns true when it was new. */
@@ -78,6 +81,7 @@ export class Ingest {
     }
     const outcome = await this.store.ingestReport({ hostId, bootId, seq: report.seq, sample: report.sample, events, receivedAtMs });
     if (outcome.duplicate) return false;
+    if (report.sample) this.sampleSink(hostId, report.sample);
     if (outcome.eventIds.length > 0) {
       this.sink(outcome.eventIds.map((id, i) => ({ id, hostId, receivedAtMs, event: events[i]! })));
     }

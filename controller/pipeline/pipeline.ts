@@ -1,10 +1,14 @@
 // The controller's stages after ingest, composed: each stored event is checked against
 // the silences (suppress), folded into an incident (correlate), and the alert book turns
-// what changed into transitions for the act hook (playbooks, notifications).
+// what changed into transitions for the act hook (playbooks, notifications). Beside the
+// events, each sample's contacts go to the contact book (contacts), from which the alert
+// book draws each incident's spread graph (spread).
 // Pure and deterministic: no I/O, no timers, no clock. The caller feeds events, calls
 // tick(now) about once a second, and persists toJSON() when it likes.
 import type { Logger } from 'pino';
+import type { Contact__Output } from '../../proto/wire.ts';
 import { AlertBook, AlertError, type AlertsOptions, type AlertsSnapshot } from './alerts.ts';
+import { ContactBook, type ContactsOptions, type ContactsSnapshot, type ContactsStats } from './contacts.ts';
 import { Correlator, type CorrelateOptions, type CorrelateSnapshot, type CorrelateStats } from './correlate.ts';
 import { Silences, type SilencesOptions, type SilencesSnapshot } from './suppress.ts';
 import {
@@ -27,6 +31,7 @@ export interface PipelineOptions {
   correlate?: CorrelateOptions;
   alerts?: AlertsOptions;
   silences?: SilencesOptions;
+  contacts?: ContactsOptions;
   /** Receives every transition, synchronously, in order. Errors it throws are logged, not raised. */
   act?: ActHook;
   log?: Logger;
@@ -44,25 +49,31 @@ export interface PipelineSnapshot {
   silences: SilencesSnapshot;
   correlate: CorrelateSnapshot;
   alerts: AlertsSnapshot;
+  contacts?: ContactsSnapshot;
 }
 
 export interface PipelineStats extends CorrelateStats {
   transitions: number;
   activeAlerts: number;
+  contacts: ContactsStats;
 }
 
 export class Pipeline {
   readonly silences: Silences;
   readonly book: AlertBook;
   readonly correlator: Correlator;
+  readonly contacts: ContactBook;
   private act: ActHook | undefined;
+  private lastContactPruneMs = 0;
   private readonly log: Logger | undefined;
   private transitions = 0;
 
-  constructor(opts: PipelineOptions = {}, parts?: { silences: Silences; book: AlertBook; correlator: Correlator }) {
+  constructor(opts: PipelineOptions = {}, parts?: { silences: Silences; book: AlertBook; correlator: Correlator; contacts: ContactBook }) {
     this.silences = parts?.silences ?? new Silences(opts.silences);
     this.book = parts?.book ?? new AlertBook(opts.alerts);
     this.correlator = parts?.correlator ?? new Correlator(this.book, opts.correlate);
+    this.contacts = parts?.contacts ?? new ContactBook(opts.contacts);
+    this.book.contacts = this.contacts;
     this.act = opts.act;
     this.log = opts.log;
   }
@@ -75,6 +86,16 @@ export class Pipeline {
   /** Hosts enrolled in the fleet; generic signatures need a share of it. */
   setFleetSize(n: number): void {
     this.correlator.setFleetSize(n);
+  }
+
+  /** A host's addresses (from its inventory), so contacts to them map to it. */
+  setHostAddresses(hostId: string, addresses: readonly string[]): void {
+    this.contacts.setHostAddresses(hostId, addresses);
+  }
+
+  /** One sample's first-seen contacts from a host (clockOffsetMs: its clock minus ours). */
+  ingestContacts(hostId: string, contacts: readonly Contact__Output[], tracked: boolean, clockOffsetMs: number, now: number): void {
+    this.contacts.add(hostId, contacts, tracked, clockOffsetMs, now);
   }
 
   /** Feeds one stored event; returns whether a silence muted it. */
@@ -92,6 +113,10 @@ export class Pipeline {
 
   /** Periodic work; run about once a second with the controller's time. */
   tick(now: number): void {
+    if (now - this.lastContactPruneMs >= 60_000) {
+      this.lastContactPruneMs = now;
+      this.contacts.prune(now);
+    }
     this.correlator.tick(now);
     this.book.tick(now);
     this.silences.tick(now);
@@ -144,14 +169,14 @@ export class Pipeline {
   stats(): PipelineStats {
     let activeAlerts = 0;
     for (const _ of this.book.activeRecords()) activeAlerts++;
-    return { ...this.correlator.stats(), transitions: this.transitions, activeAlerts };
+    return { ...this.correlator.stats(), transitions: this.transitions, activeAlerts, contacts: this.contacts.stats() };
   }
 
   // ------------------------------------------------------------ persistence
 
   /** Plain JSON (no Maps, no functions): store it as text, restore with Pipeline.restore. */
   toJSON(): PipelineSnapshot {
-    return { version: 1, silences: this.silences.toJSON(), correlate: this.correlator.toJSON(), alerts: this.book.toJSON() };
+    return { version: 1, silences: this.silences.toJSON(), correlate: this.correlator.toJSON(), alerts: this.book.toJSON(), contacts: this.contacts.toJSON() };
   }
 
   static restore(snapshot: unknown, opts: PipelineOptions = {}): Pipeline {
@@ -162,7 +187,8 @@ export class Pipeline {
     const silences = Silences.restore(s.silences, opts.silences);
     const book = AlertBook.restore(s.alerts, opts.alerts);
     const correlator = Correlator.restore(s.correlate, book, opts.correlate);
-    return new Pipeline(opts, { silences, book, correlator });
+    const contacts = ContactBook.restore(s.contacts, opts.contacts);
+    return new Pipeline(opts, { silences, book, correlator, contacts });
   }
 
   private flush(): void {

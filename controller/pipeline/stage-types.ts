@@ -210,6 +210,15 @@ export function signatureRank(kind: AnomalyKind__Output, signature: string): num
 export const isGenericRank = (rank: number): boolean => rank < GENERIC_RANK;
 
 /**
+ * One-shot signatures report a fact once (a new binary ran, a first-ever remote port, a new
+ * listener) and clear a sample later; their clearing says nothing about whether the host
+ * is still infected, so they keep a host in its incident until the incident goes quiet.
+ */
+export function isOneShotKind(kind: AnomalyKind__Output): boolean {
+  return kind === 'PROCESS_NEW' || kind === 'CONN_NEW_PORT' || kind === 'LISTEN_NEW';
+}
+
+/**
  * Core assets: tags are a string map, so a host is core when it carries the key `core`
  * (any value but "false", "0" or "no") or `role=core`.
  */

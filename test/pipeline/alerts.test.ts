@@ -7,6 +7,8 @@ import { isCoreHost } from '../../controller/pipeline/stage-types.ts';
 import { T0, drive, hostId, makeEvent, recorder, type SimHost, type Signal } from './helpers.ts';
 
 const NEW_PORT: Signal = { kind: 'CONN_NEW_PORT', signature: 'conn.new-port/tcp:4444', port: 4444 };
+// Sustained: its clear means it stopped (a one-shot signature's clear does not end an incident).
+const FANOUT: Signal = { kind: 'CONN_FANOUT', signature: 'conn.fanout/tcp:4444', port: 4444 };
 
 function host(i: number, tags: Record<string, string> = {}): SimHost {
   return { id: hostId(i), tags, offsetMs: 0, onsetMs: T0 };
@@ -127,8 +129,8 @@ test('a master alert that keeps coming back reopens under the same id and is mar
   for (let c = 0; c < 6; c++) {
     const start = T0 + c * 120_000; // on for 20 s, cleared, every 2 minutes
     for (const h of hosts) {
-      for (let t = start; t < start + 20_000; t += 2000) events.push(makeEvent(h, NEW_PORT, t, t + 10));
-      events.push(makeEvent(h, NEW_PORT, start + 20_000, start + 20_010, true));
+      for (let t = start; t < start + 20_000; t += 2000) events.push(makeEvent(h, FANOUT, t, t + 10));
+      events.push(makeEvent(h, FANOUT, start + 20_000, start + 20_010, true));
     }
   }
   events.sort((x, y) => x.receivedAtMs - y.receivedAtMs);

@@ -1,0 +1,201 @@
+// The spread graph of an incident: which affected host reached which, before its onset.
+//
+// GrIDS (UC Davis) reports a worm when the graph of hosts and connections grows
+// tree-shaped; Xie et al., "Worm Origin Identification Using Random Moonwalks" (IEEE S&P
+// 2005), walk the flow graph back to the origin and the first causal flows. Here the graph
+// is small (an incident's hosts) and the contacts are few (first-seen only), so the walk
+// is direct: a member B's parent is the member A that contacted B shortly before B's onset,
+// after A itself was affected. Anything can make a spike at once; only a spreading thing
+// makes a chain A -> B -> C of contacts that each precede the next onset. That is the
+// evidence classification uses first; onset timing only where no host traces contacts.
+//
+// Pure: members and contacts in, a tree out. O(members + links into members).
+import type { ContactBook } from './contacts.ts';
+import type { SpreadEdge, SpreadNode, SpreadView } from './stage-types.ts';
+
+export interface SpreadOptions {
+  /**
+   * How far a contact may lie after the target's onset, or before the sender's, and still
+   * count: detection runs once per sample interval and clocks are corrected only so well.
+   * Default 10 s (two 5 s samples).
+   */
+  slackMs: number;
+}
+
+export const SPREAD_DEFAULTS: SpreadOptions = { slackMs: 10_000 };
+
+export interface SpreadMember {
+  hostId: string;
+  onsetMs: number;
+}
+
+export interface SpreadResult extends SpreadView {
+  /** Hosts with an edge in or out. */
+  graphHosts: string[];
+}
+
+interface Candidate {
+  from: string;
+  to: string;
+  protocol: 'tcp' | 'udp';
+  port: number;
+  atMs: number;
+  corroborated: boolean;
+}
+
+/** Builds the incident's spread tree. `now` decides which hosts count as tracing contacts. */
+export function buildSpread(members: readonly SpreadMember[], book: ContactBook, now: number, opts: SpreadOptions = SPREAD_DEFAULTS): SpreadResult {
+  const slack = opts.slackMs;
+  const onset = new Map(members.map((m) => [m.hostId, m.onsetMs]));
+  let tracedHosts = 0;
+  for (const m of members) if (book.isTracked(m.hostId, now)) tracedHosts++;
+
+  // Every contact that could have carried the spread: A (affected by then) reached B no
+  // later than shortly after B's onset.
+  const candidates = new Map<string, Candidate[]>();
+  const targetsPerPort = new Map<string, Set<string>>();
+  for (const b of members) {
+    const tb = b.onsetMs;
+    for (const link of book.linksInto(b.hostId)) {
+      const ta = onset.get(link.from);
+      if (ta === undefined || link.from === b.hostId || ta > tb + slack) continue;
+      const ok = (t: number) => t >= ta - slack && t <= tb + slack;
+      const outs = link.outAt.filter(ok);
+      const ins = link.inAt.filter(ok);
+      if (outs.length === 0 && ins.length === 0) continue;
+      const times = [...outs, ...ins];
+      const list = candidates.get(b.hostId) ?? [];
+      list.push({ from: link.from, to: b.hostId, protocol: link.protocol, port: link.port, atMs: pickTime(times, tb), corroborated: outs.length > 0 && ins.length > 0 });
+      candidates.set(b.hostId, list);
+      const pk = `${link.protocol}/${link.port}`;
+      let set = targetsPerPort.get(pk);
+      if (!set) targetsPerPort.set(pk, (set = new Set()));
+      set.add(b.hostId);
+    }
+  }
+
+  // The spreading port: the one that reached the most members.
+  let dominant: string | null = null;
+  let best = 0;
+  for (const [pk, set] of targetsPerPort) {
+    if (set.size > best || (set.size === best && dominant !== null && pk < dominant)) {
+      dominant = pk;
+      best = set.size;
+    }
+  }
+
+  // One parent per host: on the spreading port if it can, the contact nearest before the onset.
+  const parent = new Map<string, Candidate>();
+  for (const [to, list] of candidates) {
+    const onPort = dominant ? list.filter((c) => `${c.protocol}/${c.port}` === dominant) : [];
+    const pool = onPort.length > 0 ? onPort : list;
+    const tb = onset.get(to)!;
+    pool.sort((x, y) => rankCandidate(x, tb) - rankCandidate(y, tb) || Number(y.corroborated) - Number(x.corroborated)
+      || onset.get(x.from)! - onset.get(y.from)! || (x.from < y.from ? -1 : 1));
+    parent.set(to, pool[0]!);
+  }
+  breakCycles(parent, onset);
+
+  // Generations: depth from each tree's root.
+  const depth = new Map<string, number>();
+  const depthOf = (h: string): number => {
+    const known = depth.get(h);
+    if (known !== undefined) return known;
+    const chain: string[] = [];
+    let cur: string | undefined = h;
+    while (cur !== undefined && !depth.has(cur)) {
+      chain.push(cur);
+      cur = parent.get(cur)?.from;
+    }
+    let d = cur !== undefined ? depth.get(cur)! : -1;
+    for (let i = chain.length - 1; i >= 0; i--) depth.set(chain[i]!, ++d);
+    return depth.get(h)!;
+  };
+  const hasChild = new Set<string>();
+  for (const e of parent.values()) hasChild.add(e.from);
+  const inGraph = (h: string) => parent.has(h) || hasChild.has(h);
+
+  // The root of the largest tree is patient zero; ties go to the earlier onset.
+  const treeSize = new Map<string, number>();
+  const rootOf = (h: string): string => {
+    let cur = h;
+    for (let e = parent.get(cur); e; e = parent.get(cur)) cur = e.from;
+    return cur;
+  };
+  let generations = 0;
+  for (const m of members) {
+    if (!inGraph(m.hostId)) continue;
+    const r = rootOf(m.hostId);
+    treeSize.set(r, (treeSize.get(r) ?? 0) + 1);
+    generations = Math.max(generations, depthOf(m.hostId));
+  }
+  let root: string | null = null;
+  for (const [r, n] of treeSize) {
+    const cur = root === null ? 0 : treeSize.get(root)!;
+    if (n > cur || (n === cur && (onset.get(r)! < onset.get(root!)! || (onset.get(r) === onset.get(root!) && r < root!)))) root = r;
+  }
+
+  const edges: SpreadEdge[] = [...parent.values()]
+    .map((c) => ({ from: c.from, to: c.to, protocol: c.protocol, port: c.port, atMs: c.atMs, corroborated: c.corroborated }))
+    .sort((x, y) => x.atMs - y.atMs || (x.to < y.to ? -1 : 1));
+  const nodes: SpreadNode[] = [...members]
+    .sort((x, y) => x.onsetMs - y.onsetMs || (x.hostId < y.hostId ? -1 : 1))
+    .map((m) => ({ hostId: m.hostId, onsetMs: m.onsetMs, parent: parent.get(m.hostId)?.from ?? null, generation: inGraph(m.hostId) ? depthOf(m.hostId) : null }));
+  // The port of the tree's edges (not of every candidate): what the worm spreads on.
+  const portCount = new Map<string, { protocol: 'tcp' | 'udp'; port: number; n: number }>();
+  for (const e of edges) {
+    const k = `${e.protocol}/${e.port}`;
+    const v = portCount.get(k) ?? { protocol: e.protocol, port: e.port, n: 0 };
+    v.n++;
+    portCount.set(k, v);
+  }
+  let port: SpreadView['port'] = null;
+  let pn = 0;
+  for (const v of portCount.values()) if (v.n > pn) { port = { protocol: v.protocol, port: v.port }; pn = v.n; }
+
+  return {
+    tracedHosts, root, port, binary: { sha256: null, exe: null }, generations, nodes, edges,
+    graphHosts: nodes.filter((n) => n.generation !== null).map((n) => n.hostId),
+  };
+}
+
+/** Lower is better: the latest contact at or before the onset, then the earliest after it. */
+function rankCandidate(c: Candidate, onsetMs: number): number {
+  return c.atMs <= onsetMs ? onsetMs - c.atMs : 1e12 + (c.atMs - onsetMs);
+}
+
+/** The time that best explains the onset: the latest at or before it, else the earliest after. */
+function pickTime(times: number[], onsetMs: number): number {
+  let before = -Infinity;
+  let after = Infinity;
+  for (const t of times) {
+    if (t <= onsetMs) before = Math.max(before, t);
+    else after = Math.min(after, t);
+  }
+  return before > -Infinity ? before : after;
+}
+
+/**
+ * Onsets within the slack may put a parent after its child, and two hosts may each look
+ * like the other's parent: cut each cycle at the edge into its earliest host.
+ */
+function breakCycles(parent: Map<string, Candidate>, onset: ReadonlyMap<string, number>): void {
+  const done = new Set<string>();
+  for (const start of [...parent.keys()]) {
+    const path: string[] = [];
+    const onPath = new Set<string>();
+    let cur: string | undefined = start;
+    while (cur !== undefined && !done.has(cur) && !onPath.has(cur)) {
+      path.push(cur);
+      onPath.add(cur);
+      cur = parent.get(cur)?.from;
+    }
+    if (cur !== undefined && onPath.has(cur)) {
+      const cycle = path.slice(path.indexOf(cur));
+      let first = cycle[0]!;
+      for (const h of cycle) if (onset.get(h)! < onset.get(first)! || (onset.get(h) === onset.get(first) && h < first)) first = h;
+      parent.delete(first);
+    }
+    for (const h of path) done.add(h);
+  }
+}

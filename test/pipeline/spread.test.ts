@@ -1,0 +1,194 @@
+// Onset-based correlation and the spread graph: each test pins one cause of the
+// real-kernel trial where every infected host was detected and nothing acted.
+//  1. a cleared one-shot signature (proc.new) still counts for its host;
+//  2. events replayed after an outage (onset and clear together) open the alert;
+//  3. a 24-host worm with random infection times is propagating (the graph, not timing);
+//  4. a roll-out with no contacts between the affected hosts is simultaneous;
+//  and patient zero is the tree's root even when a host backdates its clock.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Pipeline } from '../../controller/pipeline/pipeline.ts';
+import { classify } from '../../controller/pipeline/alerts.ts';
+import { ContactBook } from '../../controller/pipeline/contacts.ts';
+import type { Contact__Output } from '../../proto/wire.ts';
+import { T0, drive, hostId, makeEvent, recorder, rng, type SimHost, type Signal } from './helpers.ts';
+
+const SHA = 'cd'.repeat(32);
+const BINARY: Signal = { kind: 'PROCESS_NEW', signature: `proc.new/sha256:${SHA}`, exe: '/tmp/.x/.q7', sha256: SHA };
+const SMTP_FIRST: Signal = { kind: 'CONN_NEW_PORT', signature: 'conn.new-port/tcp:25', port: 25 };
+const ip = (i: number) => `10.9.${Math.floor(i / 250)}.${(i % 250) + 1}`;
+const host = (i: number, onsetMs: number, offsetMs = 0): SimHost => ({ id: hostId(i), tags: {}, offsetMs, onsetMs });
+
+function pipeline(fleet: number, hook = recorder().hook): Pipeline {
+  const p = new Pipeline({ act: hook, correlate: { fleetSize: fleet } });
+  for (let i = 0; i < fleet; i++) p.setHostAddresses(hostId(i), [ip(i)]);
+  return p;
+}
+
+const contact = (direction: 'OUT' | 'IN', remote: string, port: number, at: number): Contact__Output =>
+  ({ direction, protocol: 'tcp', remoteAddress: remote, port, firstSeenMs: at });
+
+/** One-shot events: the onset, then its clear one sample (5 s) later, arriving ~50 ms after each. */
+function oneShot(h: SimHost, sigs: Signal[], arriveAt?: number) {
+  const on = sigs.map((s) => makeEvent(h, s, h.onsetMs, arriveAt ?? h.onsetMs + 50));
+  const off = sigs.map((s) => makeEvent(h, s, h.onsetMs + 5000, arriveAt ?? h.onsetMs + 5050, true));
+  return [...on, ...off];
+}
+
+test('a cleared one-shot signature still counts: three hosts 20 s apart open one alert with all three, the first as patient zero', () => {
+  const p = pipeline(50);
+  const hosts = [host(1, T0), host(2, T0 + 20_000), host(3, T0 + 40_000)];
+  const events = hosts.flatMap((h) => oneShot(h, [BINARY])).sort((a, b) => a.receivedAtMs - b.receivedAtMs);
+  drive(p, events, { from: T0, to: T0 + 60_000 });
+  const [a, ...rest] = p.listAlerts({ scope: 'fleet' });
+  assert.equal(rest.length, 0);
+  assert.ok(a, 'the third host opens the master alert although the first two have cleared');
+  assert.equal(a.status, 'open', 'one-shot clears do not resolve the incident');
+  assert.equal(a.hostCount, 3);
+  assert.equal(a.patientZero?.hostId, hostId(1));
+  assert.equal(p.getAlert(a.id)!.hosts.every((h) => h.active), true, 'a one-shot clear leaves the host active');
+});
+
+test('events replayed after an outage (onset and clear together, minutes late) open the alert they should have; history older than recentMs opens none', () => {
+  const p = pipeline(50);
+  // four hosts whose onsets were 20-30 s apart, all delivered at once 3 minutes later
+  const arrive = T0 + 180_000;
+  const hosts = [0, 1, 2, 3].map((i) => host(i, T0 + i * 25_000));
+  drive(p, hosts.flatMap((h) => oneShot(h, [BINARY, SMTP_FIRST], arrive)), { from: T0 + 170_000, to: arrive + 10_000 });
+  const [a] = p.listAlerts({ scope: 'fleet' });
+  assert.ok(a, 'the replay opens a master alert');
+  assert.equal(a.hostCount, 4);
+  assert.equal(a.patientZero?.hostId, hostId(0));
+  assert.equal(a.status, 'open');
+
+  const old = pipeline(50);
+  const late = T0 + 30 * 60_000;
+  drive(old, hosts.flatMap((h) => oneShot(h, [BINARY], late)), { from: late - 1000, to: late + 10_000 });
+  assert.equal(old.listAlerts({ scope: 'fleet' }).length, 0, 'a spread half an hour old is history: stored, no master alert');
+});
+
+/** A worm over `fleet` hosts: random infection times, each infection by an already-infected host. */
+function randomWorm(fleet: number, seed: number, doublingMs: number) {
+  const r = rng(seed);
+  const infected: Array<{ i: number; at: number; by: number | null }> = [{ i: 0, at: T0, by: null }];
+  const rate = Math.LN2 / doublingMs;
+  let t = T0;
+  // each infected host makes attempts at a Poisson rate; a hit on a fresh host infects it
+  while (infected.length < fleet && t < T0 + 600_000) {
+    t += -Math.log(1 - r()) / (rate * infected.length);
+    const by = infected[Math.floor(r() * infected.length)]!.i;
+    const target = Math.floor(r() * fleet);
+    if (infected.some((x) => x.i === target)) continue;
+    infected.push({ i: target, at: Math.round(t), by });
+  }
+  return infected;
+}
+
+test('a 24-host worm with random infection times is propagating: the chain of contacts decides, and the tree matches the truth', () => {
+  const rec = recorder();
+  const p = pipeline(24, rec.hook);
+  const truth = randomWorm(24, 11, 10_000);
+  const r = rng(5);
+  const events = [];
+  const contacts: Array<{ from: number; at: number; c: Contact__Output }> = [];
+  for (const inf of truth) {
+    // detection lags infection by up to one 5 s sample; the contact is seen at the next sample of each end
+    const onset = inf.at + Math.round(r() * 5000);
+    events.push(...oneShot(host(inf.i, onset), [BINARY, SMTP_FIRST]));
+    if (inf.by !== null) {
+      contacts.push({ from: inf.by, at: inf.at + Math.round(r() * 2000), c: contact('OUT', ip(inf.i), 25, inf.at) });
+      contacts.push({ from: inf.i, at: inf.at + Math.round(r() * 2000), c: contact('IN', ip(inf.by), 25, inf.at) });
+    }
+  }
+  // every agent traces contacts: an empty report says so
+  for (let i = 0; i < 24; i++) p.ingestContacts(hostId(i), [], true, 0, T0);
+  events.sort((a, b) => a.receivedAtMs - b.receivedAtMs);
+  contacts.sort((a, b) => a.at - b.at);
+  let ci = 0;
+  let nextTick = T0 + 1000;
+  for (const e of events) {
+    while (ci < contacts.length && contacts[ci]!.at <= e.receivedAtMs) {
+      const c = contacts[ci++]!;
+      p.ingestContacts(hostId(c.from), [c.c], true, 0, c.at);
+    }
+    while (nextTick <= e.receivedAtMs) p.tick((nextTick += 1000) - 1000);
+    p.ingest(e, e.receivedAtMs);
+  }
+  for (; ci < contacts.length; ci++) p.ingestContacts(hostId(contacts[ci]!.from), [contacts[ci]!.c], true, 0, contacts[ci]!.at);
+  const end = truth.at(-1)!.at + 30_000;
+  while (nextTick <= end) p.tick((nextTick += 1000) - 1000);
+
+  const [a] = p.listAlerts({ scope: 'fleet' });
+  assert.ok(a);
+  assert.equal(a.hostCount, truth.length);
+  assert.equal(a.classification, 'propagating');
+  assert.equal(a.patientZero?.hostId, hostId(0));
+  assert.deepEqual(a.spread.port, { protocol: 'tcp', port: 25 });
+  const d = p.getAlert(a.id)!;
+  const got = new Set(d.spreadGraph.edges.map((e) => `${e.from}>${e.to}`));
+  const want = truth.filter((x) => x.by !== null).map((x) => `${hostId(x.by!)}>${hostId(x.i)}`);
+  const right = want.filter((e) => got.has(e)).length;
+  assert.ok(right / want.length >= 0.9, `tree edges right: ${right} of ${want.length}`);
+  assert.ok(d.spreadGraph.edges.every((e) => e.corroborated), 'each edge was reported by both ends');
+  // it turned propagating with few hosts, and said so at once (escalated), not a minute later
+  const turned = rec.all.find((t) => t.alert.id === a.id && t.alert.classification === 'propagating')!;
+  assert.ok(turned.alert.hostCount <= 8, `propagating from ${turned.alert.hostCount} hosts`);
+  // onset timing alone calls this worm a scheduled job: what the graph is for
+  const onsets = d.hosts.map((h) => h.onsetMs).sort((x, y) => x - y);
+  assert.equal(classify(onsets, 10_000, 60_000), 'simultaneous', 'this seed is one where timing alone is fooled');
+});
+
+test('a roll-out from a mirror (contacts only to a non-fleet address) is simultaneous however its onsets fall', () => {
+  const p = pipeline(40);
+  const r = rng(3);
+  const events = [];
+  for (let i = 0; i < 24; i++) {
+    const onset = T0 + Math.round(r() * 90_000);
+    p.ingestContacts(hostId(i), [contact('OUT', '192.0.2.80', 443, onset - 1000)], true, 0, onset);
+    events.push(...oneShot(host(i, onset), [BINARY]));
+  }
+  drive(p, events.sort((a, b) => a.receivedAtMs - b.receivedAtMs), { from: T0, to: T0 + 120_000 });
+  const [a] = p.listAlerts({ scope: 'fleet' });
+  assert.ok(a);
+  assert.equal(a.classification, 'simultaneous');
+  assert.notEqual(a.severity, 'critical');
+  assert.equal(a.spread.edges, 0);
+  assert.equal(a.spread.tracedHosts, 24);
+});
+
+test('a host that backdates its events is not patient zero: the tree root is', () => {
+  const p = pipeline(20);
+  // h0 -> h1 -> h2 -> h3 on tcp/445; h9 claims it saw the binary a minute before anyone
+  const chain = [0, 1, 2, 3].map((i) => host(i, T0 + i * 8000));
+  for (let i = 0; i < 20; i++) p.ingestContacts(hostId(i), [], true, 0, T0);
+  for (let k = 1; k < chain.length; k++) {
+    p.ingestContacts(hostId(k - 1), [contact('OUT', ip(k), 445, chain[k]!.onsetMs - 1000)], true, 0, chain[k]!.onsetMs);
+  }
+  const liar = host(9, T0 + 20_000);
+  const events = [...chain.flatMap((h) => oneShot(h, [BINARY]))];
+  const lie = makeEvent(liar, BINARY, T0 - 60_000, T0 + 20_050);
+  drive(p, [...events, lie].sort((a, b) => a.receivedAtMs - b.receivedAtMs), { from: T0, to: T0 + 60_000 });
+  const [a] = p.listAlerts({ scope: 'fleet' });
+  assert.ok(a);
+  assert.equal(a.hostCount, 5);
+  assert.equal(a.patientZero?.hostId, hostId(0));
+  assert.equal(a.classification, 'propagating');
+  assert.deepEqual(a.spread.port, { protocol: 'tcp', port: 445 });
+  assert.ok(!a.spread.graphHosts.includes(hostId(9)), 'the liar made no contact: it is in the alert, not in the graph');
+});
+
+test('contacts: an address two hosts claim maps to neither; loopback maps to nothing; times from the future are clamped', () => {
+  const b = new ContactBook();
+  b.setHostAddresses('a', ['10.0.0.1', '127.0.0.1']);
+  b.setHostAddresses('b', ['10.0.0.2']);
+  b.setHostAddresses('c', ['10.0.0.2']);
+  assert.equal(b.hostOf('10.0.0.1'), 'a');
+  assert.equal(b.hostOf('::ffff:10.0.0.1'), 'a');
+  assert.equal(b.hostOf('10.0.0.2'), undefined, 'claimed twice: ambiguous');
+  assert.equal(b.hostOf('127.0.0.1'), undefined);
+  b.add('b', [contact('OUT', '10.0.0.1', 25, T0 + 3_600_000)], true, 0, T0);
+  const [l] = [...b.linksInto('a')];
+  assert.deepEqual(l?.outAt, [T0], 'a contact stamped in the future counts at its arrival');
+  b.add('b', [{ ...contact('OUT', '10.0.0.1', 0, T0), port: 70000 }], true, 0, T0);
+  assert.equal(b.stats().refused, 1, 'port 70000 is refused');
+});
