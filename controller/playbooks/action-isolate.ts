@@ -24,7 +24,7 @@ export function planIsolate(
     return;
   }
   const pb = run.definition;
-  for (const hostId of isolateTargets(members, step.showing, run.alert.matched)) {
+  for (const hostId of isolateTargets(members, step.showing, run.alert.matched, alert.spread.graphHosts)) {
     if (handled.has(hostId)) continue;
     handled.add(hostId);
     const expiry = step.expiry;

@@ -6,13 +6,19 @@ import type { PortRange } from './schema.ts';
 /**
  * The blast radius: automatic isolations allowed in a sliding window.
  *
- * Default: at most 5% of the fleet or 20 hosts in 10 minutes, WHICHEVER IS SMALLER
- * (limit = min(20, max(1, ceil(5% × fleet size)))). Both numbers are ceilings: 5% keeps a
- * small fleet from losing a fifth of itself to a mistake (20 of 100 hosts), 20 keeps a
- * large one from losing hundreds (5% of 5,000 = 250) before a person looks. At least one
- * host may always be isolated. Per playbook the same rule applies with its own numbers
- * (guards.max_isolations / max_isolations_percent / window, defaulting to the global ones);
- * an isolation needs room in both.
+ * Default: 5% of the fleet or 20 hosts in 10 minutes, whichever is smaller, but never
+ * fewer than a floor of 8 hosts (or half the fleet, if that is smaller):
+ *   limit = min(20, max(min(8, ceil(fleet / 2)), ceil(5% × fleet size))).
+ * The ceilings keep a large fleet from losing hundreds of hosts (5% of 5,000 = 250) before
+ * a person looks. The floor is for small fleets: in 24 hosts 5% is one isolation per 10
+ * minutes, while a worm doubling every 10 s has 4-8 hosts by the time its spread graph is
+ * clear; one isolation and then a queue for approval is no containment at all. Isolation
+ * needs a propagating incident (a chain of contacts between affected hosts, see
+ * pipeline/spread.ts) or a playbook that asks for simultaneous ones by name, so a benign
+ * fleet-wide spike does not reach this guard; 8 hosts is what a mistake can cost before a
+ * person looks. Half the fleet caps the floor for a fleet of a few hosts. Per playbook the
+ * same rule applies with its own numbers (guards.max_isolations / max_isolations_percent /
+ * window, defaulting to the global ones); an isolation needs room in both.
  */
 export interface BlastRadius {
   /** Share of the fleet, 0-1. Default 0.05. */
@@ -21,17 +27,21 @@ export interface BlastRadius {
   maxHosts: number;
   /** Sliding window. Default 10 minutes. */
   windowMs: number;
+  /** Small-fleet floor: at least this many (at most half the fleet), within maxHosts. Default 8. */
+  minHosts?: number;
 }
 
-export const DEFAULT_BLAST_RADIUS: BlastRadius = { fraction: 0.05, maxHosts: 20, windowMs: 600_000 };
+export const DEFAULT_BLAST_RADIUS: BlastRadius = { fraction: 0.05, maxHosts: 20, windowMs: 600_000, minHosts: 8 };
 
 export function blastLimit(r: BlastRadius, fleetSize: number): number {
-  return Math.min(r.maxHosts, Math.max(1, Math.ceil(r.fraction * fleetSize)));
+  const floor = Math.max(1, Math.min(r.minHosts ?? DEFAULT_BLAST_RADIUS.minHosts!, Math.ceil(fleetSize / 2)));
+  return Math.min(r.maxHosts, Math.max(floor, Math.ceil(r.fraction * fleetSize)));
 }
 
 export function describeLimit(r: BlastRadius, fleetSize: number): string {
   const mins = Math.round(r.windowMs / 60_000);
-  return `${blastLimit(r, fleetSize)} = min(${+(r.fraction * 100).toFixed(2)}% of ${fleetSize} hosts, ${r.maxHosts}) per ${mins ? `${mins} min` : `${r.windowMs} ms`}`;
+  const floor = r.minHosts ?? DEFAULT_BLAST_RADIUS.minHosts!;
+  return `${blastLimit(r, fleetSize)} = min(${+(r.fraction * 100).toFixed(2)}% of ${fleetSize} hosts (at least ${floor}, or half the fleet), ${r.maxHosts}) per ${mins ? `${mins} min` : `${r.windowMs} ms`}`;
 }
 
 /** Times of automatic isolations, pruned to the window. */

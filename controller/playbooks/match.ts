@@ -1,7 +1,7 @@
 // Pure questions a playbook asks of an alert and the fleet: does it match, which hosts
 // does a selector pick, which port is `$port`. No I/O, no clock.
 import { isCoreHost, severityRank, type AlertSummary } from '../pipeline/stage-types.ts';
-import type { Playbook, Selector, SelectorTerm } from './schema.ts';
+import type { Playbook, Selector, SelectorTerm, WhenPortRange } from './schema.ts';
 
 /** One enrolled host as the playbooks see it. */
 export interface FleetHost {
@@ -88,11 +88,40 @@ export const isCore = (h: FleetHost): boolean => isCoreHost(h.tags);
 
 export type MatchVerdict = { match: true; signatures: string[] } | { match: false; reason: string };
 
-/** The alert's signatures `when` picks: matching a pattern and no exclusion. */
+/** The alert's signatures `when` picks: matching a pattern and no exclusion (and on a `when.ports` port, when it names ports). */
 export function matchedSignatures(pb: Playbook, alert: AlertSummary): string[] {
   const all = new Set([alert.rootCause, ...alert.signatures.map((s) => s.signature)].filter(Boolean));
-  return [...all].filter((s) => anyGlob(pb.when.signatures, s) && !anyGlob(pb.when.exclude_signatures, s));
+  let out = [...all].filter((s) => anyGlob(pb.when.signatures, s) && !anyGlob(pb.when.exclude_signatures, s));
+  if (pb.when.ports) {
+    // with ports, the network signatures that count are those on the spreading port
+    const ports = spreadingPorts(alert);
+    out = out.filter((s) => {
+      const p = OUTBOUND_SIG_RE.exec(s);
+      return !p || ports.some((x) => x.protocol === p[1] && x.port === Number(p[2]));
+    });
+  }
+  return out;
 }
+
+/** Outbound evidence of a port: a fan-out, or a first-ever connection to it. */
+const OUTBOUND_SIG_RE = /^conn\.(?:fanout|new-port)\/(tcp|udp):(\d{1,5})$/;
+
+/**
+ * The ports an alert spreads on: the spread graph's port when it has one (the port of the
+ * contacts that reached the next hosts), else every port of its outbound evidence.
+ */
+export function spreadingPorts(alert: AlertSummary): Array<{ protocol: 'tcp' | 'udp'; port: number }> {
+  if (alert.spread.port) return [alert.spread.port];
+  const out: Array<{ protocol: 'tcp' | 'udp'; port: number }> = [];
+  for (const s of alert.signatures) {
+    const m = OUTBOUND_SIG_RE.exec(s.signature);
+    if (m && Number(m[2]) > 0) out.push({ protocol: m[1] as 'tcp' | 'udp', port: Number(m[2]) });
+  }
+  return out;
+}
+
+const inRanges = (ranges: readonly WhenPortRange[], p: { protocol: string; port: number }) =>
+  ranges.some((r) => r.protocol === p.protocol && p.port >= r.from && p.port <= r.to);
 
 /** Does this alert, as it is now, call for this playbook? The reason says why not. */
 export function whenMatches(pb: Playbook, alert: AlertSummary, fleet: FleetView): MatchVerdict {
@@ -108,6 +137,13 @@ export function whenMatches(pb: Playbook, alert: AlertSummary, fleet: FleetView)
   }
   const sigs = matchedSignatures(pb, alert);
   if (sigs.length === 0) return { match: false, reason: 'no signature of the alert matches when.signatures' };
+  if (w.ports) {
+    const ports = spreadingPorts(alert).filter((p) => !inRanges(w.exclude_ports, p));
+    if (!ports.some((p) => inRanges(w.ports!, p))) {
+      const shown = spreadingPorts(alert).map((p) => `${p.protocol}/${p.port}`).join(', ') || 'none';
+      return { match: false, reason: `the alert spreads on ${shown}, not on a port of when.ports (or the port is in exclude_ports)` };
+    }
+  }
   if (w.host_tags && w.host_tags.length > 0) {
     const tests = w.host_tags.map(parseTagTest);
     const tagged = fleet.alertHosts(alert.id).some((ah) => {
@@ -124,10 +160,13 @@ export function whenMatches(pb: Playbook, alert: AlertSummary, fleet: FleetView)
  * the globs (`$matched` = the signatures `when` matched). Hosts announced in newHosts but
  * not yet in the view count as showing nothing.
  */
-export function isolateTargets(alertHosts: readonly AlertHost[], showing: readonly string[] | undefined, matched: readonly string[]): string[] {
+export function isolateTargets(
+  alertHosts: readonly AlertHost[], showing: readonly string[] | undefined, matched: readonly string[], graphHosts: readonly string[] = [],
+): string[] {
   if (!showing || showing.length === 0) return alertHosts.map((h) => h.hostId);
-  const globs = showing.flatMap((g) => (g === '$matched' ? matched : [g]));
-  return alertHosts.filter((h) => h.signatures.some((s) => anyGlob(globs, s))).map((h) => h.hostId);
+  const globs = showing.flatMap((g) => (g === '$matched' ? matched : g === '$graph' ? [] : [g]));
+  const graph = showing.includes('$graph') ? new Set(graphHosts) : new Set<string>();
+  return alertHosts.filter((h) => graph.has(h.hostId) || h.signatures.some((s) => anyGlob(globs, s))).map((h) => h.hostId);
 }
 
 // ------------------------------------------------------------- selectors
@@ -177,6 +216,9 @@ function portOf(text: string): { port: number; protocol: 'tcp' | 'udp' } | null 
  * the root cause, the other signatures, and last the evidence's most counted remote port.
  */
 export function dominantPort(alert: AlertSummary, matched: readonly string[]): AlertPort | null {
+  // the contacts that reached the next hosts name the port best
+  const sp = alert.spread.port;
+  if (sp) return { port: sp.port, protocol: sp.protocol, from: `spread graph (${alert.spread.edges} contacts between affected hosts)` };
   const hostsOf = new Map(alert.signatures.map((s) => [s.signature, s.hosts]));
   const ordered = [...matched].sort((a, b) => (hostsOf.get(b) ?? 0) - (hostsOf.get(a) ?? 0) || (a < b ? -1 : 1));
   for (const s of [...ordered, alert.rootCause, ...alert.signatures.map((x) => x.signature)]) {

@@ -140,8 +140,9 @@ export function playbooks(...texts: string[]): LoadResult {
   };
 }
 
+/** The percentage tests run without the small-fleet floor (minHosts 1); the floor has its own test. */
 export function engineWith(load: LoadResult, ports: RecordingPorts, opts: Partial<PlaybookEngineOptions> = {}): PlaybookEngine {
-  const e = new PlaybookEngine({ ports, env: {}, ...opts });
+  const e = new PlaybookEngine({ ports, env: {}, ...opts, blastRadius: { minHosts: 1, ...opts.blastRadius } });
   e.setPlaybooks(load);
   return e;
 }

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadPlaybookDir } from '../../controller/playbooks/loader.ts';
 import { PRIVATE_CIDRS } from '../../controller/playbooks/schema.ts';
+import { DEFAULT_BLAST_RADIUS } from '../../controller/playbooks/guards.ts';
 import { engineWith, fleetHosts, hid, makeFleet, members, RecordingPorts, SHIPPED_DIR, summary, T0, transition } from './helpers.ts';
 
 const shipped = () => {
@@ -54,6 +55,29 @@ describe('shipped playbooks', () => {
     await engine.onTransition(transition('resolved', { ...alert, status: 'resolved', resolvedReason: 'quiet' }, []), fleet, T0 + 20 * 60_000);
     assert.deepEqual(ports.hostsOf('UNBLOCK'), [190, 191, 192, 193, 194].map(hid), 'core posture lifted when the alert resolves');
     assert.equal(ports.of('RELEASE').length, 0, 'infected hosts stay isolated until an operator releases them');
+  });
+
+  test('mass-mailer acts on a quiet mailer in a 24-host fleet: no fan-out, but a propagating graph on tcp/25 — every graph host isolated (up to the small-fleet floor of 8), the port blocked', async () => {
+    const ports = new RecordingPorts();
+    const engine = engineWith(shipped(), ports, { controller: { port: 7443 }, blastRadius: { ...DEFAULT_BLAST_RADIUS } });
+    const sigs = ['proc.new/sha256:abc', 'conn.new-port/tcp:25'];
+    // h0..h8 in the graph; h5 and h8 show only the binary so far; h20 is in the incident (a roll-out merged in) but in no tree
+    const alertHosts = [...members(0, 9, sigs), { hostId: hid(20), signatures: ['proc.new/sha256:abc'] }];
+    alertHosts[5] = { hostId: hid(5), signatures: ['proc.new/sha256:abc'] };
+    alertHosts[8] = { hostId: hid(8), signatures: ['proc.new/sha256:abc'] };
+    const fleet = makeFleet(fleetHosts(24), { 'a-1': alertHosts });
+    const graphHosts = Array.from({ length: 9 }, (_, i) => hid(i));
+    const alert = { ...summary({ signatures: sigs, hostCount: 10, severity: 'warning' }), spread: { root: hid(0), port: { protocol: 'tcp' as const, port: 25 }, edges: 8, generations: 3, graphHosts, tracedHosts: 10 } };
+    const runs = await engine.onTransition(transition('escalated', alert, []), fleet, T0);
+    assert.deepEqual(runs.map((r) => r.playbook), ['mass-mailer'], 'the spread graph says mail: the scanning playbook stays out');
+    const run = engine.getRun(runs[0]!.id)!;
+    assert.deepEqual(ports.hostsOf('ISOLATE'), graphHosts.slice(0, 8), 'the graph hosts, binary-only ones too, up to the floor of 8 in a 24-host fleet');
+    const held = run.actions.filter((a) => a.status === 'held');
+    assert.deepEqual(held.map((a) => a.hostId), [hid(8)], 'the ninth waits for a person');
+    assert.match(held[0]!.reason, /global limit is 8 = min\(5% of 24 hosts \(at least 8, or half the fleet\), 20\)/);
+    assert.ok(!ports.hostsOf('ISOLATE').includes(hid(20)), 'a host in no tree and without mail evidence is not isolated');
+    const blocks = ports.of('BLOCK');
+    assert.ok(blocks.length > 0 && blocks.every((c) => c.request.block!.block!.ports[0]!.from === 25), '$port is the graph port, 25');
   });
 
   test('mass-mailer notifies the webhook when its URL is set', async () => {
