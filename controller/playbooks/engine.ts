@@ -26,6 +26,7 @@
 //   action-isolate.ts  isolate steps, their guards and the blast radius
 //   action-block.ts    block and raise_core_posture steps
 //   action-notify.ts   notify steps (webhooks)
+//   action-throttle.ts throttle steps (the virus throttle on a host selector)
 //   lifts.ts           releases/unblocks on resolve and at expiry (tick)
 //   approvals.ts       approve() of what a guard held
 //   execution.ts       running the ops through the ports, auditing each pass

@@ -9,6 +9,7 @@ const ISSUE_VERB: Record<ActionKind, string> = {
   block: 'playbook.block',
   raise_core_posture: 'playbook.core-posture',
   notify: 'playbook.notify',
+  throttle: 'playbook.throttle',
 };
 
 /** An op issuing one command for an action: the action records the command's id, or why it was refused. */
@@ -72,6 +73,7 @@ function auditBatch(s: EngineState, entries: Planned[]): void {
     audit(s, actor, g.lift ? 'playbook.lift' : ISSUE_VERB[g.a.kind], g.run.alertIds[0]!, {
       runId: g.run.id, playbook: g.run.playbook, alertId: g.run.alertId, step: g.a.step, kind: g.a.kind, status,
       hosts: g.hosts, commands: g.commands, reasons: [...g.reasons], block: g.lift ? null : g.a.block,
+      ...(g.a.kind === 'throttle' && !g.lift ? { throttle: g.a.throttle ?? null } : {}),
     });
   }
 }

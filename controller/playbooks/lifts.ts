@@ -1,6 +1,6 @@
-// Lifting what a run did: isolations are released and blocks unblocked when their
-// alert resolves (`expiry: alert`), and at their expiry time (tick): isolations by a
-// release command, blocks by the agent itself.
+// Lifting what a run did: isolations are released, blocks unblocked and throttles
+// unthrottled when their alert resolves (`expiry: alert`), and at their expiry time
+// (tick): isolations by a release command, blocks and throttles by the agent itself.
 import type { IssueCommandRequest__Output } from '../../proto/wire.ts';
 import { clip, reasonText, type EngineState, type Op } from './engine-state.ts';
 import type { ActionLift, PlaybookRun, RunAction } from './records.ts';
@@ -16,9 +16,12 @@ export function planLift(s: EngineState, run: PlaybookRun, a: RunAction, now: nu
   const lift: ActionLift = { atMs: now, status: 'issuing', commandId: null, reason: why };
   a.lift = lift;
   s.planned.push({ run, action: a, lift: true });
+  const reason = clip(`${reasonText(run)}: ${why}`);
   const req: IssueCommandRequest__Output = a.kind === 'isolate'
-    ? { hostId, action: 'RELEASE', params: undefined, reason: clip(`${reasonText(run)}: ${why}`), ttlS: 0 }
-    : { hostId, action: 'UNBLOCK', unblock: { blockId: a.block!.id }, params: 'unblock', reason: clip(`${reasonText(run)}: ${why}`), ttlS: 0 };
+    ? { hostId, action: 'RELEASE', params: undefined, reason, ttlS: 0 }
+    : a.kind === 'throttle'
+      ? { hostId, action: 'UNTHROTTLE', params: undefined, reason, ttlS: 0 }
+      : { hostId, action: 'UNBLOCK', unblock: { blockId: a.block!.id }, params: 'unblock', reason, ttlS: 0 };
   if (a.kind === 'isolate' && s.isolatedBy.get(hostId) === run.id) s.isolatedBy.delete(hostId);
   ops.push({
     run,
@@ -63,7 +66,7 @@ export function planExpiries(s: EngineState, now: number): Op[] {
     if (a.kind === 'isolate') {
       planLift(s, run, a, now, `expiry ${new Date(a.expiresAtMs!).toISOString()} passed`, ops);
     } else {
-      a.lift = { atMs: now, status: a.status === 'dry-run' ? 'dry-run' : 'expired', commandId: null, reason: 'expired; the agent lifts the block itself' };
+      a.lift = { atMs: now, status: a.status === 'dry-run' ? 'dry-run' : 'expired', commandId: null, reason: `expired; the agent lifts the ${a.kind === 'throttle' ? 'throttle' : 'block'} itself` };
       s.planned.push({ run, action: a, lift: true });
     }
   }

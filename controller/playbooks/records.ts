@@ -1,7 +1,7 @@
 // The playbook engine's records: the ports it acts through, its options, and
 // what it keeps of each run and action (what `firebreak runs` and `run` show).
 import type { Logger } from 'pino';
-import type { IssueCommandRequest__Output, PortBlock__Output } from '../../proto/wire.ts';
+import type { IssueCommandRequest__Output, PortBlock__Output, ThrottleParams__Output } from '../../proto/wire.ts';
 import type { Classification, Severity, TransitionType } from '../pipeline/stage-types.ts';
 import type { BlastRadius, ControllerLink } from './guards.ts';
 import type { PlaybookIssue } from './loader.ts';
@@ -38,7 +38,7 @@ export interface PlaybookEngineOptions {
 
 // ------------------------------------------------------------- records
 
-export type ActionKind = 'isolate' | 'block' | 'raise_core_posture' | 'notify';
+export type ActionKind = 'isolate' | 'block' | 'raise_core_posture' | 'notify' | 'throttle';
 /**
  * issuing: sent to the port, no answer yet; issued: the command was queued (or the webhook
  * answered 2xx); held: waits for approve(); spared: a never-isolate host; dry-run: what
@@ -68,7 +68,9 @@ export interface RunAction {
   commandId: string | null;
   /** The block as sent (block and core-posture steps). */
   block: PortBlock__Output | null;
-  /** Lifted at this time (isolate: by a release command; blocks: by the agent). */
+  /** The throttle as sent (throttle steps); absent in runs recorded before throttles existed. */
+  throttle?: ThrottleParams__Output | null;
+  /** Lifted at this time (isolate: by a release command; blocks and throttles: by the agent). */
   expiresAtMs: number | null;
   /** Lifted when the alert resolves. */
   liftOnResolve: boolean;

@@ -7,6 +7,7 @@ import type { AlertTransition } from '../pipeline/stage-types.ts';
 import { planBlocks } from './action-block.ts';
 import { planIsolate } from './action-isolate.ts';
 import { planNotify } from './action-notify.ts';
+import { planThrottle } from './action-throttle.ts';
 import { activeRunsOf, audit, countStatuses, isEnabled, releasePending, type EngineState, type Op } from './engine-state.ts';
 import { planLift } from './lifts.ts';
 import type { LoadedPlaybook } from './loader.ts';
@@ -123,6 +124,9 @@ function plan(s: EngineState, run: PlaybookRun, t: AlertTransition, fleet: Fleet
       }
       case 'notify':
         planNotify(s, run, step, i, t, now, ops);
+        break;
+      case 'throttle':
+        planThrottle(s, run, step, i, selectHosts(step.hosts, fleet, inAlert).map((h) => h.id), now, ops);
         break;
     }
   });

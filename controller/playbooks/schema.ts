@@ -203,6 +203,19 @@ const CorePostureAction = z.strictObject({
   expiry: Expiry.default('alert'),
 });
 
+/**
+ * Williamson's virus throttle on a selector of hosts: new destinations at `rate` a second
+ * (burst `burst`), destinations used within `working_set` free. Default `expiry: alert`:
+ * lifted (unthrottle) when the alert resolves, as the run ends.
+ */
+const ThrottleAction = z.strictObject({
+  hosts: Selector,
+  rate: z.number({ error: 'rate must be a whole number of new destinations per second, 1-1000' }).int().min(1).max(1000).default(1),
+  burst: z.number({ error: 'burst must be a whole number of connections, 1-10000' }).int().min(1).max(10_000).default(5),
+  working_set: Duration.refine((ms) => ms >= 1000 && ms <= 86_400_000, { message: 'working_set must be 1s to 24h' }).default(60_000),
+  expiry: Expiry.default('alert'),
+});
+
 const PLACEHOLDER_RE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 const NotifyAction = z.strictObject({
@@ -222,7 +235,7 @@ const NotifyAction = z.strictObject({
   timeout: Duration.default(5_000),
 });
 
-export const ACTION_KINDS = ['isolate', 'block', 'raise_core_posture', 'notify'] as const;
+export const ACTION_KINDS = ['isolate', 'block', 'raise_core_posture', 'notify', 'throttle'] as const;
 export type StepKind = (typeof ACTION_KINDS)[number];
 
 const ActionItem = z
@@ -231,6 +244,7 @@ const ActionItem = z
     block: BlockAction.optional(),
     raise_core_posture: CorePostureAction.optional(),
     notify: NotifyAction.optional(),
+    throttle: ThrottleAction.optional(),
   }, {
     error: (iss) =>
       iss.code === 'invalid_type'
@@ -252,6 +266,7 @@ const ActionItem = z
     if (a.isolate) return { kind: 'isolate', ...a.isolate };
     if (a.block) return { kind: 'block', ...a.block };
     if (a.raise_core_posture) return { kind: 'raise_core_posture', ...a.raise_core_posture };
+    if (a.throttle) return { kind: 'throttle', ...a.throttle };
     return { kind: 'notify', ...a.notify! };
   });
 
@@ -259,7 +274,8 @@ export type IsolateStep = { kind: 'isolate' } & z.infer<typeof IsolateAction>;
 export type BlockStep = { kind: 'block' } & z.infer<typeof BlockAction>;
 export type CorePostureStep = { kind: 'raise_core_posture' } & z.infer<typeof CorePostureAction>;
 export type NotifyStep = { kind: 'notify' } & z.infer<typeof NotifyAction>;
-export type PlaybookStep = IsolateStep | BlockStep | CorePostureStep | NotifyStep;
+export type ThrottleStep = { kind: 'throttle' } & z.infer<typeof ThrottleAction>;
+export type PlaybookStep = IsolateStep | BlockStep | CorePostureStep | NotifyStep | ThrottleStep;
 
 // ------------------------------------------------------------- the playbook
 
