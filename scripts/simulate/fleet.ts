@@ -13,6 +13,7 @@ import { detectorConfig } from '../../agent/detect/config.ts';
 import type { Anomaly, Detector } from '../../agent/detect/detector.ts';
 import type { ControllerEndpoint } from '../../agent/enforce/backend.ts';
 import { DryRunBackend } from '../../agent/enforce/dry-run.ts';
+import { ThrottleTracker } from '../../agent/enforce/throttle.ts';
 import type { Sample } from '../../agent/sample/sampler.ts';
 import type { HostInventory } from '../../proto/wire.ts';
 import { derive, type Rand } from './rng.ts';
@@ -54,6 +55,8 @@ export interface SimHost {
    * when it saw things would. Set by a scenario's configureHosts, before the agents start.
    */
   clock: { skewMs: number; backdateMs: number };
+  /** the host's virus-throttle working set and bucket, which its connections pass through when a throttle is in force */
+  throttle: ThrottleTracker;
 }
 
 export interface FleetOptions {
@@ -99,7 +102,7 @@ export class Fleet {
       const clock = { skewMs: 0, backdateMs: 0 };
       const profile = randomProfile(random, role);
       const host: SimHost = {
-        index: i, id, ip, role, tags, dataDir, random, clock,
+        index: i, id, ip, role, tags, dataDir, random, clock, throttle: new ThrottleTracker(),
         sampler: new SyntheticSampler({
           profile, random, address: ip, clockOffsetMs: () => clock.skewMs - clock.backdateMs,
           contactRandom: derive(o.seed, `${id}:contacts`), inboundClientsPerS: role === 'web' ? 0.2 : 0,

@@ -23,10 +23,16 @@ export type Verdict = 'ok' | 'out' | 'in';
 
 const ephemeral = (h: SimHost) => 40000 + (h.index % 20000);
 
-export function outPasses(ctx: NetContext, from: SimHost, toIp: string, port: number, now: number): boolean {
+/**
+ * Would a new connection from `from` to toIp:port get out? With `record`, the
+ * connection is made: it goes through (and counts in) the host's throttle
+ * tracker, once per connection in time order; without, it is judged alone.
+ */
+export function outPasses(ctx: NetContext, from: SimHost, toIp: string, port: number, now: number, record = false): boolean {
   const state = from.agent?.enforcer.state();
   if (!state) return true;
-  return evaluateFlow(state, ctx.controller, { direction: 'out', protocol: 'tcp', localPort: ephemeral(from), remoteAddress: toIp, remotePort: port }, now).pass;
+  return evaluateFlow(state, ctx.controller, { direction: 'out', protocol: 'tcp', localPort: ephemeral(from), remoteAddress: toIp, remotePort: port }, now,
+    record ? from.throttle : undefined).pass;
 }
 
 export function inPasses(ctx: NetContext, to: SimHost, fromIp: string, fromIndex: number, port: number, now: number): boolean {
@@ -49,7 +55,7 @@ export interface ConnectOptions {
  * Records the contacts on both ends' samplers and returns the verdict.
  */
 export function connect(ctx: NetContext, from: SimHost, toIp: string, port: number, now: number, o: ConnectOptions = {}): Verdict {
-  const out = outPasses(ctx, from, toIp, port, now);
+  const out = outPasses(ctx, from, toIp, port, now, true);
   const to = ctx.byAddress.get(toIp);
   let verdict: Verdict = out ? 'ok' : 'out';
   if (out && to) {

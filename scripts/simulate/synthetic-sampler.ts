@@ -3,12 +3,14 @@
 // with the scenario's effects (a worm, a backup job, a spike) layered on top.
 // The agent's real detector sees these samples exactly as it would see /proc.
 //
-// Contacts are traced as the agent traces them (agent/sample/contacts.ts): the
-// scenario and the background traffic tell the sampler of each connection this
-// host makes (OUT) or receives (IN); a sample lists those first seen since the
-// previous one (a (direction, remote, port) not seen for 10 minutes), stamped on
-// this host's clock, at most 64 per direction, earliest first, the rest counted
-// as dropped. contacts_tracked is always true: every simulated agent traces.
+// Contacts are traced by the agent's own ContactTracker (agent/sample/contacts.ts):
+// the scenario and the background traffic tell the sampler of each connection
+// this host makes (OUT) or receives (IN); at each sample they go through the
+// tracker in time order, stamped on this host's clock, so a sample lists those
+// first seen since the previous one (a (direction, remote, port) not seen for
+// 10 minutes), at most 64 per direction, the rest counted as dropped.
+// contacts_tracked is always true: every simulated agent traces.
+import { ContactTracker } from '../../agent/sample/contacts.ts';
 import type { Contact__Output, Endpoint__Output, PortCount__Output, ProcessInfo__Output } from '../../proto/wire.ts';
 import { emptySample, type Sample, type Sampler } from '../../agent/sample/sampler.ts';
 import { clamp, int, normal, pick, uniform, type Rand } from './rng.ts';
@@ -145,12 +147,9 @@ export interface SyntheticSamplerOptions {
   inboundClientsPerS?: number;
 }
 
-/** The agent's contact-tracing bounds (agent/sample/contacts.ts). */
-export const CONTACT_WINDOW_MS = 600_000;
-export const MAX_CONTACTS_PER_DIRECTION = 64;
-const MAX_REMEMBERED_CONTACTS = 4096;
-/** pending contacts kept per direction between samples; past it they are only counted (as the agent's bound) */
-const MAX_PENDING = 1024;
+export { CONTACT_WINDOW_MS, MAX_CONTACTS_PER_DIRECTION } from '../../agent/sample/contacts.ts';
+/** connections buffered between samples; past it they are only counted as dropped */
+const MAX_PENDING = 8192;
 
 export type ContactDirection = 'IN' | 'OUT';
 
@@ -171,9 +170,9 @@ export class SyntheticSampler implements Sampler {
   samples = 0;
   private readonly offset: () => number;
   private readonly cr: Rand;
-  /** contact key → when last seen (true time); Map order = least recently seen first */
-  private contactSeen = new Map<string, number>();
-  private pending: { OUT: Contact__Output[]; IN: Contact__Output[] } = { OUT: [], IN: [] };
+  private readonly tracker = new ContactTracker();
+  /** this interval's connections (true times), for the tracker at the next sample */
+  private pending: Contact__Output[] = [];
   private pendingDropped = 0;
   /** this interval's scenario connections, for the connection metrics */
   private flow = { addrs: new Set<string>(), portAddrs: new Map<number, Set<string>>(), attempts: 0, failed: 0 };
@@ -223,32 +222,23 @@ export class SyntheticSampler implements Sampler {
   }
 
   private see(direction: ContactDirection, address: string, port: number, atMs: number): void {
-    const key = `${direction}|${address}|${port}`;
-    const last = this.contactSeen.get(key);
-    if (last !== undefined) this.contactSeen.delete(key);
-    this.contactSeen.set(key, atMs);
-    if (last !== undefined && atMs - last <= CONTACT_WINDOW_MS) return;
-    for (const [k, t] of this.contactSeen) {
-      if (this.contactSeen.size <= MAX_REMEMBERED_CONTACTS && atMs - t <= CONTACT_WINDOW_MS) break;
-      this.contactSeen.delete(k);
-    }
-    const list = this.pending[direction];
-    if (list.length >= MAX_PENDING) { this.pendingDropped++; return; }
-    list.push({ direction, protocol: 'tcp', remoteAddress: address, port, firstSeenMs: Math.round(atMs + this.offset()) });
+    if (this.pending.length >= MAX_PENDING) { this.pendingDropped++; return; }
+    this.pending.push({ direction, protocol: 'tcp', remoteAddress: address, port, firstSeenMs: Math.round(atMs + this.offset()) });
   }
 
-  /** The contacts first seen since the last sample, earliest first, bounded per direction; how many more there were. */
+  /**
+   * This interval's connections and the generated ones through the agent's
+   * tracker, in time order (as the agent would have seen them): the contacts
+   * first seen since the last sample, bounded, and how many more there were.
+   */
   private takeContacts(generated: Contact__Output[]): { contacts: Contact__Output[]; dropped: number } {
-    let dropped = this.pendingDropped;
-    const contacts: Contact__Output[] = [];
-    for (const dir of ['OUT', 'IN'] as const) {
-      const all = [...this.pending[dir], ...generated.filter((c) => c.direction === dir)].sort((a, b) => a.firstSeenMs - b.firstSeenMs);
-      contacts.push(...all.slice(0, MAX_CONTACTS_PER_DIRECTION));
-      dropped += Math.max(0, all.length - MAX_CONTACTS_PER_DIRECTION);
-    }
-    this.pending = { OUT: [], IN: [] };
+    const all = [...this.pending, ...generated].sort((a, b) => a.firstSeenMs - b.firstSeenMs);
+    for (const c of all) this.tracker.see(c.direction as ContactDirection, c.protocol, c.remoteAddress, c.port, c.firstSeenMs);
+    const taken = this.tracker.take();
+    const dropped = taken.dropped + this.pendingDropped;
+    this.pending = [];
     this.pendingDropped = 0;
-    return { contacts, dropped };
+    return { contacts: taken.contacts, dropped };
   }
 
   /** Starts (or replaces) a named effect. */
