@@ -35,7 +35,7 @@ export function buildAgentBundle(workDir: string, build: boolean): string {
 
 export async function startLabController(lab: LabNetwork, dataDir: string, extra: string[]): Promise<ControllerProc> {
   mkdirSync(dataDir, { recursive: true });
-  return startNsController(lab.net, 'ctl', dataDir, ['--playbooks', join(REPO_ROOT, 'playbooks'), '--log-level', 'warn', ...extra]);
+  return startNsController(lab.net, 'ctl', dataDir, ['--playbooks', join(REPO_ROOT, 'playbooks'), ...extra]);
 }
 
 export interface AgentOptions {
