@@ -1,4 +1,4 @@
-// Shared vocabulary of the stages after ingest (correlate → suppress → alerts → act).
+// Shared vocabulary of the stages after ingest (suppress → correlate → alerts → act; contacts feed the spread graph).
 // Wire shapes come from proto/ (AnomalyEvent__Output) and the stored event from
 // ingest.ts; operator input (silences) is a zod schema with its type inferred.
 // Nothing here does I/O or reads the clock: time is always passed in.
