@@ -79,6 +79,7 @@ test('every field of Command and of its params is covered by the signature', () 
     isolate: (c) => ({ ...c, block: undefined, isolate: { allowlist: [] } }),
     block: (c) => ({ ...c, block: { ...c.block, force: true } }),
     unblock: (c) => ({ ...c, block: undefined, unblock: { blockId: 'b1' } }),
+    throttle: (c) => ({ ...c, block: undefined, throttle: { newPerSecond: 1, burst: 5, workingSetS: 60, expiresAtMs: 0 } }),
     issuer: (c) => ({ ...c, issuer: 'playbook:x' }),
     reason: (c) => ({ ...c, reason: 'other' }),
     issuedAtMs: (c) => ({ ...c, issuedAtMs: NOW - 1 }),
@@ -102,6 +103,14 @@ test('every field of Command and of its params is covered by the signature', () 
   const iso = withSignature({ ...blockCommand(), action: 'ISOLATE', block: undefined, isolate: { allowlist: [allow] } }, privateKey);
   for (const a of [{ ...allow, cidr: '10.0.0.2/32' }, { ...allow, protocol: 'UDP' as const }, { ...allow, ports: { from: 22, to: 23 } }, { ...allow, ports: null }]) {
     assert.equal(verifyCommandSignature({ ...iso, isolate: { allowlist: [a] } }, publicKey), false);
+  }
+  const throttleFields = root.lookupType('firebreak.v1.ThrottleParams').fieldsArray.map((f) => f.name).sort();
+  assert.deepEqual(throttleFields, ['burst', 'expiresAtMs', 'newPerSecond', 'workingSetS']);
+  const t = { newPerSecond: 1, burst: 5, workingSetS: 60, expiresAtMs: NOW + 60_000 };
+  const thr = withSignature({ ...blockCommand(), action: 'THROTTLE', block: undefined, throttle: t }, privateKey);
+  assert.ok(verifyCommandSignature(thr, publicKey));
+  for (const v of [{ ...t, newPerSecond: 2 }, { ...t, burst: 50 }, { ...t, workingSetS: 600 }, { ...t, expiresAtMs: 0 }]) {
+    assert.equal(verifyCommandSignature({ ...thr, throttle: v }, publicKey), false, JSON.stringify(v));
   }
 });
 
