@@ -62,7 +62,7 @@ export class Containment implements PlaybookApi {
       o.log.error({ err }, 'saved playbook state is unreadable; starting with no runs');
       this.engine = new PlaybookEngine(opts);
     }
-    this.fleet = fleetView(() => this.hosts, { get: (id) => o.pipeline().book.get(id) });
+    this.fleet = fleetView(() => this.hosts, { alertHosts: (id) => o.pipeline().book.alertHosts(id) });
     this.source = new PlaybookSource({ dir: o.dir, log: o.log, onLoad: (r) => this.engine.setPlaybooks(r) });
     const loaded = this.source.reload();
     for (const e of loaded.errors) o.log.error(`playbook refused: ${e.file}:${e.line}: ${e.message}`);

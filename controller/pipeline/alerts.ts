@@ -253,8 +253,7 @@ export class AlertBook {
 
   // ------------------------------------------------------------ lifecycle
 
-  /** A new record, open but not yet announced; call announce() once it holds its first hosts. */
-  create(scope: AlertScope, now: number): AlertRecord {
+  private createRecord(scope: AlertScope, now: number): AlertRecord {
     const a: AlertRecord = {
       id: `${scope === 'fleet' ? 'F' : 'H'}${this.nextId++}`,
       scope,
@@ -290,8 +289,7 @@ export class AlertBook {
     return a;
   }
 
-  /** Emits 'opened' for a fresh record (or nothing when it is flapping). */
-  announce(a: AlertRecord, now: number): void {
+  private announceRecord(a: AlertRecord, now: number): void {
     const d = this.evaluate(a);
     a.severity = d.severity;
     a.thresholdIdx = this.thresholdsCrossed(a.hosts.size);
@@ -301,8 +299,7 @@ export class AlertBook {
     this.dirty.delete(a);
   }
 
-  /** Re-opens a resolved alert (the same incident came back within the flap window). */
-  reopen(a: AlertRecord, now: number): void {
+  private reopenRecord(a: AlertRecord, now: number): void {
     a.status = 'open';
     a.resolvedAtMs = null;
     a.resolvedReason = null;
@@ -313,26 +310,24 @@ export class AlertBook {
     this.active.add(a);
   }
 
-  isActive(a: AlertRecord | undefined): a is AlertRecord {
+  private live(a: AlertRecord | undefined): a is AlertRecord {
     return a !== undefined && a.status !== 'resolved';
   }
 
-  /** Marks a change: folded into the next coalesced 'updated'. */
-  touch(a: AlertRecord, now: number, activity = true): void {
+  private touchRecord(a: AlertRecord, now: number, activity = true): void {
     a.version++;
     if (activity) a.lastActivityMs = now;
     if (a.lastSeenMs < now) a.lastSeenMs = now;
     this.dirty.add(a);
   }
 
-  /** Call after a host joined: escalates at once when a threshold is crossed or the first core host joined. */
-  hostJoined(a: AlertRecord, hostId: string, core: boolean, now: number): void {
+  private hostJoined(a: AlertRecord, hostId: string, core: boolean, now: number): void {
     a.newHosts.push(hostId);
     const crossed = this.thresholdsCrossed(a.hosts.size) > a.thresholdIdx;
     if (crossed || core) this.checkEscalation(a, now);
   }
 
-  resolve(a: AlertRecord, now: number, reason: ResolvedReason, mergedInto: string | null = null): void {
+  private resolveRecord(a: AlertRecord, now: number, reason: ResolvedReason, mergedInto: string | null = null): void {
     if (a.status === 'resolved') return;
     const wasFlapping = a.flapping;
     a.status = 'resolved';
@@ -362,7 +357,7 @@ export class AlertBook {
       a.lastEmitMs = now;
       this.dirty.delete(a);
     }
-    return this.summary(a);
+    return this.summaryOf(a);
   }
 
   /**
@@ -381,8 +376,8 @@ export class AlertBook {
       }
     }
     for (const a of [...this.active]) {
-      if (now - a.lastActivityMs >= this.opts.quietMs) this.resolve(a, now, 'quiet');
-      else if (a.scope === 'fleet' && a.hosts.size > 0 && a.openHosts === 0) this.resolve(a, now, 'cleared');
+      if (now - a.lastActivityMs >= this.opts.quietMs) this.resolveRecord(a, now, 'quiet');
+      else if (a.scope === 'fleet' && a.hosts.size > 0 && a.openHosts === 0) this.resolveRecord(a, now, 'cleared');
     }
     for (const a of [...this.dirty]) {
       const e = a.emitted;
@@ -399,7 +394,7 @@ export class AlertBook {
     for (const a of this.active) {
       if (a.flapping && a.resolves.filter((t) => t > now - this.opts.flapWindowMs).length < this.opts.flapCount) {
         a.flapping = false;
-        this.touch(a, now, false);
+        this.touchRecord(a, now, false);
       }
     }
   }
@@ -422,21 +417,293 @@ export class AlertBook {
     return t;
   }
 
+
+  // ------------------------------------------------------------ the correlator's API
+  // The correlator decides which hosts, signatures and events belong to which alert; the
+  // book alone keeps the records. Everything here takes alert ids.
+
+  isActive(id: string | null | undefined): boolean {
+    return id !== null && id !== undefined && this.live(this.alerts.get(id));
+  }
+
+  /** Ids of the active master alerts. */
+  activeFleetIds(): string[] {
+    const out: string[] = [];
+    for (const a of this.active) if (a.scope === 'fleet') out.push(a.id);
+    return out;
+  }
+
+  hostIds(id: string): string[] {
+    return [...(this.alerts.get(id)?.hosts.keys() ?? [])];
+  }
+
+  hasHost(id: string, hostId: string): boolean {
+    return this.alerts.get(id)?.hosts.has(hostId) ?? false;
+  }
+
+  hostCount(id: string): number {
+    return this.alerts.get(id)?.hosts.size ?? 0;
+  }
+
+  hasSignature(id: string, signature: string): boolean {
+    return this.alerts.get(id)?.signatures.has(signature) ?? false;
+  }
+
+  signaturesOf(id: string): string[] {
+    return [...(this.alerts.get(id)?.signatures.keys() ?? [])];
+  }
+
+  isAnchor(id: string, signature: string): boolean {
+    return this.alerts.get(id)?.signatures.get(signature)?.anchor ?? false;
+  }
+
+  /** Whether a specific (not generic) signature brought hosts into this alert. */
+  hasSpecificAnchor(id: string): boolean {
+    const a = this.alerts.get(id);
+    if (!a) return false;
+    for (const s of a.signatures.values()) if (s.anchor && !isGenericRank(s.rank)) return true;
+    return false;
+  }
+
+  /** A resolved alert that may come back under its id: not merged away, resolved within the flap window. */
+  canReopen(id: string, now: number): boolean {
+    const a = this.alerts.get(id);
+    return a !== undefined && a.status === 'resolved' && a.resolvedReason !== 'merged' && now - (a.resolvedAtMs ?? 0) < this.opts.flapWindowMs;
+  }
+
+  /** Resolved long enough ago that its signature may open a new alert (or forgotten). */
+  isStale(id: string, now: number): boolean {
+    const a = this.alerts.get(id);
+    return !a || (a.status === 'resolved' && now - (a.resolvedAtMs ?? 0) > this.opts.flapWindowMs);
+  }
+
+  /** A new alert, open but not yet announced; call announce() once it holds its first hosts. */
+  create(scope: AlertScope, now: number): string {
+    return this.createRecord(scope, now).id;
+  }
+
+  /** Emits 'opened' for a fresh alert (or nothing when it is flapping). */
+  announce(id: string, now: number): void {
+    const a = this.alerts.get(id);
+    if (a) this.announceRecord(a, now);
+  }
+
+  /** Re-opens a resolved alert (the same incident came back within the flap window). */
+  reopen(id: string, now: number): void {
+    const a = this.alerts.get(id);
+    if (a) this.reopenRecord(a, now);
+  }
+
+  resolve(id: string, now: number, reason: ResolvedReason, mergedInto: string | null = null): void {
+    const a = this.alerts.get(id);
+    if (a) this.resolveRecord(a, now, reason, mergedInto);
+  }
+
+  /** Marks a change: folded into the next coalesced 'updated'. activity=false does not hold off the quiet resolve. */
+  touch(id: string, now: number, activity = true): void {
+    const a = this.alerts.get(id);
+    if (a) this.touchRecord(a, now, activity);
+  }
+
+  /** Adds a signature (or makes it an anchor). */
+  addSignature(id: string, sig: { signature: string; kind: SigStat['kind']; rank: number; anchor: boolean; firstSeenMs: number }, now: number): void {
+    const a = this.alerts.get(id);
+    if (!a) return;
+    const s = a.signatures.get(sig.signature);
+    if (!s) {
+      a.signatures.set(sig.signature, { ...sig, events: 0, hosts: 0, firstSeenMs: sig.firstSeenMs, lastSeenMs: now });
+      a.version++;
+    } else if (sig.anchor && !s.anchor) {
+      s.anchor = true;
+      a.version++;
+    }
+  }
+
+  /** Makes a host a member (onset set by its anchor episodes; see adopt). False when it already was. */
+  addHost(id: string, h: { hostId: string; core: boolean; clockOffsetMs: number; firstSeenMs: number; lastSeenMs: number }): boolean {
+    const a = this.alerts.get(id);
+    if (!a || a.hosts.has(h.hostId)) return false;
+    a.hosts.set(h.hostId, { ...h, onsetMs: Infinity, events: 0, sigs: [], openSigs: 0 });
+    if (h.core) a.coreHosts++;
+    a.version++;
+    return true;
+  }
+
+  /**
+   * A host's joining is complete: its onset falls back on first seen when no anchor set it,
+   * and either it is announced now (escalating at once past a host threshold or on the first
+   * core host) or it is listed in the alert's next transition.
+   */
+  hostJoinedDone(id: string, hostId: string, announce: boolean, now: number): void {
+    const a = this.alerts.get(id);
+    const hs = a?.hosts.get(hostId);
+    if (!a || !hs) return;
+    if (hs.onsetMs === Infinity) hs.onsetMs = hs.firstSeenMs;
+    // Only the first core host changes severity; later ones need no re-evaluation.
+    if (announce) this.hostJoined(a, hostId, hs.core && a.coreHosts === 1, now);
+    else a.newHosts.push(hostId);
+  }
+
+  /**
+   * Moves one host's episode of a signature into the alert: the signature now counts on
+   * the host, and an anchor's onset and first-seen time become the host's when earlier
+   * (a noisy host's cpu spike of an hour ago is not when it was infected). holdsOpen = the
+   * episode keeps the host active. False when the host or signature is not in the alert.
+   */
+  adopt(id: string, ep: { hostId: string; signature: string; onsetMs: number; firstSeenMs: number; holdsOpen: boolean }): boolean {
+    const a = this.alerts.get(id);
+    const s = a?.signatures.get(ep.signature);
+    const hs = a?.hosts.get(ep.hostId);
+    if (!a || !s || !hs) return false;
+    if (!hs.sigs.includes(ep.signature)) {
+      hs.sigs.push(ep.signature);
+      s.hosts++;
+    }
+    if (s.anchor) {
+      if (ep.onsetMs < hs.onsetMs) hs.onsetMs = ep.onsetMs;
+      if (ep.firstSeenMs < hs.firstSeenMs) hs.firstSeenMs = ep.firstSeenMs;
+      if (ep.firstSeenMs < a.firstSeenMs) a.firstSeenMs = ep.firstSeenMs;
+    }
+    if (ep.firstSeenMs < s.firstSeenMs) s.firstSeenMs = ep.firstSeenMs;
+    if (ep.holdsOpen) this.openSig(id, ep.hostId);
+    a.version++;
+    return true;
+  }
+
+  /** One more of the host's signatures is open (the host is active). */
+  openSig(id: string, hostId: string): void {
+    const a = this.alerts.get(id);
+    const hs = a?.hosts.get(hostId);
+    if (a && hs && hs.openSigs++ === 0) a.openHosts++;
+  }
+
+  /** One of the host's signatures cleared; a master alert whose hosts all cleared resolves at the next tick. */
+  closeSig(id: string, hostId: string, now: number): void {
+    const a = this.alerts.get(id);
+    const hs = a?.hosts.get(hostId);
+    if (!this.live(a) || !hs || hs.openSigs === 0) return;
+    if (--hs.openSigs === 0) a.openHosts--;
+    this.touchRecord(a, now, false);
+  }
+
+  /** Counts events of one host and signature into the alert, with their evidence keys. */
+  countEvents(id: string, hostId: string, signature: string, events: number, occurrences: number, evidence: Iterable<[string, number]>, now: number): void {
+    const a = this.alerts.get(id);
+    if (!a) return;
+    if (events > 0) {
+      a.eventCount += events;
+      a.occurrences += occurrences;
+      const s = a.signatures.get(signature);
+      if (s) {
+        s.events += events;
+        s.lastSeenMs = now;
+      }
+      const hs = a.hosts.get(hostId);
+      if (hs) {
+        hs.events += events;
+        hs.lastSeenMs = now;
+      }
+      for (const [k, n] of evidence) addEvidence(a.evidence, [k], n);
+    }
+    this.touchRecord(a, now);
+  }
+
+  /** A host line's events become the master alert's (its host joined it); the line resolves as merged. */
+  mergeLine(lineId: string, intoId: string, hostId: string, signature: string, now: number): void {
+    const line = this.alerts.get(lineId);
+    const a = this.alerts.get(intoId);
+    if (!this.live(line) || !a) return;
+    a.eventCount += line.eventCount;
+    a.occurrences += line.occurrences;
+    const s = a.signatures.get(signature);
+    if (s) s.events += line.eventCount;
+    const hs = a.hosts.get(hostId);
+    if (hs) hs.events += line.eventCount;
+    for (const [m, into] of [[line.evidence.exe, 'x:'], [line.evidence.sha256, 'h:'], [line.evidence.remotePorts, 'p:']] as const) {
+      for (const [v, n] of m) addEvidence(a.evidence, [into + v], n);
+    }
+    a.version++;
+    this.resolveRecord(line, now, 'merged', intoId);
+  }
+
+  /** A silenced event for a host of this active alert: counted as suppressed, keeps it from resolving. False otherwise. */
+  countMuted(id: string | null | undefined, hostId: string, now: number): boolean {
+    const a = id ? this.alerts.get(id) : undefined;
+    if (!this.live(a) || !a.hosts.has(hostId)) return false;
+    a.suppressedEvents++;
+    this.touchRecord(a, now);
+    return true;
+  }
+
+  /**
+   * Opens (or re-opens) the line of one lone host and signature, announced. lineId = the
+   * line this episode had before, if any. Returns the line's id.
+   */
+  openHostLine(
+    lineId: string | null,
+    ep: { hostId: string; signature: string; kind: SigStat['kind']; rank: number; core: boolean; onsetMs: number; clockOffsetMs: number; firstSeenMs: number },
+    now: number,
+  ): string {
+    let line = lineId ? this.alerts.get(lineId) : undefined;
+    if (line) this.reopenRecord(line, now);
+    else {
+      line = this.createRecord('host', now);
+      line.signatures.set(ep.signature, {
+        signature: ep.signature, kind: ep.kind, rank: ep.rank, anchor: true, events: 0, hosts: 1, firstSeenMs: ep.firstSeenMs, lastSeenMs: now,
+      });
+    }
+    line.firstSeenMs = Math.min(line.firstSeenMs, ep.firstSeenMs);
+    let hs = line.hosts.get(ep.hostId);
+    if (!hs) {
+      hs = { hostId: ep.hostId, core: ep.core, onsetMs: ep.onsetMs, clockOffsetMs: ep.clockOffsetMs, firstSeenMs: ep.firstSeenMs, lastSeenMs: now, events: 0, sigs: [ep.signature], openSigs: 0 };
+      line.hosts.set(ep.hostId, hs);
+      if (hs.core) line.coreHosts++;
+      line.newHosts.push(ep.hostId);
+    }
+    hs.openSigs = 1;
+    line.openHosts = 1;
+    line.version++;
+    return line.id;
+  }
+
+  /** The lone host's episode cleared: its line resolves. */
+  clearHostLine(lineId: string, hostId: string, now: number): void {
+    const line = this.alerts.get(lineId);
+    if (!this.live(line)) return;
+    const hs = line.hosts.get(hostId);
+    if (hs) hs.openSigs = 0;
+    line.openHosts = 0;
+    this.resolveRecord(line, now, 'cleared');
+  }
+
   // ------------------------------------------------------------ reads
 
-  get(id: string): AlertRecord | undefined {
-    return this.alerts.get(id);
+  /** Every alert's summary (the pipeline filters and sorts). */
+  *summaries(): Generator<AlertSummary> {
+    for (const a of this.alerts.values()) yield this.summaryOf(a);
   }
 
-  records(): IterableIterator<AlertRecord> {
-    return this.alerts.values();
+  summary(id: string): AlertSummary | undefined {
+    const a = this.alerts.get(id);
+    return a ? this.summaryOf(a) : undefined;
   }
 
-  activeRecords(): IterableIterator<AlertRecord> {
-    return this.active.values();
+  detail(id: string): AlertDetail | undefined {
+    const a = this.alerts.get(id);
+    return a ? this.detailOf(a) : undefined;
   }
 
-  summary(a: AlertRecord): AlertSummary {
+  activeCount(): number {
+    return this.active.size;
+  }
+
+  /** An alert's hosts and which of its signatures each shows (for playbooks). */
+  alertHosts(id: string): Array<{ hostId: string; signatures: string[] }> {
+    const a = this.alerts.get(id);
+    return a ? [...a.hosts.values()].map((h) => ({ hostId: h.hostId, signatures: [...h.sigs] })) : [];
+  }
+
+  private summaryOf(a: AlertRecord): AlertSummary {
     const d = this.evaluate(a);
     const sigs: SignatureView[] = [...a.signatures.values()]
       .map((s) => ({ ...s }))
@@ -475,7 +742,7 @@ export class AlertBook {
     };
   }
 
-  detail(a: AlertRecord): AlertDetail {
+  private detailOf(a: AlertRecord): AlertDetail {
     const hosts: HostView[] = [...a.hosts.values()]
       .map((h) => ({
         hostId: h.hostId,
@@ -491,7 +758,7 @@ export class AlertBook {
     const sp = this.evaluate(a).spread;
     const topOf = (m: Map<string, number>) => top(m, 1)[0]?.value ?? null;
     return {
-      ...this.summary(a), hosts,
+      ...this.summaryOf(a), hosts,
       spreadGraph: {
         tracedHosts: sp.tracedHosts, root: sp.root, port: sp.port, binary: { sha256: topOf(a.evidence.sha256), exe: topOf(a.evidence.exe) },
         generations: sp.generations, nodes: sp.nodes.map((n) => ({ ...n })), edges: sp.edges.map((e) => ({ ...e })),
@@ -603,7 +870,7 @@ export class AlertBook {
   }
 
   private emit(type: TransitionType, a: AlertRecord, now: number, previousSeverity: Severity | null): void {
-    const alert = this.summary(a);
+    const alert = this.summaryOf(a);
     this.out.push({ type, atMs: now, alert, newHosts: a.newHosts, previousSeverity });
     a.newHosts = [];
     a.emitted = { hosts: a.hosts.size, signatures: a.signatures.size, flapping: a.flapping, classification: alert.classification, graphHosts: alert.spread.graphHosts.length };

@@ -26,8 +26,10 @@
 //
 // Work per event is O(1) amortized (maps keyed by signature and host); windows expire
 // and co-occurrence is checked in tick(now), which the caller runs about once a second.
+// The alert records are the alert book's: the correlator holds alert ids and tells the
+// book what joined what (alerts.ts, "the correlator's API").
 import type { AnomalyKind__Output } from '../../proto/wire.ts';
-import { AlertBook, addEvidence, evidenceKeys, type AlertRecord, type HostStat } from './alerts.ts';
+import { AlertBook, evidenceKeys } from './alerts.ts';
 import { isCoreHost, isGenericRank, isOneShotKind, signatureRank, type PipelineEvent } from './stage-types.ts';
 
 export interface CorrelateOptions {
@@ -168,14 +170,7 @@ export class Correlator {
     if (muted) {
       this.counters.muted++;
       // Keeps an existing alert from resolving while it still happens, but adds nothing to it.
-      for (const id of [ep?.alertId, ep?.hostAlertId, this.sigAlert.get(sig)]) {
-        const a = id ? this.book.get(id) : undefined;
-        if (this.book.isActive(a) && a.hosts.has(e.hostId)) {
-          a.suppressedEvents++;
-          this.book.touch(a, now);
-          break;
-        }
-      }
+      for (const id of [ep?.alertId, ep?.hostAlertId, this.sigAlert.get(sig)]) if (this.book.countMuted(id, e.hostId, now)) break;
       return;
     }
 
@@ -192,11 +187,9 @@ export class Correlator {
       ep.open = true;
       ep.onsetMs = onset;
       ep.firstSeenMs = now;
-      const a = ep.alertId ? this.book.get(ep.alertId) : undefined;
-      const hs = a?.hosts.get(ep.hostId);
-      if (this.book.isActive(a) && hs) {
+      if (ep.alertId && this.book.isActive(ep.alertId) && this.book.hasHost(ep.alertId, ep.hostId)) {
         // a one-shot signature never closed the host in the alert (see clear)
-        if (!isOneShotKind(ep.kind)) this.openSig(a, hs);
+        if (!isOneShotKind(ep.kind)) this.book.openSig(ep.alertId, ep.hostId);
       } else ep.alertId = null;
     }
     ep.lastObsMs = Math.max(ep.lastObsMs, observed);
@@ -221,22 +214,20 @@ export class Correlator {
     else w.hosts.set(e.hostId, { onset: ep.onsetMs, last: ep.lastObsMs });
 
     // 1. Already part of a live incident.
-    let a = ep.alertId ? this.book.get(ep.alertId) : undefined;
-    if (this.book.isActive(a)) {
-      this.drain(a, ep, now);
+    if (ep.alertId && this.book.isActive(ep.alertId)) {
+      this.drain(ep.alertId, ep, now);
       return;
     }
     ep.alertId = null;
     // 2. The signature belongs to a live incident: join it (anchor) or add to a member's count.
     const said = this.sigAlert.get(sig);
-    a = said ? this.book.get(said) : undefined;
-    if (this.book.isActive(a)) {
-      if (a.hosts.has(e.hostId)) {
-        this.adopt(a, ep, now);
+    if (said && this.book.isActive(said)) {
+      if (this.book.hasHost(said, e.hostId)) {
+        this.adopt(said, ep, now);
         return;
       }
-      if (a.signatures.get(sig)?.anchor) {
-        this.join(a, e.hostId, now, true);
+      if (this.book.isAnchor(said, sig)) {
+        this.join(said, e.hostId, now, true);
         return;
       }
     } else {
@@ -244,7 +235,7 @@ export class Correlator {
       const need = this.threshold(w.rank);
       if (w.hosts.size >= need && this.fleetWide(w, need, now)) {
         const b = this.openOrMerge(sig, w, now);
-        if (ep.alertId === b.id) return;
+        if (ep.alertId === b) return;
       }
     }
     // 4. A lone host (for now).
@@ -256,8 +247,7 @@ export class Correlator {
    * promote lone-host episodes to host lines, prune. Call about once a second.
    */
   tick(now: number): void {
-    let liveFleet = false;
-    for (const a of this.book.activeRecords()) if (a.scope === 'fleet') { liveFleet = true; break; }
+    const liveFleet = this.book.activeFleetIds().length > 0;
     for (const [sig, w] of this.windows) {
       this.expire(w, now);
       if (w.hosts.size === 0) {
@@ -266,7 +256,7 @@ export class Correlator {
       }
       if (!liveFleet || w.hosts.size < 2) continue;
       const said = this.sigAlert.get(sig);
-      if (said && this.book.isActive(this.book.get(said))) continue;
+      if (said && this.book.isActive(said)) continue;
       const best = this.bestIncident(sig, w);
       if (best) this.attach(best, sig, w, now, false);
     }
@@ -325,31 +315,23 @@ export class Correlator {
     return [...w.hosts].filter(([, e]) => e.last >= from).map(([h]) => h);
   }
 
-  private hasSpecificAnchor(a: AlertRecord): boolean {
-    for (const s of a.signatures.values()) if (s.anchor && !isGenericRank(s.rank)) return true;
-    return false;
-  }
-
   /** The live incident whose hosts most overlap this signature's, if it may join it. */
-  private bestIncident(sig: string, w: SigWindow): AlertRecord | undefined {
-    const overlap = new Map<AlertRecord, number>();
+  private bestIncident(sig: string, w: SigWindow): string | undefined {
+    const overlap = new Map<string, number>();
     for (const h of w.hosts.keys()) {
       const ids = this.hostFleetAlerts.get(h);
       if (!ids) continue;
-      for (const id of ids) {
-        const a = this.book.get(id);
-        if (this.book.isActive(a)) overlap.set(a, (overlap.get(a) ?? 0) + 1);
-      }
+      for (const id of ids) if (this.book.isActive(id)) overlap.set(id, (overlap.get(id) ?? 0) + 1);
     }
     const generic = isGenericRank(w.rank);
     const share = this.opts.overlapShare;
-    let best: AlertRecord | undefined;
+    let best: string | undefined;
     let bestN = 0;
     for (const [a, n] of overlap) {
-      if (n < 2 || n <= bestN || a.signatures.has(sig)) continue;
+      if (n < 2 || n <= bestN || this.book.hasSignature(a, sig)) continue;
       // A specific signature never hides inside an incident of resource symptoms only.
-      if (!generic && !this.hasSpecificAnchor(a)) continue;
-      const needed = generic ? share * Math.min(w.hosts.size, a.hosts.size) : share * w.hosts.size;
+      if (!generic && !this.book.hasSpecificAnchor(a)) continue;
+      const needed = generic ? share * Math.min(w.hosts.size, this.book.hostCount(a)) : share * w.hosts.size;
       if (n >= needed) {
         best = a;
         bestN = n;
@@ -358,16 +340,15 @@ export class Correlator {
     return best;
   }
 
-  private openOrMerge(sig: string, w: SigWindow, now: number): AlertRecord {
+  private openOrMerge(sig: string, w: SigWindow, now: number): string {
     const merged = this.bestIncident(sig, w);
     if (merged) {
       this.attach(merged, sig, w, now, false);
       return merged;
     }
-    const prevId = this.sigAlert.get(sig);
-    const prev = prevId ? this.book.get(prevId) : undefined;
-    let a: AlertRecord;
-    if (prev && prev.status === 'resolved' && prev.resolvedReason !== 'merged' && now - (prev.resolvedAtMs ?? 0) < this.book.opts.flapWindowMs) {
+    const prev = this.sigAlert.get(sig);
+    let a: string;
+    if (prev && this.book.canReopen(prev, now)) {
       a = prev;
       this.book.reopen(a, now);
     } else {
@@ -379,15 +360,12 @@ export class Correlator {
   }
 
   /** Adds a signature to an incident; an anchor brings its window's hosts in as members. */
-  private attach(a: AlertRecord, sig: string, w: SigWindow, now: number, forceAnchor: boolean, opening = false): void {
-    const anchor = forceAnchor || !isGenericRank(w.rank) || !this.hasSpecificAnchor(a);
-    const s = a.signatures.get(sig);
-    if (!s) {
-      a.signatures.set(sig, { signature: sig, kind: w.kind, rank: w.rank, anchor, events: 0, hosts: 0, firstSeenMs: now, lastSeenMs: now });
-    } else if (anchor) s.anchor = true;
-    this.sigAlert.set(sig, a.id);
+  private attach(a: string, sig: string, w: SigWindow, now: number, forceAnchor: boolean, opening = false): void {
+    const anchor = forceAnchor || !isGenericRank(w.rank) || !this.book.hasSpecificAnchor(a);
+    this.book.addSignature(a, { signature: sig, kind: w.kind, rank: w.rank, anchor, firstSeenMs: now }, now);
+    this.sigAlert.set(sig, a);
     for (const h of this.windowMembers(w)) {
-      if (a.hosts.has(h)) {
+      if (this.book.hasHost(a, h)) {
         const ep = this.episodes.get(key(h, sig));
         if (ep && this.counts(ep, now)) this.adopt(a, ep, now);
       } else if (anchor) this.join(a, h, now, !opening);
@@ -395,64 +373,33 @@ export class Correlator {
     this.book.touch(a, now);
   }
 
-  /** Makes a host a member and adopts its open episodes of the incident's signatures. */
-  private join(a: AlertRecord, hostId: string, now: number, announce: boolean): void {
-    let hs: HostStat | undefined;
-    for (const sig of a.signatures.keys()) {
+  /** Makes a host a member and adopts its recent episodes of the incident's signatures. */
+  private join(a: string, hostId: string, now: number, announce: boolean): void {
+    let joined = false;
+    for (const sig of this.book.signaturesOf(a)) {
       const ep = this.episodes.get(key(hostId, sig));
       if (!ep || !this.counts(ep, now)) continue;
-      if (!hs) {
-        hs = {
-          hostId, core: ep.core, onsetMs: Infinity, clockOffsetMs: ep.clockOffsetMs, firstSeenMs: ep.firstSeenMs,
-          lastSeenMs: ep.lastSeenMs, events: 0, sigs: [], openSigs: 0,
-        };
-        a.hosts.set(hostId, hs);
-        if (hs.core) a.coreHosts++;
+      if (!joined) {
+        joined = true;
+        this.book.addHost(a, { hostId, core: ep.core, clockOffsetMs: ep.clockOffsetMs, firstSeenMs: ep.firstSeenMs, lastSeenMs: ep.lastSeenMs });
         let ids = this.hostFleetAlerts.get(hostId);
         if (!ids) this.hostFleetAlerts.set(hostId, (ids = new Set()));
-        ids.add(a.id);
+        ids.add(a);
       }
       this.adopt(a, ep, now);
     }
-    if (!hs) return;
-    if (hs.onsetMs === Infinity) hs.onsetMs = hs.firstSeenMs;
-    // Only the first core host changes severity; later ones need no re-evaluation.
-    if (announce) this.book.hostJoined(a, hostId, hs.core && a.coreHosts === 1, now);
-    else a.newHosts.push(hostId);
+    if (joined) this.book.hostJoinedDone(a, hostId, announce, now);
   }
 
   /** Moves an episode (already of a member host) into the incident. */
-  private adopt(a: AlertRecord, ep: Episode, now: number): void {
-    if (ep.alertId !== a.id) {
-      const s = a.signatures.get(ep.signature);
-      const hs = a.hosts.get(ep.hostId);
-      if (!s || !hs) return;
-      if (!hs.sigs.includes(ep.signature)) {
-        hs.sigs.push(ep.signature);
-        s.hosts++;
-      }
-      // Onsets and first-seen times come from anchors only: a noisy host's cpu spike of
-      // an hour ago is not when it was infected.
-      if (s.anchor) {
-        if (ep.onsetMs < hs.onsetMs) hs.onsetMs = ep.onsetMs;
-        if (ep.firstSeenMs < hs.firstSeenMs) hs.firstSeenMs = ep.firstSeenMs;
-        if (ep.firstSeenMs < a.firstSeenMs) a.firstSeenMs = ep.firstSeenMs;
-      }
-      if (ep.firstSeenMs < s.firstSeenMs) s.firstSeenMs = ep.firstSeenMs;
-      if (ep.open || isOneShotKind(ep.kind)) this.openSig(a, hs);
-      ep.alertId = a.id;
-      const line = ep.hostAlertId ? this.book.get(ep.hostAlertId) : undefined;
-      if (this.book.isActive(line)) {
-        // The host line's events are this incident's too: carry them over, then retire the line.
-        a.eventCount += line.eventCount;
-        a.occurrences += line.occurrences;
-        s.events += line.eventCount;
-        hs.events += line.eventCount;
-        for (const [m, into] of [[line.evidence.exe, 'x:'], [line.evidence.sha256, 'h:'], [line.evidence.remotePorts, 'p:']] as const) {
-          for (const [v, n] of m) addEvidence(a.evidence, [into + v], n);
-        }
-        this.book.resolve(line, now, 'merged', a.id);
-      }
+  private adopt(a: string, ep: Episode, now: number): void {
+    if (ep.alertId !== a) {
+      // A one-shot signature keeps its host active however it cleared (see clear).
+      const holdsOpen = ep.open || isOneShotKind(ep.kind);
+      if (!this.book.adopt(a, { hostId: ep.hostId, signature: ep.signature, onsetMs: ep.onsetMs, firstSeenMs: ep.firstSeenMs, holdsOpen })) return;
+      ep.alertId = a;
+      // The host line's events are this incident's too: carried over, the line retires.
+      if (ep.hostAlertId && this.book.isActive(ep.hostAlertId)) this.book.mergeLine(ep.hostAlertId, a, ep.hostId, ep.signature, now);
     }
     this.drain(a, ep, now);
   }
@@ -462,39 +409,19 @@ export class Correlator {
     return ep.open || ep.lastObsMs > now - this.opts.recentMs;
   }
 
-  private openSig(a: AlertRecord, hs: HostStat): void {
-    if (hs.openSigs++ === 0) a.openHosts++;
-  }
-
   /** Counts an episode's pending events into an alert. */
-  private drain(a: AlertRecord, ep: Episode, now: number): void {
-    if (ep.pending > 0) {
-      a.eventCount += ep.pending;
-      a.occurrences += ep.pendingOcc;
-      const s = a.signatures.get(ep.signature);
-      if (s) {
-        s.events += ep.pending;
-        s.lastSeenMs = now;
-      }
-      const hs = a.hosts.get(ep.hostId);
-      if (hs) {
-        hs.events += ep.pending;
-        hs.lastSeenMs = now;
-      }
-      for (const [ek, n] of ep.pendingEvidence) addEvidence(a.evidence, [ek], n);
-      ep.pending = 0;
-      ep.pendingOcc = 0;
-      ep.pendingEvidence.clear();
-    }
-    this.book.touch(a, now);
+  private drain(a: string, ep: Episode, now: number): void {
+    this.book.countEvents(a, ep.hostId, ep.signature, ep.pending, ep.pendingOcc, ep.pendingEvidence, now);
+    ep.pending = 0;
+    ep.pendingOcc = 0;
+    ep.pendingEvidence.clear();
   }
 
   // ------------------------------------------------------------ lone hosts
 
   private local(ep: Episode, now: number): void {
-    const line = ep.hostAlertId ? this.book.get(ep.hostAlertId) : undefined;
-    if (this.book.isActive(line)) {
-      this.drain(line, ep, now);
+    if (ep.hostAlertId && this.book.isActive(ep.hostAlertId)) {
+      this.drain(ep.hostAlertId, ep, now);
       return;
     }
     if (!ep.queued) {
@@ -511,30 +438,13 @@ export class Correlator {
       if (!ep) continue;
       ep.queued = false;
       // A cleared one-shot episode still gets its line (a replayed onset and clear arrive together).
-      if ((!ep.open && !isOneShotKind(ep.kind)) || ep.pending === 0 || this.book.isActive(ep.alertId ? this.book.get(ep.alertId) : undefined)) continue;
-      let line = ep.hostAlertId ? this.book.get(ep.hostAlertId) : undefined;
-      if (this.book.isActive(line)) {
-        this.drain(line, ep, now);
+      if ((!ep.open && !isOneShotKind(ep.kind)) || ep.pending === 0 || this.book.isActive(ep.alertId)) continue;
+      if (ep.hostAlertId && this.book.isActive(ep.hostAlertId)) {
+        this.drain(ep.hostAlertId, ep, now);
         continue;
       }
-      if (line) this.book.reopen(line, now);
-      else {
-        line = this.book.create('host', now);
-        line.signatures.set(ep.signature, {
-          signature: ep.signature, kind: ep.kind, rank: ep.rank, anchor: true, events: 0, hosts: 1, firstSeenMs: ep.firstSeenMs, lastSeenMs: now,
-        });
-        ep.hostAlertId = line.id;
-      }
-      line.firstSeenMs = Math.min(line.firstSeenMs, ep.firstSeenMs);
-      let hs = line.hosts.get(ep.hostId);
-      if (!hs) {
-        hs = { hostId: ep.hostId, core: ep.core, onsetMs: ep.onsetMs, clockOffsetMs: ep.clockOffsetMs, firstSeenMs: ep.firstSeenMs, lastSeenMs: now, events: 0, sigs: [ep.signature], openSigs: 0 };
-        line.hosts.set(ep.hostId, hs);
-        if (hs.core) line.coreHosts++;
-        line.newHosts.push(ep.hostId);
-      }
-      hs.openSigs = 1;
-      line.openHosts = 1;
+      const line = this.book.openHostLine(ep.hostAlertId, ep, now);
+      ep.hostAlertId = line;
       this.drain(line, ep, now);
       this.book.announce(line, now);
     }
@@ -547,20 +457,9 @@ export class Correlator {
   private clear(ep: Episode, now: number): void {
     if (!ep.open) return;
     ep.open = false;
-    const a = ep.alertId ? this.book.get(ep.alertId) : undefined;
-    const hs = a?.hosts.get(ep.hostId);
     // A one-shot signature's clear says the binary was seen, not that the host is well again.
-    if (this.book.isActive(a) && hs && hs.openSigs > 0 && !isOneShotKind(ep.kind)) {
-      if (--hs.openSigs === 0) a.openHosts--;
-      this.book.touch(a, now, false);
-    }
-    const line = ep.hostAlertId ? this.book.get(ep.hostAlertId) : undefined;
-    if (this.book.isActive(line)) {
-      const lhs = line.hosts.get(ep.hostId);
-      if (lhs) lhs.openSigs = 0;
-      line.openHosts = 0;
-      this.book.resolve(line, now, 'cleared');
-    }
+    if (ep.alertId && !isOneShotKind(ep.kind)) this.book.closeSig(ep.alertId, ep.hostId, now);
+    if (ep.hostAlertId) this.book.clearHostLine(ep.hostAlertId, ep.hostId, now);
   }
 
   private prune(now: number): void {
@@ -572,12 +471,9 @@ export class Correlator {
       }
     }
     this.book.prune(now);
-    for (const [sig, id] of this.sigAlert) {
-      const a = this.book.get(id);
-      if (!a || (a.status === 'resolved' && now - (a.resolvedAtMs ?? 0) > this.book.opts.flapWindowMs)) this.sigAlert.delete(sig);
-    }
+    for (const [sig, id] of this.sigAlert) if (this.book.isStale(id, now)) this.sigAlert.delete(sig);
     for (const [h, ids] of this.hostFleetAlerts) {
-      for (const id of ids) if (!this.book.isActive(this.book.get(id))) ids.delete(id);
+      for (const id of ids) if (!this.book.isActive(id)) ids.delete(id);
       if (ids.size === 0) this.hostFleetAlerts.delete(h);
     }
   }
@@ -618,12 +514,11 @@ export class Correlator {
     c.lastPruneMs = snapshot.lastPruneMs;
     c.counters = { ...snapshot.counters };
     // Memberships are derived from the live incidents.
-    for (const a of book.activeRecords()) {
-      if (a.scope !== 'fleet') continue;
-      for (const h of a.hosts.keys()) {
+    for (const a of book.activeFleetIds()) {
+      for (const h of book.hostIds(a)) {
         let ids = c.hostFleetAlerts.get(h);
         if (!ids) c.hostFleetAlerts.set(h, (ids = new Set()));
-        ids.add(a.id);
+        ids.add(a);
       }
     }
     return c;

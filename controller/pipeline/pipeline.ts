@@ -127,10 +127,10 @@ export class Pipeline {
 
   listAlerts(filter: AlertFilter = {}): AlertSummary[] {
     const out: AlertSummary[] = [];
-    for (const a of this.book.records()) {
+    for (const a of this.book.summaries()) {
       if (filter.scope && a.scope !== filter.scope) continue;
       if (filter.status === 'active' ? a.status === 'resolved' : filter.status && a.status !== filter.status) continue;
-      out.push(this.book.summary(a));
+      out.push(a);
     }
     out.sort(
       (x, y) =>
@@ -144,8 +144,7 @@ export class Pipeline {
 
   /** Timeline, hosts (with corrected onsets), patient zero, signatures, evidence. */
   getAlert(id: string): AlertDetail | undefined {
-    const a = this.book.get(id);
-    return a ? this.book.detail(a) : undefined;
+    return this.book.detail(id);
   }
 
   acknowledge(id: string, by: string, now: number): AlertSummary {
@@ -167,8 +166,7 @@ export class Pipeline {
   }
 
   stats(): PipelineStats {
-    let activeAlerts = 0;
-    for (const _ of this.book.activeRecords()) activeAlerts++;
+    const activeAlerts = this.book.activeCount();
     return { ...this.correlator.stats(), transitions: this.transitions, activeAlerts, contacts: this.contacts.stats() };
   }
 

@@ -15,7 +15,7 @@ export { PlaybookSchema, parseDuration, type Playbook } from './schema.ts';
 
 /** The part of the pipeline's AlertBook the fleet view reads (structural, so nothing couples to its internals). */
 export interface AlertHostSource {
-  get(id: string): { hosts: ReadonlyMap<string, { hostId: string; sigs: readonly string[] }> } | undefined;
+  alertHosts(id: string): AlertHost[];
 }
 
 /**
@@ -28,6 +28,6 @@ export function fleetView(hosts: () => ReadonlyMap<string, FleetHost>, book: Ale
     hosts: () => hosts().values(),
     host: (id) => hosts().get(id),
     size: () => hosts().size,
-    alertHosts: (id): AlertHost[] => [...(book.get(id)?.hosts.values() ?? [])].map((h) => ({ hostId: h.hostId, signatures: h.sigs })),
+    alertHosts: (id): AlertHost[] => book.alertHosts(id),
   };
 }
