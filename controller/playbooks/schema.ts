@@ -158,6 +158,23 @@ const Selector = listOf(SelectorItem)
     return { include: include.length ? include : [{ kind: 'all' }], exclude: items.filter((i) => i.not).map((i) => i.term) };
   });
 
+// ------------------------------------------------------------- when.ports
+
+/** A port or range, optionally prefixed with its protocol: 25, "tcp/25", "udp/53", "1-65535". */
+export type WhenPortRange = { protocol: 'tcp' | 'udp'; from: number; to: number };
+
+const WhenPort = z.unknown().transform((v, ctx): WhenPortRange => {
+  const text = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim() : '';
+  const m = /^(?:(tcp|udp)\/)?(\d{1,6})(?:-(\d{1,6}))?$/.exec(text);
+  const from = m ? Number(m[2]) : NaN;
+  const to = m ? (m[3] === undefined ? from : Number(m[3])) : NaN;
+  if (!m || !(from >= 1 && to <= 65535 && from <= to)) {
+    ctx.addIssue({ code: 'custom', message: `bad port ${JSON.stringify(v)}: give 1-65535, a range like 1-1024, or tcp/25, udp/53` });
+    return z.NEVER;
+  }
+  return { protocol: (m[1] as 'tcp' | 'udp' | undefined) ?? 'tcp', from, to };
+});
+
 // ------------------------------------------------------------- actions
 
 const BlockSpec = {
@@ -175,7 +192,10 @@ export type BlockSetEntry = z.infer<typeof BlockSetEntry>;
 const IsolateAction = z.preprocess(
   (v) => v ?? {},
   z.strictObject({
-    /** Only hosts of the alert showing one of these signatures (globs; `$matched` = what `when` matched). */
+    /**
+     * Only hosts of the alert showing one of these signatures (globs; `$matched` = what `when`
+     * matched; `$graph` = every host in the alert's spread graph, whatever it shows so far).
+     */
     showing: listOf(Glob).optional(),
     /** Destinations kept reachable through isolation, besides the controller (CIDRs). */
     allow: listOf(z.string().transform((v, ctx) => {
@@ -293,9 +313,18 @@ export const PlaybookSchema = z.strictObject({
   /** After a run for an alert, no new run of this playbook for the same alert within this time. */
   cooldown: Duration.default(600_000),
   when: z.strictObject({
-    signatures: listOf(Glob).refine((s) => s.length > 0, { message: 'when.signatures needs at least one pattern, e.g. conn.fanout/*' }),
+    /** Default: any signature (then `ports` says what the playbook is for). */
+    signatures: listOf(Glob).refine((s) => s.length > 0, { message: 'when.signatures needs at least one pattern, e.g. conn.fanout/*' }).default(['*']),
     /** Matching signatures that do not count (another playbook handles them). */
     exclude_signatures: listOf(Glob).default([]),
+    /**
+     * The alert spreads on one of these ports (TCP unless `udp/53`): the spread graph's port,
+     * or where the alert has no graph, a port of its outbound evidence (conn.fanout/tcp:P,
+     * conn.new-port/tcp:P). `$port` then is that port.
+     */
+    ports: listOf(WhenPort).optional(),
+    /** The alert's spreading port is one of these: no match (another playbook's port). */
+    exclude_ports: listOf(WhenPort).default([]),
     /** `any` matches every classification; isolation still needs an explicit `simultaneous` for simultaneous alerts. */
     classification: z.enum(['propagating', 'simultaneous', 'any'], { error: "classification must be propagating, simultaneous or any" }).default('propagating'),
     min_hosts: z.number().int().min(1).default(1),
