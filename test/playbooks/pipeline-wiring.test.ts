@@ -39,7 +39,7 @@ test('a mass-mailing worm at 200 hosts: the shipped playbook isolates each sende
   assert.equal(iso.length, 10);
   const run = engine.getRun(runs[0]!.id)!;
   assert.ok(run.actions.some((a) => a.status === 'held'));
-  const blocks = ports.of('BLOCK').filter((c) => c.request.block!.block!.id.endsWith('-s1'));
+  const blocks = ports.of('BLOCK').filter((c) => c.request.block!.block!.id.endsWith('-s2'));
   assert.equal(blocks.length, 199, 'port 25 blocked outbound on every host but the relay');
   assert.deepEqual(blocks[0]!.request.block!.block!.ports, [{ from: 25, to: 25 }]);
 

@@ -32,19 +32,23 @@ describe('shipped playbooks', () => {
     assert.equal(run.actions.find((a) => a.hostId === hid(195) && a.kind === 'isolate')?.status, 'spared');
     assert.ok(ports.issued.every((c) => c.issuer === 'playbook:mass-mailer'));
 
-    const out = ports.of('BLOCK').filter((c) => c.request.block!.block!.id === `fb-${run.id}-s1`);
+    const out = ports.of('BLOCK').filter((c) => c.request.block!.block!.id === `fb-${run.id}-s2`);
     assert.equal(out.length, 198);
     assert.ok(!out.some((c) => c.hostId === hid(0) || c.hostId === hid(1)), 'mail relays keep sending mail');
     assert.deepEqual(out[0]!.request.block!.block, {
-      id: `fb-${run.id}-s1`, direction: 'OUT', protocol: 'TCP', ports: [{ from: 25, to: 25 }], remoteCidrs: [], remoteInternet: false, expiresAtMs: T0 + 3_600_000,
+      id: `fb-${run.id}-s2`, direction: 'OUT', protocol: 'TCP', ports: [{ from: 25, to: 25 }], remoteCidrs: [], remoteInternet: false, expiresAtMs: T0 + 3_600_000,
     });
     assert.equal(out[0]!.request.block!.force, false);
 
-    const core = ports.of('BLOCK').filter((c) => c.request.block!.block!.id.startsWith(`fb-${run.id}-s2`));
+    const core = ports.of('BLOCK').filter((c) => c.request.block!.block!.id.startsWith(`fb-${run.id}-s3`));
     assert.deepEqual(core.map((c) => c.hostId).sort(), [190, 191, 192, 193, 194].map(hid));
     assert.deepEqual(core[0]!.request.block!.block!.ports, [{ from: 25, to: 25 }, { from: 465, to: 465 }, { from: 587, to: 587 }]);
     assert.equal(core[0]!.request.block!.block!.direction, 'BOTH');
     assert.equal(core[0]!.request.block!.block!.expiresAtMs, 0, 'lifted with the alert, not by a timer');
+
+    const throttled = ports.of('THROTTLE');
+    assert.equal(throttled.length, 198, 'the virus throttle on every host but the relays, while the alert is open');
+    assert.ok(!throttled.some((c) => c.hostId === hid(0) || c.hostId === hid(1)));
 
     const notify = run.actions.find((a) => a.kind === 'notify')!;
     assert.equal(notify.status, 'skipped');
@@ -54,6 +58,7 @@ describe('shipped playbooks', () => {
     ports.clear();
     await engine.onTransition(transition('resolved', { ...alert, status: 'resolved', resolvedReason: 'quiet' }, []), fleet, T0 + 20 * 60_000);
     assert.deepEqual(ports.hostsOf('UNBLOCK'), [190, 191, 192, 193, 194].map(hid), 'core posture lifted when the alert resolves');
+    assert.equal(ports.of('UNTHROTTLE').length, 198, 'the throttle lifted with the alert');
     assert.equal(ports.of('RELEASE').length, 0, 'infected hosts stay isolated until an operator releases them');
   });
 
