@@ -192,3 +192,26 @@ test('contacts: an address two hosts claim maps to neither; loopback maps to not
   b.add('b', [{ ...contact('OUT', '10.0.0.1', 0, T0), port: 70000 }], true, 0, T0);
   assert.equal(b.stats().refused, 1, 'port 70000 is refused');
 });
+
+test('firebreak alert prints the tree generation by generation, with the contact that reached each host and times after patient zero', async () => {
+  const { renderSpreadTree } = await import('../../controller/cli/spread-tree.ts');
+  const p = pipeline(20);
+  const chain = [0, 1, 2, 3].map((i) => host(i, T0 + i * 8000));
+  for (let i = 0; i < 20; i++) p.ingestContacts(hostId(i), [], true, 0, T0);
+  for (let k = 1; k < chain.length; k++) {
+    const at = chain[k]!.onsetMs - 1000;
+    p.ingestContacts(hostId(k - 1), [contact('OUT', ip(k), 25, at)], true, 0, at);
+    p.ingestContacts(hostId(k), [contact('IN', ip(k - 1), 25, at)], true, 0, at);
+  }
+  drive(p, chain.flatMap((h) => oneShot(h, [BINARY])).sort((a, b) => a.receivedAtMs - b.receivedAtMs), { from: T0, to: T0 + 40_000 });
+  const [a] = p.listAlerts({ scope: 'fleet' });
+  const text = renderSpreadTree(p.getAlert(a!.id)!.spreadGraph).join('\n');
+  assert.match(text, /spreading on tcp\/25, binary \/tmp\/\.x\/\.q7, sha256 cdcdcdcdcdcdcdcd…, 3 generations deep, patient zero h0000/);
+  const order = ['generation 0', 'h0000', 'generation 1', 'h0001', '<- h0000 on tcp/25 at +7.0s (seen from both ends)', 'generation 2', 'h0002', 'generation 3', 'h0003'];
+  let at = -1;
+  for (const piece of order) {
+    const i = text.indexOf(piece, at + 1);
+    assert.ok(i > at, `"${piece}" after the previous line in:\n${text}`);
+    at = i;
+  }
+});
