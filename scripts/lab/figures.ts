@@ -57,10 +57,10 @@ export interface Figures {
 const r1 = (v: number) => Math.round(v * 10) / 10;
 const CONTAIN = new Set(['ISOLATE', 'BLOCK', 'THROTTLE']);
 
-/** Least squares of log2(infected) over time while at most half the fleet is infected: seconds per doubling. */
+/** Least squares of log2(infected) over time while at most half the fleet is infected: seconds per doubling (from 5 infections). */
 export function doublingTime(times: number[], fleet: number): number | null {
   const pts = times.slice(0, Math.max(1, Math.floor(fleet / 2))).map((t, i) => [t, Math.log2(i + 1)] as const);
-  if (pts.length < 3) return null;
+  if (pts.length < 5) return null;
   const mx = pts.reduce((s, p) => s + p[0], 0) / pts.length;
   const my = pts.reduce((s, p) => s + p[1], 0) / pts.length;
   const sxy = pts.reduce((s, p) => s + (p[0] - mx) * (p[1] - my), 0);

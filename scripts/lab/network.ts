@@ -11,7 +11,7 @@
 // process of that host. spawnIn() starts more processes in a host (the agent)
 // with nsenter into the same network, mount and PID namespaces.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runTool } from '../../agent/enforce/run.ts';
@@ -79,6 +79,12 @@ export class LabNetwork {
     await waitForLine(proc, (l) => l === 'ready', 20_000, `hostd in ${cfg.host}`);
     const initPid = findNsInit(proc.pid!);
     if (!initPid) throw new Error(`hostd in ${cfg.host}: cannot find PID 1 of its PID namespace under pid ${proc.pid}`);
+    // Safety: whatever is started in this host (the agent changes the firewall) must never land in our own namespaces.
+    for (const kind of ['net', 'pid', 'mnt']) {
+      if (readlinkSync(`/proc/${initPid}/ns/${kind}`) === readlinkSync(`/proc/self/ns/${kind}`)) {
+        throw new Error(`hostd in ${cfg.host} (pid ${initPid}) shares this process's ${kind} namespace: refusing to use it`);
+      }
+    }
     const host: LabHost = {
       name: cfg.host, v4: this.v4(cfg.host), initPid, proc,
       send: (cmd) => { if (proc.stdin?.writable) proc.stdin.write(`${JSON.stringify(cmd)}\n`); },
