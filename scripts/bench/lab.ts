@@ -7,8 +7,8 @@
 // self-propagating worms written for the lab (scripts/lab/worm/worm.cjs).
 // Each scenario starts fresh; the figures come from the worm's own truth log
 // and from the controller through the operator CLI. See scripts/lab/*.ts.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { requireNetnsTools } from '../netns/netns.ts';
 import { buildAgentBundle, LAB_DETECT } from '../lab/fleet.ts';
 import { table, type Figures } from '../lab/figures.ts';
@@ -39,6 +39,8 @@ Options:
   --product-thresholds  agents keep the product's detector defaults (the lab lowers the
                         fan-out floor from 50 to ${LAB_DETECT.fanout.floor} distinct addresses: 24 hosts have 23 peers)
   --no-build            use dist/ as it is instead of running npm run build:agent first
+  --save DIR            keep each scenario's evidence in DIR/<scenario>/ (truth.jsonl, the
+                        controller's record as the CLI gave it, the worm, agent and controller logs)
   --keep                leave the last scenario's lab up (until Ctrl-C, at most 30 min)
   --help                this text
 
@@ -57,6 +59,7 @@ if (!(intervalS >= 1 && intervalS <= 10)) throw new Error('--interval must be 1-
 const defs = (args.get('scenarios') ?? DEFAULT_SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean).map(parseScenario);
 const jsonFile = args.get('json');
 const keep = args.has('keep');
+const saveDir = args.get('save') ? resolve(args.get('save')!) : undefined;
 const controllerArgs = args.has('blast-radius') ? ['--blast-radius', String(Number(args.get('blast-radius')))] : [];
 
 const log = (msg: string) => process.stderr.write(`[lab ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -108,6 +111,9 @@ try {
       controllerArgs, keep: keep && last, rng, log, onResource: (c) => { current = c; },
     });
     figures.push(res.figures);
+    if (saveDir) {
+      cpSync(join(work, def.name), join(saveDir, def.name), { recursive: true, filter: (src) => !/\/(agents|controller)(\/|$)/.test(src.slice(work.length)) });
+    }
     if (res.lab) kept = res;
     const f = res.figures;
     log(`${def.name}: infected ${f.infected_hosts ?? '-'}/${f.hosts_total}, first action ${f.first_action_s ?? '-'} s, isolate/block/throttle ${f.isolate_commands}/${f.block_commands}/${f.throttle_commands}, master alerts ${f.master_alerts}`);

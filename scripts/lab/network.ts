@@ -53,11 +53,11 @@ export class LabNetwork {
   private constructor(readonly net: TestNetwork) {}
 
   /** `ctl` (controller) and `mirror` (package mirror, no agent) first, then the hosts. */
-  static async create(hostNames: string[]): Promise<LabNetwork> {
+  static async create(hostNames: string[], workDir?: string): Promise<LabNetwork> {
     await removeStale();
     const net = await TestNetwork.create(['ctl', 'mirror', ...hostNames]);
     mkdirSync(MARKERS, { recursive: true });
-    writeFileSync(join(MARKERS, `${process.pid}-${net.prefix}`), net.prefix);
+    writeFileSync(join(MARKERS, `${process.pid}-${net.prefix}`), `${net.prefix}\n${workDir ?? ''}\n`);
     return new LabNetwork(net);
   }
 
@@ -178,9 +178,10 @@ async function removeStale(): Promise<void> {
   if (stale.length === 0) return;
   const list = (await runTool('ip', ['netns', 'list'], { timeoutMs: 5000 })).stdout.split('\n').map((l) => l.split(' ')[0]!).filter(Boolean);
   for (const m of stale) {
-    const prefix = readFileSync(join(MARKERS, m), 'utf8').trim();
+    const [prefix = '', workDir = ''] = readFileSync(join(MARKERS, m), 'utf8').split('\n');
     if (!/^fbtest-\d+-\d+$/.test(prefix)) continue;
     for (const ns of list.filter((n) => n.startsWith(`${prefix}-`))) await runTool('ip', ['netns', 'del', ns], { timeoutMs: 10_000 });
+    if (/^\/var\/tmp\/fb-lab-[A-Za-z0-9]+$/.test(workDir)) rmSync(workDir, { recursive: true, force: true });
     rmSync(join(MARKERS, m), { force: true });
   }
 }

@@ -65,7 +65,7 @@ export async function runScenario(def: ScenarioDef, o: LabOptions): Promise<Scen
   writeFileSync(truthFile, '');
   const names = hostNames(o.hosts);
   const setupStart = Date.now();
-  const lab = await LabNetwork.create(names);
+  const lab = await LabNetwork.create(names, o.workDir);
   let ctl: ControllerProc | undefined;
   const agents: ChildProcess[] = [];
   const teardown = async () => {
@@ -160,6 +160,7 @@ export async function runScenario(def: ScenarioDef, o: LabOptions): Promise<Scen
 
     const record = ctl ? await readController(ctl) : undefined;
     if (record) writeFileSync(join(dir, 'controller-record.json'), JSON.stringify(record, null, 2));
+    if (ctl) writeFileSync(join(dir, 'logs', 'controller.log'), `${ctl.logs.join('\n')}\n`);
     const figures = buildFigures({
       def, hosts: names, t0, truth, patientZero: def.kind === 'mailer' || def.kind === 'scanner' ? patientZero : null, portscanHost,
       record, setupS, durationS, endReason,
