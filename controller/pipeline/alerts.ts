@@ -91,6 +91,8 @@ export type SigStat = SignatureView;
 export interface HostStat extends Omit<HostView, 'active'> {
   /** Signatures of the alert seen on this host (a handful). */
   sigs: string[];
+  /** Onset of each of sigs on this host (same order): a signature's own spread graph uses them. */
+  sigOnsets?: number[];
   /** How many of them are currently open (not cleared). */
   openSigs: number;
 }
@@ -221,12 +223,21 @@ export function classify(sortedOnsets: number[], simultaneousMs: number, schedul
 }
 
 /** Propagating vs simultaneous from the spread graph, where enough of the hosts trace contacts. */
+/**
+ * Propagating vs simultaneous from a spread graph, where enough of the hosts trace contacts
+ * (null: too few do, let onset timing decide). A spread explains most of its hosts: at
+ * least half of the traced hosts but the root were reached by an affected host before
+ * their onset, in a chain at least two edges deep. A busy fleet's own first-seen contacts
+ * (hosts reaching a shared server that is itself in a fleet-wide backup) make a few
+ * edges by chance, never most of them; under a quarter explained is simultaneous.
+ */
 export function classifyByGraph(spread: SpreadResult, hosts: number): Classification | null {
   if (spread.tracedHosts < 3 || spread.tracedHosts * 2 < hosts) return null;
-  if (spread.generations >= 2) return 'propagating';
-  // one host reaching several (depth 1): a worm's first generation or a push roll-out; wait for more
-  if (spread.edges.length > 0) return 'unknown';
-  return hosts >= 4 ? 'simultaneous' : 'unknown';
+  const explained = spread.edges.length / Math.max(1, spread.tracedHosts - 1);
+  if (spread.generations >= 2 && explained >= 0.5) return 'propagating';
+  if (hosts >= 4 && explained < 0.25) return 'simultaneous';
+  // one host reaching several (depth 1) is a worm's first generation or a push roll-out: wait for more
+  return 'unknown';
 }
 
 const NO_SPREAD: SpreadResult = { tracedHosts: 0, root: null, port: null, binary: { sha256: null, exe: null }, generations: 0, nodes: [], edges: [], graphHosts: [] };
@@ -523,7 +534,7 @@ export class AlertBook {
   addHost(id: string, h: { hostId: string; core: boolean; clockOffsetMs: number; firstSeenMs: number; lastSeenMs: number }): boolean {
     const a = this.alerts.get(id);
     if (!a || a.hosts.has(h.hostId)) return false;
-    a.hosts.set(h.hostId, { ...h, onsetMs: Infinity, events: 0, sigs: [], openSigs: 0 });
+    a.hosts.set(h.hostId, { ...h, onsetMs: Infinity, events: 0, sigs: [], sigOnsets: [], openSigs: 0 });
     if (h.core) a.coreHosts++;
     a.version++;
     return true;
@@ -557,6 +568,8 @@ export class AlertBook {
     if (!a || !s || !hs) return false;
     if (!hs.sigs.includes(ep.signature)) {
       hs.sigs.push(ep.signature);
+      (hs.sigOnsets ??= []).length = hs.sigs.length - 1;
+      hs.sigOnsets.push(ep.onsetMs);
       s.hosts++;
     }
     if (s.anchor) {
@@ -655,7 +668,7 @@ export class AlertBook {
     line.firstSeenMs = Math.min(line.firstSeenMs, ep.firstSeenMs);
     let hs = line.hosts.get(ep.hostId);
     if (!hs) {
-      hs = { hostId: ep.hostId, core: ep.core, onsetMs: ep.onsetMs, clockOffsetMs: ep.clockOffsetMs, firstSeenMs: ep.firstSeenMs, lastSeenMs: now, events: 0, sigs: [ep.signature], openSigs: 0 };
+      hs = { hostId: ep.hostId, core: ep.core, onsetMs: ep.onsetMs, clockOffsetMs: ep.clockOffsetMs, firstSeenMs: ep.firstSeenMs, lastSeenMs: now, events: 0, sigs: [ep.signature], sigOnsets: [ep.onsetMs], openSigs: 0 };
       line.hosts.set(ep.hostId, hs);
       if (hs.core) line.coreHosts++;
       line.newHosts.push(ep.hostId);
@@ -734,7 +747,8 @@ export class AlertBook {
       doublingTimeMs: d.doublingTimeMs,
       spread: {
         root: d.spread.root, port: d.spread.port, edges: d.spread.edges.length, generations: d.spread.generations,
-        graphHosts: [...d.spread.graphHosts], tracedHosts: d.spread.tracedHosts,
+        // what playbooks isolate as "the graph": only a spread's (a few chance edges of a busy fleet are no target)
+        graphHosts: d.classification === 'propagating' ? [...d.spread.graphHosts] : [], tracedHosts: d.spread.tracedHosts,
       },
       timelineBucketMs: d.bucketMs,
       timeline: d.timeline,
@@ -803,20 +817,31 @@ export class AlertBook {
       onsets.push(h.onsetMs);
       if (!pz || h.onsetMs < pz.onsetMs || (h.onsetMs === pz.onsetMs && h.hostId < pz.hostId)) pz = h;
     }
-    const spread = a.scope === 'fleet' && this.contacts
-      ? buildSpread([...a.hosts.values()].map((h) => ({ hostId: h.hostId, onsetMs: h.onsetMs })), this.contacts, Math.max(this.nowMs, a.lastSeenMs), o.spread)
-      : NO_SPREAD;
+    const { spread, graphClass } = this.spreadOf(a);
     // Patient zero is the root of the spread tree (a host that lies about its clock has no
-    // edge to the others); the earliest onset only where there is no tree.
-    if (spread.root !== null) pz = a.hosts.get(spread.root) ?? pz;
+    // edge to the others); the earliest onset where nothing spread.
+    if (spread.root !== null && graphClass === 'propagating') pz = a.hosts.get(spread.root) ?? pz;
     onsets.sort((x, y) => x - y);
+    // The root cause names the most specific signature; when a signature's hosts spread, the
+    // one that covers the tree best (a worm masked by a roll-out is named, not the roll-out).
+    const inTree = new Set(spread.graphHosts);
+    const cover = (s: SigStat) => (graphClass === 'propagating' && !isGenericRank(s.rank) ? this.covered(a, s.signature, inTree) : 0);
     let root: SigStat | undefined;
+    let rootCover = 0;
+    let rootShare = 0;
     for (const s of a.signatures.values()) {
-      if (!root || s.rank > root.rank || (s.rank === root.rank && (s.hosts > root.hosts || (s.hosts === root.hosts && s.firstSeenMs < root.firstSeenMs)))) root = s;
+      const c = cover(s);
+      // then the share of its hosts in the tree: a worm's binary is on the tree, a roll-out's on far more
+      const share = c / Math.max(1, s.hosts);
+      if (!root || c > rootCover || (c === rootCover && (share > rootShare || (share === rootShare && (s.rank > root.rank
+        || (s.rank === root.rank && (s.hosts > root.hosts || (s.hosts === root.hosts && s.firstSeenMs < root.firstSeenMs)))))))) {
+        root = s;
+        rootCover = c;
+        rootShare = share;
+      }
     }
     const specific = root !== undefined && !isGenericRank(root.rank);
-    const classification: Classification = a.scope !== 'fleet' ? 'unknown'
-      : classifyByGraph(spread, a.hosts.size) ?? classify(onsets, o.simultaneousMs, o.scheduledJobMs);
+    const classification: Classification = a.scope !== 'fleet' ? 'unknown' : graphClass ?? classify(onsets, o.simultaneousMs, o.scheduledJobMs);
     const doublingTimeMs = a.scope === 'fleet' ? doublingTime(onsets, this.fleetSize) : null;
 
     // Timeline on wall-clock-aligned buckets, widened when the incident is long.
@@ -869,6 +894,48 @@ export class AlertBook {
     return d;
   }
 
+  /** Hosts of the tree that show the signature. */
+  private covered(a: AlertRecord, signature: string, inTree: ReadonlySet<string>): number {
+    let n = 0;
+    for (const h of inTree) if (a.hosts.get(h)?.sigs.includes(signature)) n++;
+    return n;
+  }
+
+  /**
+   * The incident's spread graph and what it says. Each specific anchor signature's hosts are
+   * traced on their own: a worm's binary spreading among some hosts of a roll-out merged
+   * into the same incident is propagating there, whatever the roll-out's hosts did. Generic
+   * signatures (cpu, disk) never make an incident propagating by the graph: their hosts are
+   * busy and talk to each other for their own reasons. Without a spreading signature, the
+   * graph over all hosts is shown and can only say simultaneous (or leave it to timing).
+   */
+  private spreadOf(a: AlertRecord): { spread: SpreadResult; graphClass: Classification | null } {
+    if (a.scope !== 'fleet' || !this.contacts) return { spread: NO_SPREAD, graphClass: null };
+    const now = Math.max(this.nowMs, a.lastSeenMs);
+    let best: SpreadResult | undefined;
+    for (const s of a.signatures.values()) {
+      if (!s.anchor || isGenericRank(s.rank)) continue;
+      const members: Array<{ hostId: string; onsetMs: number }> = [];
+      for (const h of a.hosts.values()) {
+        const i = h.sigs.indexOf(s.signature);
+        // the signature's own onset on the host: a roll-out binary an hour earlier is not when the worm came
+        if (i >= 0) members.push({ hostId: h.hostId, onsetMs: h.sigOnsets?.[i] ?? h.onsetMs });
+      }
+      if (members.length < 3) continue;
+      const sp = buildSpread(members, this.contacts, now, this.opts.spread);
+      if (classifyByGraph(sp, members.length) === 'propagating' && (!best || sp.graphHosts.length > best.graphHosts.length)) best = sp;
+    }
+    if (best) {
+      // show every host of the incident in the tree's node list, those outside it untraced
+      const nodes = new Set(best.nodes.map((n) => n.hostId));
+      const extra = [...a.hosts.values()].filter((h) => !nodes.has(h.hostId)).map((h) => ({ hostId: h.hostId, onsetMs: h.onsetMs, parent: null, generation: null }));
+      return { spread: { ...best, nodes: [...best.nodes, ...extra].sort((x, y) => x.onsetMs - y.onsetMs) }, graphClass: 'propagating' };
+    }
+    const all = buildSpread([...a.hosts.values()].map((h) => ({ hostId: h.hostId, onsetMs: h.onsetMs })), this.contacts, now, this.opts.spread);
+    const c = classifyByGraph(all, a.hosts.size);
+    return { spread: all, graphClass: c === 'propagating' ? 'unknown' : c };
+  }
+
   private emit(type: TransitionType, a: AlertRecord, now: number, previousSeverity: Severity | null): void {
     const alert = this.summaryOf(a);
     this.out.push({ type, atMs: now, alert, newHosts: a.newHosts, previousSeverity });
@@ -886,7 +953,7 @@ export class AlertBook {
       alerts: [...this.alerts.values()].map((a) => ({
         ...a,
         signatures: [...a.signatures.values()].map((s) => ({ ...s })),
-        hosts: [...a.hosts.values()].map((h) => ({ ...h, sigs: [...h.sigs] })),
+        hosts: [...a.hosts.values()].map((h) => ({ ...h, sigs: [...h.sigs], sigOnsets: [...(h.sigOnsets ?? [])] })),
         evidence: { exe: [...a.evidence.exe], sha256: [...a.evidence.sha256], remotePorts: [...a.evidence.remotePorts] },
         resolves: [...a.resolves],
         emitted: { ...a.emitted },
@@ -905,7 +972,7 @@ export class AlertBook {
       const a: AlertRecord = {
         ...s,
         signatures: new Map(s.signatures.map((x) => [x.signature, { ...x }])),
-        hosts: new Map(s.hosts.map((h) => [h.hostId, { ...h, sigs: [...h.sigs] }])),
+        hosts: new Map(s.hosts.map((h) => [h.hostId, { ...h, sigs: [...h.sigs], sigOnsets: [...(h.sigOnsets ?? [])] }])),
         evidence: { exe: new Map(s.evidence.exe), sha256: new Map(s.evidence.sha256), remotePorts: new Map(s.evidence.remotePorts) },
         resolves: [...s.resolves],
         emitted: { ...s.emitted },

@@ -111,7 +111,7 @@ const OUTBOUND_SIG_RE = /^conn\.(?:fanout|new-port)\/(tcp|udp):(\d{1,5})$/;
  * contacts that reached the next hosts), else every port of its outbound evidence.
  */
 export function spreadingPorts(alert: AlertSummary): Array<{ protocol: 'tcp' | 'udp'; port: number }> {
-  if (alert.spread.port) return [alert.spread.port];
+  if (alert.spread.port && alert.classification === 'propagating') return [alert.spread.port];
   const out: Array<{ protocol: 'tcp' | 'udp'; port: number }> = [];
   for (const s of alert.signatures) {
     const m = OUTBOUND_SIG_RE.exec(s.signature);
@@ -217,7 +217,7 @@ function portOf(text: string): { port: number; protocol: 'tcp' | 'udp' } | null 
  */
 export function dominantPort(alert: AlertSummary, matched: readonly string[]): AlertPort | null {
   // the contacts that reached the next hosts name the port best
-  const sp = alert.spread.port;
+  const sp = alert.classification === 'propagating' ? alert.spread.port : null;
   if (sp) return { port: sp.port, protocol: sp.protocol, from: `spread graph (${alert.spread.edges} contacts between affected hosts)` };
   const hostsOf = new Map(alert.signatures.map((s) => [s.signature, s.hosts]));
   const ordered = [...matched].sort((a, b) => (hostsOf.get(b) ?? 0) - (hostsOf.get(a) ?? 0) || (a < b ? -1 : 1));

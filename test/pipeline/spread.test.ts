@@ -215,3 +215,54 @@ test('firebreak alert prints the tree generation by generation, with the contact
     at = i;
   }
 });
+
+test('a fleet-wide job on a busy fleet: a chance chain of two contacts among 30 hosts explains too little to be a spread', () => {
+  const p = pipeline(40);
+  const r = rng(9);
+  for (let i = 0; i < 40; i++) p.ingestContacts(hostId(i), [], true, 0, T0);
+  const hosts = Array.from({ length: 30 }, (_, i) => host(i, T0 + 2000 * i + Math.round(r() * 1000)));
+  // h3 and h4 happened to reach the next host (a shared server) just before its job started
+  for (const k of [4, 5]) {
+    const at = hosts[k]!.onsetMs - 500;
+    p.ingestContacts(hostId(k - 1), [contact('OUT', ip(k), 5432, at)], true, 0, at);
+  }
+  drive(p, hosts.flatMap((h) => oneShot(h, [BINARY])).sort((a, b) => a.receivedAtMs - b.receivedAtMs), { from: T0, to: T0 + 90_000 });
+  const [a] = p.listAlerts({ scope: 'fleet' });
+  assert.ok(a);
+  assert.equal(a.spread.edges, 2, 'the chance chain is in the graph');
+  assert.equal(a.classification, 'simultaneous', '2 of 29 hosts explained is no spread');
+  assert.deepEqual(a.spread.graphHosts, [], 'nothing for a playbook to isolate as "the graph"');
+});
+
+test('a worm masked by a roll-out: its own hosts spread (propagating, named as the root cause), the roll-out hosts stay out of the graph', () => {
+  const p = pipeline(40);
+  const r = rng(4);
+  const ROLLOUT: Signal = { kind: 'PROCESS_NEW', signature: `proc.new/sha256:${'ee'.repeat(32)}`, exe: '/usr/bin/agent-v2', sha256: 'ee'.repeat(32) };
+  for (let i = 0; i < 40; i++) p.ingestContacts(hostId(i), [], true, 0, T0);
+  const events = [];
+  // the roll-out: 30 hosts over a minute, each fetching from a mirror outside the fleet
+  for (let i = 0; i < 30; i++) {
+    const onset = T0 + Math.round(r() * 60_000);
+    p.ingestContacts(hostId(i), [contact('OUT', '192.0.2.80', 443, onset - 500)], true, 0, onset);
+    events.push(...oneShot(host(i, onset), [ROLLOUT]));
+  }
+  // the worm starts 20 s in on h2 and spreads on tcp/25 to hosts that also got the roll-out
+  const worm = [2, 7, 11, 19, 23, 28];
+  const parent = [null, 2, 2, 7, 11, 19];
+  worm.forEach((w, k) => {
+    const onset = T0 + 20_000 + k * 6000;
+    events.push(...oneShot(host(w, onset), [BINARY, SMTP_FIRST]));
+    if (parent[k] !== null) {
+      const at = onset - 1500;
+      p.ingestContacts(hostId(parent[k]!), [contact('OUT', ip(w), 25, at)], true, 0, at);
+    }
+  });
+  drive(p, events.sort((a, b) => a.receivedAtMs - b.receivedAtMs), { from: T0, to: T0 + 120_000 });
+  const spreading = p.listAlerts({ scope: 'fleet' }).filter((a) => a.classification === 'propagating');
+  assert.equal(spreading.length, 1, JSON.stringify(p.listAlerts({ scope: 'fleet' }).map((a) => [a.rootCause, a.classification, a.hostCount])));
+  const a = spreading[0]!;
+  assert.equal(a.rootCause, BINARY.signature, 'the worm is named, not the roll-out');
+  assert.equal(a.patientZero?.hostId, hostId(2));
+  assert.deepEqual([...a.spread.graphHosts].sort(), worm.map(hostId).sort());
+  assert.deepEqual(a.spread.port, { protocol: 'tcp', port: 25 });
+});
