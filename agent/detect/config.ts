@@ -72,11 +72,17 @@ export const DetectorConfigSchema = z.object({
     minFailures: z.number().int().min(1).default(20),
   }).prefault({}),
 
+  /**
+   * New executables, and new scripts run by an interpreter (node, python, perl,
+   * sh...: the sampler reports the script as the process's exe and hash).
+   */
   newExe: z.object({
     enabled: z.boolean().default(true),
-    /** Directories anyone can write: a binary running from there scores higher. */
+    /** Directories anyone can write: a binary or script running from there scores higher. */
     worldWritable: z.array(z.string()).default(['/tmp', '/dev/shm', '/var/tmp']),
     worldWritableScore: z.number().positive().default(3),
+    /** A path with a hidden part (/.cache-x/, .abc) scores this: worms hide their copies so. 1 to not mind. */
+    hiddenScore: z.number().positive().default(3),
     /** Remembered executables at most (oldest forgotten first). */
     maxKnown: z.number().int().min(100).default(20000),
   }).prefault({}),
@@ -87,6 +93,13 @@ export const DetectorConfigSchema = z.object({
     maxPort: z.number().int().min(1).max(65535).default(32767),
     /** Loopback traffic stays on the host: not a new outbound service. */
     ignoreLoopback: z.boolean().default(true),
+    /**
+     * More first-ever remote ports than this in one sample (a port scan) are one
+     * event, conn.new-port/tcp:many, with the ports in its evidence, instead of
+     * one per port; this many or fewer each get their own conn.new-port/tcp:<port>.
+     * Either way the ports are learned.
+     */
+    burst: z.number().int().min(1).default(8),
   }).prefault({}),
 
   listen: z.object({

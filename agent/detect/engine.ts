@@ -16,6 +16,8 @@ import type { Anomaly, Detector } from './detector.ts';
 /** What the sampler knows beyond the wire sample (ProcSampler.context() provides it). */
 export interface ObserveContext {
   existingProcesses?: ProcessInfo__Output[];
+  /** Interpreters of the new processes identified by their script (by pid). */
+  interpreters?: Map<number, ProcessInfo__Output>;
   remotes?: Endpoint__Output[];
   newRemotePorts?: Map<number, number>;
   ownersOfRemotePort?(port: number, limit?: number): ProcessInfo__Output[];
@@ -50,6 +52,9 @@ interface Active {
 }
 
 export const STATE_FILE = 'baselines.json';
+
+/** Ports a conn.new-port/tcp:many event lists in its detail; the rest are counted. */
+const MAX_PORTS_IN_DETAIL = 64;
 
 export class DetectorEngine implements Detector {
   readonly config: DetectorConfig;
@@ -207,25 +212,35 @@ export class DetectorEngine implements Detector {
     const c = this.config.newExe;
     for (const p of ctx.existingProcesses ?? []) this.learnExe(p);
     if (!c.enabled) return;
-    const group = new Map<string, ProcessInfo__Output[]>();
-    for (const p of s.newProcesses) {
-      if (!p.exe) continue; // exited before we looked, or not ours to read
+    const group = new Map<string, { procs: ProcessInfo__Output[]; interpreter?: ProcessInfo__Output }>();
+    const add = (p: ProcessInfo__Output, interpreter?: ProcessInfo__Output): void => {
+      if (!p.exe) return; // exited before we looked, or not ours to read
       const key = exeKey(p);
-      if (this.knownExes.has(key)) continue;
-      const list = group.get(key) ?? [];
-      list.push(p);
-      group.set(key, list);
+      if (this.knownExes.has(key)) return;
+      const g = group.get(key) ?? { procs: [], interpreter };
+      g.procs.push(p);
+      group.set(key, g);
+    };
+    for (const p of s.newProcesses) {
+      const interpreter = ctx.interpreters?.get(p.pid);
+      add(p, interpreter);
+      // The interpreter is an executable too: a copied or fake "python3" is still new.
+      if (interpreter) add(interpreter);
     }
-    for (const [key, procs] of group) {
+    for (const [key, { procs, interpreter }] of group) {
       this.knownExes.add(key);
       if (procs[0]?.sha256) this.knownExes.add(`path:${procs[0].exe}`);
       if (learning) continue;
       const exe = procs[0]!.exe.replace(/ \(deleted\)$/, '');
       const ww = c.worldWritable.some((d) => exe === d || exe.startsWith(d.endsWith('/') ? d : `${d}/`));
+      const hidden = exe.split('/').some((part) => part.startsWith('.') && part !== '.' && part !== '..');
+      const where = [ww ? 'in a world-writable directory' : '', hidden ? 'hidden' : ''].filter(Boolean).join(', ');
+      const what = interpreter ? `new script ${procs[0]!.exe} run by ${interpreter.exe}` : `new executable ${procs[0]!.exe}`;
       // Several processes of one new executable in one sample are one event (value = how many).
       fire({
-        kind: 'PROCESS_NEW', signature: `proc.new/${key}`, value: procs.length, baseline: 0, score: ww ? c.worldWritableScore : 1,
-        evidence: { processes: procs.slice(0, cap), remotes: [], detail: `new executable ${procs[0]!.exe}${ww ? ' in a world-writable directory' : ''}` },
+        kind: 'PROCESS_NEW', signature: `proc.new/${key}`, value: procs.length, baseline: 0,
+        score: Math.max(1, ww ? c.worldWritableScore : 1, hidden ? c.hiddenScore : 1),
+        evidence: { processes: procs.slice(0, cap), remotes: [], detail: where ? `${what} (${where})` : what },
       });
     }
     this.trimKnown();
@@ -260,14 +275,31 @@ export class DetectorEngine implements Detector {
       list.push(e);
       fresh.set(e.port, list);
     }
-    for (const [port, eps] of fresh) {
-      this.knownRemotePorts.add(port);
-      if (learning || !np.enabled) continue;
-      const owners = !this.shedding && ctx.ownersOfRemotePort ? ctx.ownersOfRemotePort(port, Math.min(5, cap)) : [];
+    for (const port of fresh.keys()) this.knownRemotePorts.add(port);
+    const report = !learning && np.enabled;
+    if (report && fresh.size > np.burst) {
+      // A port scan: one event for the burst (a stable signature the fleet can group), not one per port.
+      const ports = [...fresh.keys()].sort((a, b) => a - b);
+      const busiest = [...fresh].reduce((a, b) => (b[1].length > a[1].length ? b : a))[0];
+      const owners = !this.shedding && ctx.ownersOfRemotePort ? ctx.ownersOfRemotePort(busiest, Math.min(5, cap)) : [];
+      const shown = ports.slice(0, MAX_PORTS_IN_DETAIL).join(', ') + (ports.length > MAX_PORTS_IN_DETAIL ? `, … (${ports.length - MAX_PORTS_IN_DETAIL} more)` : '');
       fire({
-        kind: 'CONN_NEW_PORT', signature: `conn.new-port/tcp:${port}`, value: eps.length, baseline: 0, score: 1,
-        evidence: { processes: owners, remotes: eps.slice(0, cap), detail: `first outbound connection to remote port ${port} on this host` },
+        kind: 'CONN_NEW_PORT', signature: 'conn.new-port/tcp:many', value: ports.length, baseline: 0, score: 1,
+        evidence: {
+          processes: owners,
+          // One endpoint per port, lowest ports first.
+          remotes: ports.slice(0, cap).map((p) => fresh.get(p)![0]!),
+          detail: `first outbound connections to ${ports.length} new remote ports on this host in one sample (a port scan?): ${shown}`,
+        },
       });
+    } else if (report) {
+      for (const [port, eps] of fresh) {
+        const owners = !this.shedding && ctx.ownersOfRemotePort ? ctx.ownersOfRemotePort(port, Math.min(5, cap)) : [];
+        fire({
+          kind: 'CONN_NEW_PORT', signature: `conn.new-port/tcp:${port}`, value: eps.length, baseline: 0, score: 1,
+          evidence: { processes: owners, remotes: eps.slice(0, cap), detail: `first outbound connection to remote port ${port} on this host` },
+        });
+      }
     }
 
     const lc = this.config.listen;

@@ -176,6 +176,25 @@ describe('DetectorEngine executables, ports and fan-out', () => {
     assert.equal(unreadable[0]?.signature, 'proc.new/path:/opt/secret/bin');
   });
 
+  it('reports a new script by its hash with its interpreter named, and a new interpreter binary on its own', () => {
+    const e = learned();
+    const node = proc(0, '/usr/bin/node', 'aa'.repeat(32));
+    e.observe(sample(), { existingProcesses: [node] });
+    const script = (pid: number, path: string, interp = node): [ProcessInfo__Output, [number, ProcessInfo__Output]] =>
+      [{ ...proc(pid, path, 'bb'.repeat(32)), name: 'node' }, [pid, { ...interp, pid }]];
+    const [a, ai] = script(20, '/home/u/.cache-x/.abc');
+    const [b, bi] = script(21, '/srv/.q');
+    const ev = e.observe(sample({ newProcesses: [a, b] }), { interpreters: new Map([ai, bi]) });
+    assert.deepEqual(ev.map((x) => [x.signature, x.value, x.score]), [[`proc.new/sha256:${'bb'.repeat(32)}`, 2, 3]], 'hidden: the higher score');
+    assert.equal(ev[0]!.evidence?.detail, 'new script /home/u/.cache-x/.abc run by /usr/bin/node (hidden)');
+    // A known script under a fake "python3" binary: the binary is the news.
+    const fake = proc(0, '/tmp/python3', 'cc'.repeat(32));
+    const [c, ci] = script(22, '/opt/job.py', fake);
+    const ev2 = e.observe(sample({ newProcesses: [c] }), { interpreters: new Map([ci]) });
+    assert.deepEqual(ev2.filter((x) => !x.cleared).map((x) => [x.signature, x.score, x.evidence?.detail]),
+      [[`proc.new/sha256:${'cc'.repeat(32)}`, 3, 'new executable /tmp/python3 (in a world-writable directory)']]);
+  });
+
   it('learns first: executables, ports and listeners seen in the learning period raise nothing later', () => {
     const e = new DetectorEngine({ config: detectorConfig({ learningSamples: 5 }) });
     const ctx: ObserveContext = { existingProcesses: [proc(1, '/usr/sbin/sshd', 'ee'.repeat(32))],
@@ -204,6 +223,31 @@ describe('DetectorEngine executables, ports and fan-out', () => {
       ['CONN_NEW_PORT', 'conn.new-port/tcp:25'], ['LISTEN_NEW', 'listen.new/tcp:4444'],
     ]);
     assert.equal(ev.find((a) => a.kind === 'CONN_NEW_PORT')?.evidence?.remotes[0]?.address, '10.1.2.3');
+  });
+
+  it('reports a burst of new remote ports (a port scan) as one conn.new-port/tcp:many event, and learns them', () => {
+    const e = learned();
+    const ep = (port: number, host = 7) => ({ address: `10.0.0.${host}`, port, protocol: 'tcp', state: 'SYN_SENT' });
+    const scan = Array.from({ length: 63 }, (_, i) => ep(1000 + i));
+    scan.push(ep(1022, 8)); // a port hit twice: the busiest, whose owners are the evidence
+    const asked: number[] = [];
+    const ev = e.observe(sample(), { remotes: scan, ownersOfRemotePort: (port) => { asked.push(port); return [proc(77, '/usr/bin/nmap')]; } });
+    assert.deepEqual(ev.map((a) => [a.kind, a.signature, a.value]), [['CONN_NEW_PORT', 'conn.new-port/tcp:many', 63]]);
+    assert.deepEqual(asked, [1022]);
+    assert.equal(ev[0]!.evidence?.processes[0]?.pid, 77);
+    assert.deepEqual(ev[0]!.evidence?.remotes.map((r) => r.port), Array.from({ length: 10 }, (_, i) => 1000 + i), 'one endpoint per port, bounded');
+    assert.match(ev[0]!.evidence?.detail ?? '', /63 new remote ports .*: 1000, 1001, .*, 1062$/);
+    // The controller accepts the signature.
+    assert.match('conn.new-port/tcp:many', /^[a-z][a-z0-9.-]*(\/[A-Za-z0-9:._\/+@-]+)?$/);
+    // Learned: the same ports again raise nothing new (only the burst's clear).
+    assert.deepEqual(e.observe(sample(), { remotes: scan }).filter((a) => !a.cleared), []);
+    // A few new ports (up to the threshold) still each get their own event: a worm's port 25 stays visible.
+    const few = e.observe(sample(), { remotes: [ep(25), ...Array.from({ length: 7 }, (_, i) => ep(100 + i))] });
+    assert.equal(few.filter((a) => !a.cleared).length, 8);
+    assert.ok(few.some((a) => a.signature === 'conn.new-port/tcp:25'));
+    // The threshold is the config's.
+    const strict = learned({ newPort: { burst: 2 } });
+    assert.deepEqual(strict.observe(sample(), { remotes: [ep(25), ep(26), ep(27)] }).map((a) => [a.signature, a.value]), [['conn.new-port/tcp:many', 3]]);
   });
 
   it('reports fan-out with the dominant new remote port and bounded evidence', () => {
