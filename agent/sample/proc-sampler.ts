@@ -72,6 +72,8 @@ export interface ProcSamplerOptions {
   maxContactsPerDirection?: number;
   /** Disk usage of a mount; injectable for fixture tests. Default fs.statfs. */
   statfs?: (mount: string) => Promise<{ totalBytes: number; usedBytes: number } | undefined>;
+  /** The agent's pid, whose descendants are never new processes. Default: /proc/self, else process.pid. */
+  selfPid?: number;
   now?: () => number;
   logger?: Logger;
 }
@@ -82,6 +84,11 @@ export interface SampleContext {
   existingProcesses: ProcessInfo__Output[];
   /** A bounded sample of outbound remote endpoints seen during the interval, first contacts first. */
   remotes: Endpoint__Output[];
+  /**
+   * For the new processes identified by the script they run (newProcesses shows
+   * the script): the interpreter itself, by pid, so a new interpreter binary is still seen.
+   */
+  interpreters?: Map<number, ProcessInfo__Output>;
   /** Outbound endpoints not in the previous sample's table, per remote port: where the new traffic goes. */
   newRemotePorts: Map<number, number>;
   /** Processes owning outbound sockets to a remote port (walks /proc/<pid>/fd: for evidence only). */
@@ -132,8 +139,9 @@ export class ProcSampler implements Sampler {
       idleEvery: this.idleEvery,
       hasher: opts.exeHasher ?? new ExeHasher(),
       now: this.now,
+      selfPid: opts.selfPid,
     });
-    this.ctx = { existingProcesses: [], remotes: [], newRemotePorts: new Map(), ownersOfRemotePort: () => [] };
+    this.ctx = { existingProcesses: [], interpreters: new Map(), remotes: [], newRemotePorts: new Map(), ownersOfRemotePort: () => [] };
     const tableMaxAgeMs = opts.tableMaxAgeMs ?? 60_000;
     const tableMaxIdleMs = Math.max(tableMaxAgeMs, opts.tableMaxIdleMs ?? 600_000);
     this.contacts = new ContactTracker({
@@ -259,6 +267,7 @@ export class ProcSampler implements Sampler {
     const [disks, ready] = await Promise.all([this.diskUsage(), this.processes.describeNew(newOnes)]);
     s.disks = disks;
     s.newProcesses = ready;
+    this.ctx.interpreters = this.processes.interpreters;
 
     if (this.first) this.ctx.existingProcesses = await this.processes.describeExisting();
     this.first = false;

@@ -5,12 +5,19 @@
 // CPU at their last read and for new ones; the idle rest one sample in
 // idleEvery, or all at once when the host's busy cores jump (the sampler then
 // asks for a full scan).
-import { closeSync, openSync, readFileSync, readSync, readdirSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+//
+// New processes: the agent's own descendants (nft from enforcement, the
+// prepare child) are counted but never reported, or every containment would
+// raise a proc.new of its own. A new process whose executable is an
+// interpreter (node, python, perl, sh...) is identified by the script it runs
+// (scripts.ts): the script's path and hash, its interpreter in `name`.
+import { closeSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import type { ProcessInfo__Output } from '../../proto/wire.ts';
 import type { ExeHasher } from './exe-hash.ts';
 import { PF_KTHREAD, parsePasswd, parseStatusUid } from './procfs.ts';
 import type { ProcReader } from './proc-reader.ts';
+import { interpreterFamily, parseCmdline, scriptArgument } from './scripts.ts';
 import type { Sample } from './sampler.ts';
 
 export interface ProcessTableOptions {
@@ -26,6 +33,23 @@ export interface ProcessTableOptions {
   idleEvery: number;
   hasher: ExeHasher;
   now: () => number;
+  /**
+   * The agent's pid as this /proc sees it: its descendants are never new
+   * processes. Default: <root>/self (right inside a PID namespace), else process.pid.
+   */
+  selfPid?: number;
+}
+
+/** How far up the ppid chain a new process is traced to the agent (nft under sh under the agent is 2). */
+const MAX_ANCESTRY = 8;
+
+/** The script file an interpreter process runs. */
+export interface ScriptRef {
+  /** Absolute path as the process sees it (relative arguments resolved against its cwd). */
+  path: string;
+  /** Where the agent reads it: through /proc/<pid>/cwd or /proc/<pid>/root. */
+  at: string;
+  sha256?: string;
 }
 
 export interface ProcEntry {
@@ -40,6 +64,9 @@ export interface ProcEntry {
   exe?: string;
   user?: string;
   sha256?: string;
+  /** For an interpreter: the script it runs, its identity (looked for once). */
+  script?: ScriptRef;
+  scriptChecked?: boolean;
   /** Held back one sample for its hash. */
   wasHeld?: boolean;
   /** Scan generation that last saw it. */
@@ -72,6 +99,7 @@ export class ProcessTable {
   private readonly users = new Map<number, string>();
   private readonly maxKeptFds: number;
   private readonly idleEvery: number;
+  readonly selfPid: number;
 
   /** Boot time (ms since the epoch): process start ticks count from it. Set by the host metrics. */
   btimeMs = 0;
@@ -88,6 +116,12 @@ export class ProcessTable {
   private commEnd = 0;
   /** New processes whose hash was not ready: reported with the next sample. */
   private held: ProcEntry[] = [];
+  /**
+   * The interpreters of the last describeNew's processes identified by their
+   * script, by pid (exe and hash of the interpreter itself): so the detectors
+   * can still tell a new interpreter binary from a known one.
+   */
+  interpreters = new Map<number, ProcessInfo__Output>();
 
   constructor(opts: ProcessTableOptions) {
     this.reader = opts.reader;
@@ -100,6 +134,7 @@ export class ProcessTable {
     this.idleEvery = opts.idleEvery;
     this.hasher = opts.hasher;
     this.now = opts.now;
+    this.selfPid = opts.selfPid ?? ownPid(this.reader.root);
     try {
       for (const [uid, name] of parsePasswd(readFileSync(opts.passwdPath, 'utf8'))) this.users.set(uid, name);
     } catch {
@@ -189,10 +224,25 @@ export class ProcessTable {
     for (const p of top) this.identify(p);
     s.topProcesses = top.map((p) => this.info(p));
 
+    // The agent's own children are counted above, never reported.
+    const others = fresh.filter((p) => !this.descendsFromSelf(p));
     // Oldest first, so a fork storm reports its first children; the rest are only counted.
     const held = this.held;
     this.held = [];
-    return [...held, ...fresh.slice(0, Math.max(0, this.maxNew - held.length))];
+    return [...held, ...others.slice(0, Math.max(0, this.maxNew - held.length))];
+  }
+
+  /** Whether the agent is among p's ancestors (by the ppids this scan read, MAX_ANCESTRY deep). */
+  private descendsFromSelf(p: ProcEntry): boolean {
+    let ppid = p.ppid;
+    for (let depth = 0; depth < MAX_ANCESTRY; depth++) {
+      if (ppid === this.selfPid) return true;
+      if (ppid <= 1) return false;
+      const parent = this.procs.get(ppid);
+      if (parent === undefined) return false;
+      ppid = parent.ppid;
+    }
+    return false;
   }
 
   /**
@@ -297,16 +347,65 @@ export class ProcessTable {
   }
 
   /**
-   * The new processes of a scan, identified and hashed: those whose hash is not
-   * ready within hashWaitMs are held back to the next sample.
+   * For an interpreter process: the script file it runs, from its cmdline (one
+   * read, once per process). None for inline code (-c, -e), a module, stdin, or
+   * an argument that is not a regular file (a pipe, /dev/stdin, a file gone).
+   */
+  private findScript(p: ProcEntry): void {
+    if (p.scriptChecked) return;
+    p.scriptChecked = true;
+    if (!p.exe || interpreterFamily(p.exe) === undefined) return;
+    const dir = `${this.reader.root}/${p.pid}`;
+    let arg: string | undefined;
+    try {
+      arg = scriptArgument(p.exe, parseCmdline(readFileSync(`${dir}/cmdline`).toString('utf8')));
+    } catch {
+      return; // exited
+    }
+    if (arg === undefined) return;
+    let ref: ScriptRef;
+    if (arg.startsWith('/')) {
+      // Through the process's root: the file it sees, also inside a container.
+      const path = posix.normalize(arg);
+      ref = { path, at: `${dir}/root${path}` };
+    } else {
+      // Not normalized: '..' must be walked by the kernel from the process's cwd.
+      let cwd: string | undefined;
+      try {
+        cwd = readlinkSync(`${dir}/cwd`);
+      } catch {
+        cwd = undefined;
+      }
+      ref = { path: cwd === undefined ? arg : posix.resolve(cwd, arg), at: `${dir}/cwd/${arg}` };
+    }
+    try {
+      if (!statSync(ref.at).isFile()) return;
+    } catch {
+      return;
+    }
+    p.script = ref;
+  }
+
+  /**
+   * The new processes of a scan, identified and hashed (an interpreter's script
+   * too): those whose hashes are not ready within hashWaitMs are held back to
+   * the next sample.
    */
   async describeNew(fresh: ProcEntry[]): Promise<ProcessInfo__Output[]> {
+    this.interpreters = new Map();
     if (fresh.length === 0) return [];
-    for (const p of fresh) this.identify(p);
-    const pending = fresh.filter((p) => p.sha256 === undefined && p.exe);
-    const hashes = pending.map(async (p) => {
-      p.sha256 = await this.hasher.hash(join(this.reader.root, String(p.pid), 'exe'));
-    });
+    const hashes: Promise<void>[] = [];
+    for (const p of fresh) {
+      this.identify(p);
+      this.findScript(p);
+      if (p.sha256 === undefined && p.exe) {
+        hashes.push(this.hasher.hash(join(this.reader.root, String(p.pid), 'exe')).then((h) => { p.sha256 = h; }));
+      }
+      const script = p.script;
+      if (script !== undefined && script.sha256 === undefined) {
+        hashes.push(this.hasher.hash(script.at).then((h) => { script.sha256 = h; }));
+      }
+    }
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.all(hashes),
@@ -315,33 +414,48 @@ export class ProcessTable {
     if (timer) clearTimeout(timer);
     const ready: ProcEntry[] = [];
     for (const p of fresh) {
+      const unhashed = (p.sha256 === undefined && p.exe) || (p.script !== undefined && p.script.sha256 === undefined);
       // Held once at most: a hash still not done by the next sample goes out without it.
-      if (p.sha256 === undefined && p.exe && !p.wasHeld) {
+      if (unhashed && !p.wasHeld) {
         p.wasHeld = true;
         this.held.push(p);
       } else ready.push(p);
     }
+    this.interpreters = new Map(ready.filter((p) => p.script !== undefined).map((p) => [p.pid, this.executableInfo(p)]));
     return ready.map((p) => this.info(p));
   }
 
-  /** The processes already running at the first sample, one per distinct executable. */
+  /**
+   * The processes already running at the first sample, one per distinct
+   * executable (as itself, the interpreter) and one per distinct script an
+   * interpreter runs (as its script): for the detectors to learn both.
+   */
   async describeExisting(): Promise<ProcessInfo__Output[]> {
     const out: ProcessInfo__Output[] = [];
     const byExe = new Map<string, ProcEntry>();
+    const byScript = new Map<string, ProcEntry>();
     for (const p of this.procs.values()) {
       if (p.kthread) continue;
       this.identify(p);
       if (p.exe && !byExe.has(p.exe)) byExe.set(p.exe, p);
+      this.findScript(p);
+      if (p.script && !byScript.has(p.script.path)) byScript.set(p.script.path, p);
     }
-    // One hash per distinct executable; bounded so a start on a huge host stays short.
+    // One hash per distinct file; bounded so a start on a huge host stays short.
     const deadline = this.now() + 5000;
     for (const p of byExe.values()) {
       if (this.now() > deadline) break;
       p.sha256 = await this.hasher.hash(join(this.reader.root, String(p.pid), 'exe'));
+      out.push(this.executableInfo(p));
+    }
+    for (const p of byScript.values()) {
+      if (this.now() > deadline) break;
+      p.script!.sha256 = await this.hasher.hash(p.script!.at);
       out.push(this.info(p));
     }
     return out;
   }
+
 
   /** Pids of the user-space processes of the last scan, for a walk of their descriptors. */
   *candidates(): IterableIterator<number> {
@@ -356,13 +470,32 @@ export class ProcessTable {
     return this.info(p);
   }
 
+  /** A process as reported: a script's process as its script (path, hash), its interpreter named. */
   private info(p: ProcEntry): ProcessInfo__Output {
+    const i = this.executableInfo(p);
+    if (p.script === undefined) return i;
+    return { ...i, name: posix.basename(i.exe.replace(/ \(deleted\)$/, '')), exe: p.script.path, sha256: p.script.sha256 ?? '' };
+  }
+
+  /** A process as its executable, whatever it runs. */
+  private executableInfo(p: ProcEntry): ProcessInfo__Output {
     return {
       pid: p.pid, ppid: p.ppid, name: p.comm, exe: p.exe ?? '', user: p.user ?? '',
       startedAtMs: Math.round(this.btimeMs + (p.startTicks / this.clk) * 1000),
       cpuPct: round2(p.cpuPct), rssBytes: p.rssPages * this.pageSize, sha256: p.sha256 ?? '',
     };
   }
+}
+
+/** The agent's pid in the PID namespace of the /proc at root (its 'self' link), else process.pid. */
+function ownPid(root: string): number {
+  try {
+    const pid = Number(readlinkSync(`${root}/self`));
+    if (Number.isInteger(pid) && pid > 0) return pid;
+  } catch {
+    // A fixture tree has no self.
+  }
+  return process.pid;
 }
 
 function clampPct(v: number, max = 100): number {

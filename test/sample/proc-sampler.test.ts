@@ -5,13 +5,29 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcSampler } from '../../agent/sample/proc-sampler.ts';
+import { killAll, spawnOrphan } from './orphan.ts';
 
 const FIXTURE = new URL('../fixtures/proc/basic', import.meta.url).pathname;
+
+/** Pids whose parent is ppid, from /proc. */
+function childrenOf(ppid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const st = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]) === ppid) out.push(Number(name));
+    } catch {
+      // exited
+    }
+  }
+  return out;
+}
 const stat = (pid: number, comm: string, ppid: number, ut: number, st: number, start: number, rss: number): string =>
   `${pid} (${comm}) S ${ppid} ${pid} ${pid} 0 -1 4194560 100 0 0 0 ${ut} ${st} 0 0 20 0 1 0 ${start} 100000000 ${rss} 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n`;
 
@@ -100,15 +116,17 @@ describe('ProcSampler on a fixture /proc', () => {
 
 describe('ProcSampler on the real /proc', () => {
   const children: ChildProcess[] = [];
+  const orphans: number[] = [];
   let server: net.Server | undefined;
   let client: net.Socket | undefined;
   after(() => {
     for (const c of children) c.kill('SIGKILL');
+    killAll(orphans);
     client?.destroy();
     server?.close();
   });
 
-  it('gives sane host values, sees a child we spawn and a loopback connection we open', async () => {
+  it('gives sane host values, sees a new process and a loopback connection we open', async () => {
     // tableMinGapMs 0: our one connect is enough to make the next sample read the socket tables.
     const s = new ProcSampler({ pollMs: 0, tableMinGapMs: 0 });
     try {
@@ -117,8 +135,9 @@ describe('ProcSampler on the real /proc', () => {
       assert.ok(a.processCount > 1);
       assert.ok(a.disks.length >= 1 && a.disks.every((d) => d.totalBytes >= d.usedBytes));
 
-      const child = spawn('sleep', ['30'], { stdio: 'ignore' });
-      children.push(child);
+      // Not our child: the sampler's own descendants are never new processes (next test).
+      const sleeper = spawnOrphan('sleep', ['30']);
+      orphans.push(sleeper);
       server = net.createServer((c) => c.on('error', () => undefined));
       await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
       const port = (server.address() as net.AddressInfo).port;
@@ -129,8 +148,8 @@ describe('ProcSampler on the real /proc', () => {
       const b = await s.sample();
       assert.ok(b.intervalS > 0);
       assert.ok(b.cpuPct >= 0 && b.cpuPct <= 100);
-      const mine = b.newProcesses.find((p) => p.pid === child.pid);
-      assert.ok(mine, `the spawned sleep (pid ${child.pid}) is among the new processes`);
+      const mine = b.newProcesses.find((p) => p.pid === sleeper);
+      assert.ok(mine, `the spawned sleep (pid ${sleeper}) is among the new processes`);
       const sleepPath = realpathSync('/usr/bin/sleep');
       assert.equal(mine.exe, sleepPath);
       assert.equal(mine.sha256, createHash('sha256').update(readFileSync(sleepPath)).digest('hex'));
@@ -142,6 +161,64 @@ describe('ProcSampler on the real /proc', () => {
       assert.ok(owners.some((p) => p.pid === process.pid), 'the socket maps back to this process');
     } finally {
       s.close();
+    }
+  });
+
+  it("never reports the agent's own children or grandchildren as new processes (as enforcement's nft would be)", async () => {
+    const s = new ProcSampler({ pollMs: 0 });
+    try {
+      await s.sample();
+      const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+      // A grandchild through a shell, as `sh -c nft ...` would be ('; true' keeps sh from exec'ing sleep).
+      const shell = spawn('sh', ['-c', 'sleep 31; true'], { stdio: 'ignore' });
+      children.push(child, shell);
+      const stranger = spawnOrphan('sleep', ['32']);
+      orphans.push(stranger);
+      let grandchild: number | undefined;
+      for (let i = 0; i < 100 && grandchild === undefined; i++) {
+        grandchild = childrenOf(shell.pid!)[0];
+        if (grandchild === undefined) await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.ok(grandchild !== undefined, 'the shell started its sleep');
+
+      const b = await s.sample();
+      const pids = b.newProcesses.map((p) => p.pid);
+      assert.ok(pids.includes(stranger), 'a process that is not ours is new');
+      for (const pid of [child.pid!, shell.pid!, grandchild]) assert.ok(!pids.includes(pid), `our descendant ${pid} is not new`);
+    } finally {
+      s.close();
+    }
+  });
+});
+
+describe("ProcSampler: the agent's descendants on a fixture /proc", () => {
+  it('counts them in processCount but reports only the processes outside its tree', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fb-proc-'));
+    const root = join(dir, 'proc');
+    cpSync(FIXTURE, root, { recursive: true, verbatimSymlinks: true });
+    let now = 1_700_000_100_000;
+    // The agent is pid 100 here.
+    const s = new ProcSampler({ procRoot: root, passwdPath: join(root, 'passwd'), pollMs: 0, now: () => now, selfPid: 100,
+      statfs: async () => ({ totalBytes: 1, usedBytes: 0 }) });
+    try {
+      assert.equal((await s.sample()).processCount, 3);
+      const add = (pid: number, comm: string, ppid: number): void => {
+        mkdirSync(join(root, String(pid)));
+        writeFileSync(join(root, String(pid), 'stat'), stat(pid, comm, ppid, 1, 1, 20_000 + pid, 100));
+        writeFileSync(join(root, String(pid), 'status'), 'Uid:\t0\t0\t0\t0\n');
+        symlinkSync('/bin/sh', join(root, String(pid), 'exe'));
+      };
+      add(300, 'sh', 100); // the agent's child
+      add(290, 'nft', 300); // its grandchild (a lower pid: read before its parent)
+      add(310, 'cron', 1); // someone else's
+      add(311, 'job', 310);
+      now += 5000;
+      const b = await s.sample();
+      assert.equal(b.processCount, 7, 'every process counts');
+      assert.deepEqual(b.newProcesses.map((p) => p.pid).sort(), [310, 311]);
+    } finally {
+      s.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
