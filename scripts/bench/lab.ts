@@ -36,6 +36,8 @@ Options:
   --interval S          agents' report interval in seconds (default 2)
   --seed N              picks patient zero and the roll-out times (default 1)
   --blast-radius N      pass --blast-radius N to the controller (default: the product's)
+  --playbooks DIR       the controller's playbooks (default: the shipped ones in playbooks/;
+                        scripts/bench/playbooks/throttle-only measures the virus throttle alone)
   --product-thresholds  agents keep the product's detector defaults (the lab lowers the
                         fan-out floor from 50 to ${LAB_DETECT.fanout.floor} distinct addresses: 24 hosts have 23 peers)
   --no-build            use dist/ as it is instead of running npm run build:agent first
@@ -60,6 +62,7 @@ const defs = (args.get('scenarios') ?? DEFAULT_SCENARIOS.join(',')).split(',').m
 const jsonFile = args.get('json');
 const keep = args.has('keep');
 const saveDir = args.get('save') ? resolve(args.get('save')!) : undefined;
+const playbookDir = args.get('playbooks') ? resolve(args.get('playbooks')!) : undefined;
 const controllerArgs = args.has('blast-radius') ? ['--blast-radius', String(Number(args.get('blast-radius')))] : [];
 
 const log = (msg: string) => process.stderr.write(`[lab ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -108,7 +111,7 @@ try {
     const last = i === defs.length - 1;
     const res = await runScenario(def, {
       hosts, intervalS, workDir: work, launcher, detect: args.has('product-thresholds') ? undefined : LAB_DETECT,
-      controllerArgs, keep: keep && last, rng, log, onResource: (c) => { current = c; },
+      controllerArgs, playbookDir, keep: keep && last, rng, log, onResource: (c) => { current = c; },
     });
     figures.push(res.figures);
     if (saveDir) {

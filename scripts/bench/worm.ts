@@ -9,6 +9,7 @@
 //
 //   npm run bench:worm -- [--sizes 100,1000,5000] [--scenarios worm,quiet-mailer,...]
 //                         [--doublings 10,8.5|none] [--benign no] [--baseline no] [--json FILE]
+//                         [--playbooks DIR]
 //
 // --scenarios picks worms and benign scenarios by name (default: every one);
 // --doublings applies to `worm` only (the variants have their own doubling).
@@ -16,7 +17,7 @@
 // Reports every 2 s and heartbeats every 5 s keep 5,000 hosts in one process.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { enrollFleet, runSimulation } from '../simulate/run.ts';
 import { BENIGN_SCENARIOS, SCENARIOS, WORM_SCENARIOS } from '../simulate/scenarios/index.ts';
@@ -36,7 +37,8 @@ const worms = (WORM_SCENARIOS as readonly string[]).filter((s) => (picked ? pick
 const benign = args.get('benign') === 'no' ? [] : (BENIGN_SCENARIOS as readonly string[]).filter((s) => (picked ? picked.includes(s) : true));
 const baseline = args.get('baseline') !== 'no';
 const log = pino({ level: args.get('log-level') ?? 'warn' }, pino.destination(2));
-const PLAYBOOKS = ['--playbooks', join(import.meta.dirname, '../../playbooks')];
+// --playbooks DIR: another playbook set (scripts/bench/playbooks/throttle-only: the throttle alone)
+const PLAYBOOKS = ['--playbooks', args.get('playbooks') ? resolve(args.get('playbooks')!) : join(import.meta.dirname, '../../playbooks')];
 /** a worm row with playbooks should end here or sooner (the target); the baseline runs to a quarter of the fleet */
 const TARGET_INFECTED = 16;
 

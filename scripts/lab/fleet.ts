@@ -33,9 +33,10 @@ export function buildAgentBundle(workDir: string, build: boolean): string {
   return join(dst, 'firebreak-agent');
 }
 
-export async function startLabController(lab: LabNetwork, dataDir: string, extra: string[]): Promise<ControllerProc> {
+/** The shipped playbooks, unless --playbooks names another directory (e.g. the throttle alone). */
+export async function startLabController(lab: LabNetwork, dataDir: string, extra: string[], playbookDir = join(REPO_ROOT, 'playbooks')): Promise<ControllerProc> {
   mkdirSync(dataDir, { recursive: true });
-  return startNsController(lab.net, 'ctl', dataDir, ['--playbooks', join(REPO_ROOT, 'playbooks'), ...extra]);
+  return startNsController(lab.net, 'ctl', dataDir, ['--playbooks', playbookDir, ...extra]);
 }
 
 export interface AgentOptions {

@@ -34,6 +34,8 @@ export interface LabOptions {
   launcher: string;
   detect?: Record<string, unknown>;
   controllerArgs: string[];
+  /** playbook directory for the controller (default: the shipped playbooks) */
+  playbookDir?: string;
   /** leave this scenario's lab up at the end (the caller tears it down) */
   keep: boolean;
   rng: () => number;
@@ -80,7 +82,7 @@ export async function runScenario(def: ScenarioDef, o: LabOptions): Promise<Scen
     // every host process ends by itself after the scenario's bound, whatever happens to the lab
     const lifetimeMs = (activeMaxS + 300) * 1000;
     const services = Object.fromEntries((['mailer', 'scanner'] as const).map((k) => [k, { port: WORMS[k].port, p: WORMS[k].p, greeting: WORMS[k].greeting }]));
-    const ctlStart = def.firebreak ? startLabController(lab, join(dir, 'controller'), o.controllerArgs) : undefined;
+    const ctlStart = def.firebreak ? startLabController(lab, join(dir, 'controller'), o.controllerArgs, o.playbookDir) : undefined;
     ctlStart?.catch(() => undefined);
     await lab.startMirror(APP_V2, lifetimeMs);
     await Promise.all(names.map((host) => lab.startHost({ host, addrToHost, truthFile, lifetimeMs, services })));
