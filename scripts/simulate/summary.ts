@@ -146,12 +146,14 @@ export function summarize(i: Inputs): SimulationSummary {
   const fleetAlerts = i.alerts.filter((a) => a.scope === 'fleet');
   const hostAlerts = i.alerts.filter((a) => a.scope === 'host');
   const incidents = fleetAlerts.filter((a) => !a.mergedInto);
-  // The main alert: the incident holding the most affected hosts (then the most hosts).
+  // The main alert: the incident holding the most affected hosts, then the fewest others (a
+  // worm masked by a roll-out: the worm's own alert, not the roll-out's that also holds its hosts).
   const affectedIds = new Set(truth.affected.map((a) => a.hostId));
   const detail = new Map(i.details.map((d) => [d.id, d]));
   const inAlert = (a: AlertSummary) => (detail.get(a.id)?.hosts ?? []).filter((h) => affectedIds.has(h.hostId)).length;
+  const others = (a: AlertSummary) => a.hostCount - inAlert(a);
   const topRank = (a: AlertSummary) => Math.max(0, ...a.signatures.map((x) => x.rank));
-  const main = [...incidents].sort((x, y) => inAlert(y) - inAlert(x) || topRank(y) - topRank(x) || y.hostCount - x.hostCount)[0] ?? null;
+  const main = [...incidents].sort((x, y) => inAlert(y) - inAlert(x) || others(x) - others(y) || topRank(y) - topRank(x) || y.hostCount - x.hostCount)[0] ?? null;
   const mainHosts = main ? detail.get(main.id)?.hosts ?? [] : [];
 
   let raw = 0, rawAffected = 0, cleared = 0;
