@@ -913,6 +913,7 @@ export class AlertBook {
     if (a.scope !== 'fleet' || !this.contacts) return { spread: NO_SPREAD, graphClass: null };
     const now = Math.max(this.nowMs, a.lastSeenMs);
     let best: SpreadResult | undefined;
+    let bestRank = -1;
     for (const s of a.signatures.values()) {
       if (!s.anchor || isGenericRank(s.rank)) continue;
       const members: Array<{ hostId: string; onsetMs: number }> = [];
@@ -923,7 +924,12 @@ export class AlertBook {
       }
       if (members.length < 3) continue;
       const sp = buildSpread(members, this.contacts, now, this.opts.spread);
-      if (classifyByGraph(sp, members.length) === 'propagating' && (!best || sp.graphHosts.length > best.graphHosts.length)) best = sp;
+      // the largest tree; on a tie the most specific signature (a new binary's onset is the process's start time)
+      if (classifyByGraph(sp, members.length) === 'propagating'
+        && (!best || sp.graphHosts.length > best.graphHosts.length || (sp.graphHosts.length === best.graphHosts.length && s.rank > bestRank))) {
+        best = sp;
+        bestRank = s.rank;
+      }
     }
     if (best) {
       // show every host of the incident in the tree's node list, those outside it untraced

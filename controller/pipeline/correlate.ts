@@ -53,6 +53,12 @@ export interface CorrelateOptions {
   hostGraceMs?: number;
   /** How often tick() forgets stale episodes and alerts. Default 60 s. */
   pruneEveryMs?: number;
+  /**
+   * A new process's start time (from the agent's /proc) is its onset when it lies at most
+   * this long before the sample that reported it: the spread graph then compares contacts
+   * against when the worm really started, not when the next sample noticed. Default 30 s.
+   */
+  processStartLookbackMs?: number;
 }
 
 export const CORRELATE_DEFAULTS: Required<CorrelateOptions> = {
@@ -64,6 +70,7 @@ export const CORRELATE_DEFAULTS: Required<CorrelateOptions> = {
   overlapShare: 0.5,
   hostGraceMs: 5_000,
   pruneEveryMs: 60_000,
+  processStartLookbackMs: 30_000,
 };
 
 /** One host's run of one signature: from its onset until cleared. */
@@ -174,7 +181,7 @@ export class Correlator {
       return;
     }
 
-    const onset = observed;
+    const onset = ev.kind === 'PROCESS_NEW' ? this.processStart(ev, offset, observed) : observed;
     if (!ep) {
       const rank = signatureRank(ev.kind, sig);
       ep = {
@@ -284,6 +291,16 @@ export class Correlator {
   }
 
   // ------------------------------------------------------------ incidents
+
+  /** The earliest start of the event's new processes, when it is shortly before the sample (else the sample's time). */
+  private processStart(ev: PipelineEvent['event'], offset: number, observed: number): number {
+    let start = observed;
+    for (const p of ev.evidence?.processes ?? []) {
+      const t = Number(p.startedAtMs) - offset;
+      if (p.startedAtMs > 0 && t < start && t >= observed - this.opts.processStartLookbackMs) start = t;
+    }
+    return start;
+  }
 
   /** Forgets hosts whose last event in the window is older than recentMs. */
   private expire(w: SigWindow, now: number): void {

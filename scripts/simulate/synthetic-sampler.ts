@@ -65,6 +65,8 @@ export interface Effect {
 
 interface ActiveEffect extends Effect {
   announced: boolean;
+  /** when the effect began, on this host's clock */
+  startedAtMs: number;
 }
 
 export interface HostProfile {
@@ -243,7 +245,8 @@ export class SyntheticSampler implements Sampler {
 
   /** Starts (or replaces) a named effect. */
   setEffect(name: string, effect: Effect): void {
-    this.effects.set(name, { ...effect, announced: false });
+    // processes of the effect start now, on this host's clock (a real agent reads their start time from /proc)
+    this.effects.set(name, { ...effect, announced: false, startedAtMs: this.now() });
   }
 
   /** The live effect of that name, to adjust in place (e.g. fanout.blocked). */
@@ -318,7 +321,7 @@ export class SyntheticSampler implements Sampler {
         const n = e.process.count ?? 1;
         const procs = Array.from({ length: n }, () => ({
           pid: this.nextPid++, ppid: 1, name: e.process!.name, exe: e.process!.exe, user: e.process!.user ?? 'nobody',
-          startedAtMs: atMs, cpuPct: e.process!.cpuPct / n, rssBytes: 12 * MB, sha256: e.process!.sha256,
+          startedAtMs: Math.min(atMs, e.startedAtMs ?? atMs), cpuPct: e.process!.cpuPct / n, rssBytes: 12 * MB, sha256: e.process!.sha256,
         }));
         if (!e.announced) fresh.push(...procs);
         top.push({ ...procs[0]!, cpuPct: e.process.cpuPct });

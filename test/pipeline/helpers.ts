@@ -51,7 +51,7 @@ export function makeEvent(h: SimHost, s: Signal, trueMs: number, receivedAtMs: n
       cleared,
       evidence: {
         detail: '',
-        processes: s.exe ? [{ pid: 4242, ppid: 1, name: 'x', exe: s.exe, user: 'nobody', startedAtMs: trueMs, cpuPct: 90, rssBytes: 1e6, sha256: s.sha256 ?? '' }] : [],
+        processes: s.exe ? [{ pid: 4242, ppid: 1, name: 'x', exe: s.exe, user: 'nobody', startedAtMs: trueMs + h.offsetMs, cpuPct: 90, rssBytes: 1e6, sha256: s.sha256 ?? '' }] : [],
         remotes: s.port ? [{ address: '10.0.0.9', port: s.port, protocol: 'tcp', state: 'SYN_SENT' }] : [],
       },
     },
