@@ -46,7 +46,11 @@ interface Candidate {
 /** Builds the incident's spread tree. `now` decides which hosts count as tracing contacts. */
 export function buildSpread(members: readonly SpreadMember[], book: ContactBook, now: number, opts: SpreadOptions = SPREAD_DEFAULTS): SpreadResult {
   const slack = opts.slackMs;
-  const onset = new Map(members.map((m) => [m.hostId, m.onsetMs]));
+  // Checked against the clocks: a host whose times disagree with its peers' about the same
+  // contacts (a skew the clock-offset estimate missed, or an agent that backdates what it
+  // reports to look like patient zero) has its onset and contact times moved onto theirs.
+  const skew = peerSkews(members, book, slack);
+  const onset = new Map(members.map((m) => [m.hostId, m.onsetMs - (skew.get(m.hostId) ?? 0)]));
   let tracedHosts = 0;
   for (const m of members) if (book.isTracked(m.hostId, now)) tracedHosts++;
 
@@ -55,13 +59,15 @@ export function buildSpread(members: readonly SpreadMember[], book: ContactBook,
   const candidates = new Map<string, Candidate[]>();
   const targetsPerPort = new Map<string, Set<string>>();
   for (const b of members) {
-    const tb = b.onsetMs;
+    const tb = onset.get(b.hostId)!;
     for (const link of book.linksInto(b.hostId)) {
       const ta = onset.get(link.from);
       if (ta === undefined || link.from === b.hostId || ta > tb + slack) continue;
       const ok = (t: number) => t >= ta - slack && t <= tb + slack;
-      const outs = link.outAt.filter(ok);
-      const ins = link.inAt.filter(ok);
+      const sa = skew.get(link.from) ?? 0;
+      const sb = skew.get(b.hostId) ?? 0;
+      const outs = link.outAt.map((t) => t - sa).filter(ok);
+      const ins = link.inAt.map((t) => t - sb).filter(ok);
       if (outs.length === 0 && ins.length === 0) continue;
       const times = [...outs, ...ins];
       const list = candidates.get(b.hostId) ?? [];
@@ -139,6 +145,7 @@ export function buildSpread(members: readonly SpreadMember[], book: ContactBook,
     .map((c) => ({ from: c.from, to: c.to, protocol: c.protocol, port: c.port, atMs: c.atMs, corroborated: c.corroborated }))
     .sort((x, y) => x.atMs - y.atMs || (x.to < y.to ? -1 : 1));
   const nodes: SpreadNode[] = [...members]
+    .map((m) => ({ hostId: m.hostId, onsetMs: onset.get(m.hostId)! }))
     .sort((x, y) => x.onsetMs - y.onsetMs || (x.hostId < y.hostId ? -1 : 1))
     .map((m) => ({ hostId: m.hostId, onsetMs: m.onsetMs, parent: parent.get(m.hostId)?.from ?? null, generation: inGraph(m.hostId) ? depthOf(m.hostId) : null }));
   // The port of the tree's edges (not of every candidate): what the worm spreads on.
@@ -157,6 +164,43 @@ export function buildSpread(members: readonly SpreadMember[], book: ContactBook,
     tracedHosts, root, port, binary: { sha256: null, exe: null }, generations, nodes, edges,
     graphHosts: nodes.filter((n) => n.generation !== null).map((n) => n.hostId),
   };
+}
+
+/**
+ * Each member's clock error against its peers: for contacts both ends reported, the
+ * sender's time minus the receiver's. A host at least two thirds of whose contacts (two or
+ * more) disagree beyond the slack, the same way, is skewed by their median (honest peers
+ * agree with each other; one liar disagrees with all of them). Others get 0.
+ */
+function peerSkews(members: readonly SpreadMember[], book: ContactBook, slack: number): Map<string, number> {
+  const ids = new Set(members.map((m) => m.hostId));
+  const diffs = new Map<string, number[]>();
+  const add = (h: string, d: number) => {
+    const l = diffs.get(h);
+    if (l) l.push(d);
+    else diffs.set(h, [d]);
+  };
+  for (const b of members) {
+    for (const link of book.linksInto(b.hostId)) {
+      if (!ids.has(link.from) || link.outAt.length === 0 || link.inAt.length === 0) continue;
+      // pair the first-seen times nearest each other: the same connection from both ends
+      let best = Infinity;
+      for (const o of link.outAt) for (const i of link.inAt) if (Math.abs(o - i) < Math.abs(best)) best = o - i;
+      add(link.from, best);
+      add(b.hostId, -best);
+    }
+  }
+  const out = new Map<string, number>();
+  for (const [h, ds] of diffs) {
+    if (ds.length < 2) continue;
+    // two thirds of its contacts off the same way: a peer that talked to one liar is not itself skewed
+    for (const side of [ds.filter((d) => d > slack), ds.filter((d) => d < -slack)]) {
+      if (side.length * 3 < ds.length * 2) continue;
+      side.sort((x, y) => x - y);
+      out.set(h, side[Math.floor(side.length / 2)]!);
+    }
+  }
+  return out;
 }
 
 /** Lower is better: the latest contact at or before the onset, then the earliest after it. */

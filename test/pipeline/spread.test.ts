@@ -266,3 +266,28 @@ test('a worm masked by a roll-out: its own hosts spread (propagating, named as t
   assert.deepEqual([...a.spread.graphHosts].sort(), worm.map(hostId).sort());
   assert.deepEqual(a.spread.port, { protocol: 'tcp', port: 25 });
 });
+
+test('checked against the clocks: a host that backdates its events and contacts by 45 s is put back on its peers\' clock, a child of patient zero, not the root', () => {
+  const p = pipeline(20);
+  for (let i = 0; i < 20; i++) p.ingestContacts(hostId(i), [], true, 0, T0);
+  // h0 infects h1 (the rogue) at +5 s; h1 infects h2, h3, h4; h0 also infects h5
+  const infections: Array<[number, number, number]> = [[0, 1, 5000], [1, 2, 12_000], [1, 3, 16_000], [1, 4, 20_000], [0, 5, 22_000]];
+  const onsets = new Map<number, number>([[0, T0]]);
+  for (const [, to, at] of infections) onsets.set(to, T0 + at + 800);
+  const lie = (i: number) => (i === 1 ? -45_000 : 0);
+  for (const [from, to, at] of infections) {
+    const t = T0 + at;
+    p.ingestContacts(hostId(from), [contact('OUT', ip(to), 25, t + lie(from))], true, 0, t + 500);
+    p.ingestContacts(hostId(to), [contact('IN', ip(from), 25, t + lie(to))], true, 0, t + 500);
+  }
+  const events = [...onsets].flatMap(([i, on]) => oneShot(host(i, on), [BINARY]).map((e) => ({ ...e, event: { ...e.event, observedAtMs: e.event.observedAtMs + lie(i) } })));
+  drive(p, events.sort((a, b) => a.receivedAtMs - b.receivedAtMs), { from: T0, to: T0 + 40_000 });
+  const [a] = p.listAlerts({ scope: 'fleet' });
+  assert.ok(a);
+  assert.equal(a.patientZero?.hostId, hostId(0), 'the liar claimed the earliest onset, the tree says otherwise');
+  const d = p.getAlert(a.id)!;
+  const parentOf = new Map(d.spreadGraph.nodes.map((n) => [n.hostId, n.parent]));
+  assert.equal(parentOf.get(hostId(1)), hostId(0));
+  assert.equal(parentOf.get(hostId(3)), hostId(1));
+  assert.equal(a.classification, 'propagating');
+});
