@@ -34,14 +34,8 @@ export interface SpreadResult extends SpreadView {
   graphHosts: string[];
 }
 
-interface Candidate {
-  from: string;
-  to: string;
-  protocol: 'tcp' | 'udp';
-  port: number;
-  atMs: number;
-  corroborated: boolean;
-}
+/** A contact that could have carried the spread: an edge of the tree if chosen. */
+type Candidate = SpreadEdge;
 
 /** Builds the incident's spread tree. `now` decides which hosts count as tracing contacts. */
 export function buildSpread(members: readonly SpreadMember[], book: ContactBook, now: number, opts: SpreadOptions = SPREAD_DEFAULTS): SpreadResult {
