@@ -821,6 +821,11 @@ export class AlertBook {
     // Patient zero is the root of the spread tree (a host that lies about its clock has no
     // edge to the others); the earliest onset where nothing spread.
     if (spread.root !== null && graphClass === 'propagating') pz = a.hosts.get(spread.root) ?? pz;
+    else if (spread.nodes.length > 0) {
+      // no tree yet: the earliest onset, on the clock its peers' contacts put each host on
+      const first = spread.nodes.reduce((x, y) => (y.onsetMs < x.onsetMs ? y : x));
+      pz = a.hosts.get(first.hostId) ?? pz;
+    }
     onsets.sort((x, y) => x - y);
     // The root cause names the most specific signature; when a signature's hosts spread, the
     // one that covers the tree best (a worm masked by a roll-out is named, not the roll-out).
