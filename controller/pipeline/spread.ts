@@ -95,6 +95,7 @@ export function buildSpread(members: readonly SpreadMember[], book: ContactBook,
     parent.set(to, pool[0]!);
   }
   breakCycles(parent, onset);
+  adoptEarlyRoots(parent, onset, book, skew, slack);
 
   // Generations: depth from each tree's root.
   const depth = new Map<string, number>();
@@ -195,6 +196,38 @@ function peerSkews(members: readonly SpreadMember[], book: ContactBook, slack: n
     }
   }
   return out;
+}
+
+/**
+ * A root that claims an onset earlier than anyone's yet spread nothing until an affected
+ * host reached it is not patient zero: its first edge out came after that contact, so its
+ * claimed onset is not borne out by anything it did (an agent backdating its events only).
+ * Such a root is hung under the host that reached it first, unless that host is in its
+ * own subtree. The true patient zero reaches its first victim before anyone reaches it.
+ */
+function adoptEarlyRoots(parent: Map<string, SpreadEdge>, onset: ReadonlyMap<string, number>, book: ContactBook, skew: ReadonlyMap<string, number>, slack: number): void {
+  const firstOut = new Map<string, number>();
+  for (const e of parent.values()) firstOut.set(e.from, Math.min(firstOut.get(e.from) ?? Infinity, e.atMs));
+  for (const [root, out] of firstOut) {
+    if (parent.has(root)) continue;
+    const inSubtree = (h: string): boolean => {
+      for (let cur: string | undefined = h, n = 0; cur !== undefined && n <= parent.size; cur = parent.get(cur)?.from, n++) if (cur === root) return true;
+      return false;
+    };
+    let best: SpreadEdge | undefined;
+    for (const link of book.linksInto(root)) {
+      const ta = onset.get(link.from);
+      if (ta === undefined || link.from === root || inSubtree(link.from)) continue;
+      const times = [...link.outAt.map((t) => t - (skew.get(link.from) ?? 0)), ...link.inAt.map((t) => t - (skew.get(root) ?? 0))];
+      for (const t of times) {
+        if (t < ta - slack || t > out + slack || t <= onset.get(root)! + slack) continue;
+        if (!best || t < best.atMs) {
+          best = { from: link.from, to: root, protocol: link.protocol, port: link.port, atMs: t, corroborated: link.outAt.length > 0 && link.inAt.length > 0 };
+        }
+      }
+    }
+    if (best) parent.set(root, best);
+  }
 }
 
 /** Lower is better: the latest contact at or before the onset, then the earliest after it. */

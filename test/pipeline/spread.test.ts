@@ -291,3 +291,24 @@ test('checked against the clocks: a host that backdates its events and contacts 
   assert.equal(parentOf.get(hostId(3)), hostId(1));
   assert.equal(a.classification, 'propagating');
 });
+
+test('a host that backdates only its events (its contacts honest) is no root either: it spread nothing before patient zero reached it', () => {
+  const p = pipeline(20);
+  for (let i = 0; i < 20; i++) p.ingestContacts(hostId(i), [], true, 0, T0);
+  // h0 infects h1 (the liar) at +5 s; h1 then infects h2, h3, h4, h5: a bigger subtree than h0's own
+  const infections: Array<[number, number, number]> = [[0, 1, 5000], [1, 2, 12_000], [1, 3, 16_000], [1, 4, 20_000], [1, 5, 22_000]];
+  const onsets = new Map<number, number>([[0, T0]]);
+  for (const [, to, at] of infections) onsets.set(to, T0 + at + 800);
+  for (const [from, to, at] of infections) {
+    const t = T0 + at;
+    p.ingestContacts(hostId(from), [contact('OUT', ip(to), 25, t)], true, 0, t + 500);
+    p.ingestContacts(hostId(to), [contact('IN', ip(from), 25, t)], true, 0, t + 500);
+  }
+  const events = [...onsets].flatMap(([i, on]) => oneShot(host(i, on), [BINARY]).map((e) => ({ ...e, event: { ...e.event, observedAtMs: e.event.observedAtMs - (i === 1 ? 45_000 : 0) } })));
+  drive(p, events.sort((a, b) => a.receivedAtMs - b.receivedAtMs), { from: T0, to: T0 + 40_000 });
+  const [a] = p.listAlerts({ scope: 'fleet' });
+  assert.ok(a);
+  assert.equal(a.patientZero?.hostId, hostId(0));
+  const parentOf = new Map(p.getAlert(a.id)!.spreadGraph.nodes.map((n) => [n.hostId, n.parent]));
+  assert.equal(parentOf.get(hostId(1)), hostId(0));
+});
