@@ -43,8 +43,6 @@ export interface ContactsStats {
   refused: number;
 }
 
-const AMBIGUOUS = '\u0000ambiguous';
-
 function normalAddress(a: string): string | null {
   let s = a.trim().toLowerCase();
   if (s.startsWith('::ffff:') && s.includes('.')) s = s.slice(7);
@@ -62,8 +60,8 @@ function pushTime(times: number[], t: number): void {
 
 export class ContactBook {
   readonly opts: Required<ContactsOptions>;
-  /** Address → host id (or AMBIGUOUS). */
-  private readonly byAddress = new Map<string, string>();
+  /** Address → the hosts that claim it (one = it maps to that host; more = to none). */
+  private readonly claimants = new Map<string, Set<string>>();
   /** Host id → its claimed addresses. */
   private readonly addressesOf = new Map<string, string[]>();
   /** Target host → "from\0proto/port" → link. */
@@ -84,20 +82,24 @@ export class ContactBook {
     const prev = this.addressesOf.get(hostId) ?? [];
     if (prev.length === next.length && prev.every((a, i) => a === next[i])) return;
     this.addressesOf.set(hostId, next);
-    // Rebuild the index: an address two hosts claim belongs to neither.
-    this.byAddress.clear();
-    for (const [h, addrs] of this.addressesOf) {
-      for (const a of addrs) {
-        const cur = this.byAddress.get(a);
-        this.byAddress.set(a, cur === undefined || cur === h ? h : AMBIGUOUS);
-      }
+    // Only this host's addresses change: a connect storm of n hosts stays O(n).
+    for (const a of prev) {
+      const set = this.claimants.get(a);
+      set?.delete(hostId);
+      if (set?.size === 0) this.claimants.delete(a);
+    }
+    for (const a of next) {
+      let set = this.claimants.get(a);
+      if (!set) this.claimants.set(a, (set = new Set()));
+      set.add(hostId);
     }
   }
 
   hostOf(address: string): string | undefined {
     const a = normalAddress(address);
-    const h = a ? this.byAddress.get(a) : undefined;
-    return h === AMBIGUOUS ? undefined : h;
+    const set = a ? this.claimants.get(a) : undefined;
+    // an address two hosts claim belongs to neither
+    return set?.size === 1 ? set.values().next().value : undefined;
   }
 
   /** Whether a host's agent traces contacts (it said so within the retention). */
