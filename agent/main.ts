@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
-import { parseDuration } from '../proto/duration.ts';
+import { durationArg as duration } from '../proto/duration-option.ts';
 import { Agent } from './agent.ts';
 // Types only: config validation (zod, conf) and the inventory (systeminformation)
 // run once, in the `prepare` child; the long-running agent never loads them.
@@ -23,9 +23,6 @@ import type { Sampler } from './sample/sampler.ts';
 import { DetectorEngine } from './detect/engine.ts';
 import { ProcessWatchdog } from './watchdog.ts';
 
-const duration = (v: string) => {
-  try { return parseDuration(v); } catch (err) { throw new InvalidArgumentError((err as Error).message); }
-};
 const collectTag = (v: string, acc: Record<string, string>) => {
   const i = v.indexOf('=');
   if (i <= 0) throw new InvalidArgumentError(`bad tag '${v}': use KEY=VALUE, e.g. role=mail`);

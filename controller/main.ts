@@ -2,14 +2,10 @@
 // the data dir) until SIGINT/SIGTERM.
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { pino } from 'pino';
-import { parseDuration } from '../proto/duration.ts';
+import { durationOption } from '../proto/duration-option.ts';
 import { Controller } from './controller.ts';
-
-const duration = (v: string) => {
-  try { return parseDuration(v); } catch (err) { throw new InvalidArgumentError((err as Error).message); }
-};
 
 const program = new Command('firebreak-controller')
   .description('Firebreak controller: receives agent reports over gRPC, correlates them, and commands agents.')
@@ -18,9 +14,9 @@ const program = new Command('firebreak-controller')
   .option('--enroll-listen <host:port>', 'address new agents enroll at with a token (server TLS, no client certificate)', '127.0.0.1:7445')
   .option('--server-name <name>', 'a host name or address agents use to reach this controller, for its certificate; repeat for more', (v: string, acc: string[]) => [...acc, v], [])
   .option('--operator-listen <host:port>', 'address the operator CLI connects to; keep it on loopback', '127.0.0.1:7444')
-  .option('--heartbeat-interval <duration>', 'how often agents send a heartbeat', duration, 5000)
+  .addOption(durationOption('--heartbeat-interval <duration>', 'how often agents send a heartbeat', 5000))
   .option('--offline-after <beats>', 'heartbeat intervals of silence before a host is offline', (v) => Number(v), 3)
-  .option('--command-ttl <duration>', 'default time a command may wait for its agent before it expires', duration, 5 * 60_000)
+  .addOption(durationOption('--command-ttl <duration>', 'default time a command may wait for its agent before it expires', 5 * 60_000))
   .option('--playbooks <dir>', 'directory of playbook YAML files for automated containment (e.g. ./playbooks); reloaded on change')
   .option('--blast-radius <n>', 'at most this many hosts isolated automatically per 10 minutes (default: 5% of the fleet, at most 20)', (v) => Number(v))
   .option('--max-agent-frame-rate <n>', 'frames per second one agent may send before its stream is cut (burst: 5 s worth)', (v) => Number(v), 50)

@@ -19,3 +19,16 @@ export function parseDuration(text: string): number {
   if (ms === undefined) throw new Error(`duration '${text}' is malformed: give a number and a unit, e.g. 500ms, 90s, 15m, 24h, 7d or 1h30m`);
   return ms;
 }
+
+/** The shortest exact text for a duration, as operators write it: 5000 → "5s", 5400000 → "1h30m". */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return String(ms);
+  if (ms === 0) return '0s';
+  let rest = Math.round(ms);
+  let text = '';
+  for (const [unit, size] of [['d', UNIT_MS.d], ['h', UNIT_MS.h], ['m', UNIT_MS.m], ['s', UNIT_MS.s], ['ms', 1]] as const) {
+    const n = Math.floor(rest / size);
+    if (n > 0) { text += `${n}${unit}`; rest -= n * size; }
+  }
+  return text;
+}

@@ -1,8 +1,7 @@
 // Shared state of the operator CLI: the program, the lazily made API client,
 // and output helpers. Command modules register themselves on `program`.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import type { OperatorClient } from '../../proto/wire.ts';
-import { parseDuration } from '../../proto/duration.ts';
 import { DEFAULT_OPERATOR_ADDRESS, loadCredentials, operatorClient } from './client.ts';
 
 export const program = new Command('firebreak')
@@ -32,7 +31,5 @@ export const json = () => program.opts().output === 'json';
 export const out = (s: string) => process.stdout.write(s);
 export const printJson = (v: unknown): void => { out(JSON.stringify(v, (_k, x) => (x?.type === 'Buffer' ? Buffer.from(x.data).toString('base64') : x), 2) + '\n'); };
 
-export const duration = (v: string) => {
-  try { return parseDuration(v); } catch (err) { throw new InvalidArgumentError((err as Error).message); }
-};
+export { durationArg as duration, durationOption } from '../../proto/duration-option.ts';
 

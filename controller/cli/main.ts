@@ -11,7 +11,7 @@ import type {
 } from '../../proto/wire.ts';
 import { checkCidr, checkDirection, checkProtocol, parsePortList, ValidationError } from '../../proto/validate.ts';
 import { call, CredentialError, loadCredentials } from './client.ts';
-import { api, closeClient, currentAddress, duration, json, out, printJson, program } from './context.ts';
+import { api, closeClient, currentAddress, duration, durationOption, json, out, printJson, program } from './context.ts';
 import { ago, bytes, iso, lower, table } from './format.ts';
 
 /** A throttle as operators read it: "1/s burst 5, working set 60s, until ..." (short: "1/s"). */
@@ -102,7 +102,7 @@ function printCommand(v: CommandView__Output): void {
 
 const waitOption = (cmd: Command) => cmd
   .option('--wait', 'wait for the agent\'s result; exit non-zero unless it applied')
-  .option('--timeout <duration>', 'how long --wait waits', duration, 30_000)
+  .addOption(durationOption('--timeout <duration>', 'how long --wait waits', 30_000))
   .option('--ttl <duration>', 'how long the command may wait for an offline agent before it expires', duration);
 
 async function issue(req: IssueCommandRequest, o: { wait?: boolean; timeout: number; ttl?: number }): Promise<void> {
@@ -214,7 +214,7 @@ program.command('whoami').description('show which operator and role this credent
 const tokens = program.command('tokens').description('enrollment tokens for new agents');
 tokens.command('create').description('create a one-time enrollment token (shown once)')
   .option('--uses <n>', 'how many agents may enroll with it', (v) => Number(v), 1)
-  .option('--ttl <duration>', 'how long it stays valid', duration, 24 * 3600_000)
+  .addOption(durationOption('--ttl <duration>', 'how long it stays valid', 24 * 3600_000))
   .option('--tags <key=value...>', 'tags granted to agents enrolling with it')
   .action(async (o) => {
     const tags: Record<string, string> = {};

@@ -35,6 +35,7 @@ interface CommandRow {
   id: string; body: string; status: string; result_message: string; rules: string; state: string | null; updated_at_ms: number;
 }
 
+const HOST_ORDER = new Intl.Collator('en', { numeric: true });
 const TERMINAL: CommandStatus__Output[] = ['APPLIED', 'FAILED', 'EXPIRED', 'ROLLED_BACK'];
 export const isTerminal = (s: CommandStatus__Output): boolean => TERMINAL.includes(s);
 
@@ -179,7 +180,8 @@ export class SqliteStore implements Store {
   }
 
   async listHosts(): Promise<Host__Output[]> {
-    return (this.stmt.hostList.all() as HostRow[]).map(hostFromRow);
+    // natural order (fbh2 before fbh10): how operators count their hosts
+    return (this.stmt.hostList.all() as HostRow[]).map(hostFromRow).sort((x, y) => HOST_ORDER.compare(x.id, y.id));
   }
 
   async listEvents(f: EventFilter): Promise<EventView__Output[]> {
