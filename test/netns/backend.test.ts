@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import type { PortBlock__Output } from '../../proto/wire.ts';
 import type { ControllerEndpoint, EnforcementState } from '../../agent/enforce/backend.ts';
 import { evaluateFlow, type Flow } from '../../agent/enforce/evaluate.ts';
-import { TestNetwork } from '../../scripts/netns/netns.ts';
+import { requireNetnsTools, TestNetwork } from '../../scripts/netns/netns.ts';
 import type { ProbeSpec } from '../../scripts/netns/traffic.ts';
 
 const CTRL_PORT = 7443;
@@ -93,6 +93,7 @@ const H1_CASES: Case[] = [
 const ruleset = (): string => execFileSync('nft', ['list', 'ruleset'], { encoding: 'utf8' });
 
 before(async () => {
+  await requireNetnsTools(); // the NEEDS message, not a raw `spawnSync nft ENOENT`, on a machine without them
   hostRulesetBefore = ruleset();
   net = await TestNetwork.create(['ctrl', 'h1', 'h2', 'h3']);
   controller = { addresses: [net.host('ctrl').v4, net.host('ctrl').v6], port: CTRL_PORT, dnsServers: [net.host('ctrl').v4] };

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TestNetwork, waitForLine } from '../../scripts/netns/netns.ts';
+import { requireNetnsTools, TestNetwork, waitForLine } from '../../scripts/netns/netns.ts';
 
 const DRIVER = 'scripts/netns/enforcer-driver.ts';
 let net: TestNetwork;
@@ -27,6 +27,7 @@ async function reach(port: number, to = 'h2'): Promise<boolean> {
 }
 
 before(async () => {
+  await requireNetnsTools(); // the NEEDS message, not a raw `spawnSync nft ENOENT`, on a machine without them
   hostRulesetBefore = ruleset();
   dataDir = mkdtempSync(join(tmpdir(), 'fb-netns-enforcer-'));
   net = await TestNetwork.create(['ctrl', 'h1', 'h2']);

@@ -12,7 +12,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { Contact__Output } from '../../proto/wire.ts';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TestNetwork } from '../../scripts/netns/netns.ts';
+import { requireNetnsTools, TestNetwork } from '../../scripts/netns/netns.ts';
 import type { KernelCounts } from '../../agent/sample/kernel-count.ts';
 import { tempDir } from '../helpers/procs.ts';
 
@@ -27,6 +27,7 @@ describe('kernel connection counter in a network namespace', { timeout: 90_000 }
   let before0 = '';
 
   before(async () => {
+    await requireNetnsTools(); // the NEEDS message, not a raw `spawnSync nft ENOENT`, on a machine without them
     before0 = ruleset();
     net = await TestNetwork.create(['h1', 'h2']);
   });

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import type { CommandView__Output, EventView__Output, Host__Output } from '../../proto/wire.ts';
 import type { ControllerEndpoint, EnforcementState } from '../../agent/enforce/backend.ts';
 import { evaluateFlow, type FlowVerdict } from '../../agent/enforce/evaluate.ts';
-import { TestNetwork } from '../../scripts/netns/netns.ts';
+import { requireNetnsTools, TestNetwork } from '../../scripts/netns/netns.ts';
 import { parseControllerEndpoint, startNsAgent, startNsController } from '../../scripts/netns/fleet.ts';
 import type { ProbeSpec } from '../../scripts/netns/traffic.ts';
 import { cli, cliJson, eventually, stopAll, stopProcess, tempDir, type ControllerProc, type Proc } from '../helpers/procs.ts';
@@ -132,6 +132,7 @@ async function firebreakTable(name: string): Promise<string> {
 }
 
 before(async () => {
+  await requireNetnsTools(); // the NEEDS message, not a raw `spawnSync nft ENOENT`, on a machine without them
   hostRulesetBefore = ruleset();
   net = await TestNetwork.create(['ctl', 'h1', 'h2', 'h3', 'h4']);
   await Promise.all([

@@ -11,7 +11,7 @@ import type { ThrottleParams__Output } from '../../proto/wire.ts';
 import type { ControllerEndpoint, EnforcementState } from '../../agent/enforce/backend.ts';
 import { evaluateFlow } from '../../agent/enforce/evaluate.ts';
 import { ThrottleTracker, XT_RECENT_SIZE } from '../../agent/enforce/throttle.ts';
-import { TestNetwork } from '../../scripts/netns/netns.ts';
+import { requireNetnsTools, TestNetwork } from '../../scripts/netns/netns.ts';
 import type { ThrottlePlan, ThrottleProbe, ThrottleProbeResult } from '../../scripts/netns/throttle-probe.ts';
 
 const PROBE = fileURLToPath(new URL('../../scripts/netns/throttle-probe.ts', import.meta.url));
@@ -51,6 +51,7 @@ function disagreements(s: EnforcementState, results: ThrottleProbeResult[], trac
 }
 
 before(async () => {
+  await requireNetnsTools(); // the NEEDS message, not a raw `spawnSync nft ENOENT`, on a machine without them
   hostRulesetBefore = ruleset();
   net = await TestNetwork.create(['ctrl', 'h1', 'peer']);
   const peer = net.host('peer');
