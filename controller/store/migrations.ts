@@ -122,3 +122,67 @@ MIGRATIONS.push({
     );
   `,
 });
+
+MIGRATIONS.push({
+  version: 4,
+  name: 'controller state written as it changes: counters, acks, silences, playbook overrides, runs, actions, isolations',
+  sql: `
+    CREATE TABLE counters (
+      name TEXT PRIMARY KEY,
+      value BIGINT NOT NULL
+    );
+    CREATE TABLE alert_acks (
+      alert_id TEXT PRIMARY KEY,
+      by_name TEXT NOT NULL,
+      at_ms BIGINT NOT NULL
+    );
+    CREATE TABLE silences (
+      id TEXT PRIMARY KEY,
+      body TEXT NOT NULL,
+      ends_at_ms BIGINT NOT NULL,
+      updated_at_ms BIGINT NOT NULL
+    );
+    CREATE TABLE playbook_overrides (
+      name TEXT PRIMARY KEY,
+      enabled INTEGER NOT NULL,
+      by_name TEXT NOT NULL,
+      at_ms BIGINT NOT NULL
+    );
+    CREATE TABLE playbook_runs (
+      id TEXT PRIMARY KEY,
+      playbook TEXT NOT NULL,
+      status TEXT NOT NULL,
+      started_at_ms BIGINT NOT NULL,
+      updated_at_ms BIGINT NOT NULL,
+      body TEXT NOT NULL
+    );
+    CREATE TABLE playbook_run_actions (
+      run_id TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      body TEXT NOT NULL,
+      PRIMARY KEY (run_id, seq)
+    );
+    CREATE TABLE playbook_isolations (
+      id INTEGER PRIMARY KEY,
+      playbook TEXT NOT NULL,
+      at_ms BIGINT NOT NULL
+    );
+    CREATE INDEX playbook_isolations_time ON playbook_isolations (at_ms);
+  `,
+});
+
+MIGRATIONS.push({
+  version: 6,
+  name: 'tags granted to hosts (by their enrollment token, by operators)',
+  sql: `
+    CREATE TABLE host_tags (
+      host_id TEXT NOT NULL,
+      key TEXT NOT NULL,
+      value TEXT NOT NULL,
+      source TEXT NOT NULL,
+      granted_by TEXT NOT NULL,
+      granted_at_ms BIGINT NOT NULL,
+      PRIMARY KEY (host_id, key)
+    );
+  `,
+});

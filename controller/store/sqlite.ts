@@ -19,7 +19,11 @@ import type {
   HostPatch,
   IngestOutcome,
   ReportRecord,
+  RunJournal,
   Store,
+  StoredAck,
+  StoredOverride,
+  StoredRuns,
 } from './store.ts';
 
 interface HostRow {
@@ -240,6 +244,85 @@ export class SqliteStore implements Store {
           .run('expired before the agent applied it', nowMs, id);
       }
       return ids;
+    })();
+  }
+
+  // ------------------------------------------------------------ state written as it changes
+
+  async raiseCounter(name: string, value: number): Promise<void> {
+    this.prepared(`INSERT INTO counters (name, value) VALUES (?, ?)
+      ON CONFLICT (name) DO UPDATE SET value = MAX(value, excluded.value)`).run(name, value);
+  }
+
+  async getCounter(name: string): Promise<number | undefined> {
+    return (this.prepared(`SELECT value FROM counters WHERE name = ?`).get(name) as { value: number } | undefined)?.value;
+  }
+
+  async putAck(a: StoredAck): Promise<void> {
+    this.prepared(`INSERT INTO alert_acks (alert_id, by_name, at_ms) VALUES (?, ?, ?)
+      ON CONFLICT (alert_id) DO UPDATE SET by_name = excluded.by_name, at_ms = excluded.at_ms`).run(a.alertId, a.by, a.atMs);
+  }
+
+  async listAcks(): Promise<StoredAck[]> {
+    return (this.prepared(`SELECT alert_id, by_name, at_ms FROM alert_acks`).all() as { alert_id: string; by_name: string; at_ms: number }[])
+      .map((r) => ({ alertId: r.alert_id, by: r.by_name, atMs: r.at_ms }));
+  }
+
+  async putSilence(id: string, body: string, endsAtMs: number, atMs: number): Promise<void> {
+    this.prepared(`INSERT INTO silences (id, body, ends_at_ms, updated_at_ms) VALUES (?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET body = excluded.body, ends_at_ms = excluded.ends_at_ms, updated_at_ms = excluded.updated_at_ms`)
+      .run(id, body, endsAtMs, atMs);
+  }
+
+  async listSilences(endedAfterMs: number): Promise<string[]> {
+    this.prepared(`DELETE FROM silences WHERE ends_at_ms <= ?`).run(endedAfterMs);
+    return (this.prepared(`SELECT body FROM silences ORDER BY id`).all() as { body: string }[]).map((r) => r.body);
+  }
+
+  async putPlaybookOverride(o: StoredOverride): Promise<void> {
+    this.prepared(`INSERT INTO playbook_overrides (name, enabled, by_name, at_ms) VALUES (?, ?, ?, ?)
+      ON CONFLICT (name) DO UPDATE SET enabled = excluded.enabled, by_name = excluded.by_name, at_ms = excluded.at_ms`)
+      .run(o.name, o.enabled ? 1 : 0, o.by, o.atMs);
+  }
+
+  async listPlaybookOverrides(): Promise<StoredOverride[]> {
+    return (this.prepared(`SELECT name, enabled, by_name, at_ms FROM playbook_overrides`).all() as { name: string; enabled: number; by_name: string; at_ms: number }[])
+      .map((r) => ({ name: r.name, enabled: r.enabled === 1, by: r.by_name, atMs: r.at_ms }));
+  }
+
+  async writeRunJournal(j: RunJournal): Promise<void> {
+    const run = this.prepared(`INSERT INTO playbook_runs (id, playbook, status, started_at_ms, updated_at_ms, body) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at_ms = excluded.updated_at_ms, body = excluded.body`);
+    const action = this.prepared(`INSERT INTO playbook_run_actions (run_id, seq, body) VALUES (?, ?, ?)
+      ON CONFLICT (run_id, seq) DO UPDATE SET body = excluded.body`);
+    const iso = this.prepared(`INSERT INTO playbook_isolations (playbook, at_ms) VALUES (?, ?)`);
+    const delRun = this.prepared(`DELETE FROM playbook_runs WHERE id = ?`);
+    const delActions = this.prepared(`DELETE FROM playbook_run_actions WHERE run_id = ?`);
+    const counter = this.prepared(`INSERT INTO counters (name, value) VALUES (?, ?)
+      ON CONFLICT (name) DO UPDATE SET value = MAX(value, excluded.value)`);
+    this.db.transaction(() => {
+      for (const r of j.runs) run.run(r.id, r.playbook, r.status, r.startedAtMs, r.updatedAtMs, r.body);
+      for (const a of j.actions) action.run(a.runId, a.seq, a.body);
+      for (const i of j.isolations) iso.run(i.playbook, i.atMs);
+      for (const id of j.deletedRuns) { delRun.run(id); delActions.run(id); }
+      for (const [name, value] of j.counters) counter.run(name, value);
+    })();
+  }
+
+  async loadRuns(isolationsSinceMs: number): Promise<StoredRuns> {
+    return this.db.transaction(() => {
+      this.prepared(`DELETE FROM playbook_isolations WHERE at_ms <= ?`).run(isolationsSinceMs);
+      const actions = new Map<string, string[]>();
+      for (const a of this.prepared(`SELECT run_id, body FROM playbook_run_actions ORDER BY run_id, seq`).all() as { run_id: string; body: string }[]) {
+        let l = actions.get(a.run_id);
+        if (!l) actions.set(a.run_id, (l = []));
+        l.push(a.body);
+      }
+      const runs = (this.prepared(`SELECT id, body FROM playbook_runs ORDER BY started_at_ms, id`).all() as { id: string; body: string }[])
+        .map((r) => ({ body: r.body, actions: actions.get(r.id) ?? [] }));
+      const isolations = (this.prepared(`SELECT playbook, at_ms FROM playbook_isolations ORDER BY at_ms, id`).all() as { playbook: string; at_ms: number }[])
+        .map((r) => ({ playbook: r.playbook, atMs: r.at_ms }));
+      return { runs, isolations };
     })();
   }
 

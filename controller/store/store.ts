@@ -69,6 +69,28 @@ export interface CommandUpdate {
 
 import type { TrustStore } from './trust-store.ts';
 
+/**
+ * One pass of the playbook engine's changes (controller/playbooks/journal.ts), written
+ * in one transaction before any command of the pass is issued. Bodies are the engine's
+ * own JSON: the store keeps rows, not meaning.
+ */
+export interface RunJournal {
+  runs: Array<{ id: string; playbook: string; status: string; startedAtMs: number; updatedAtMs: number; body: string }>;
+  actions: Array<{ runId: string; seq: number; body: string }>;
+  /** automatic isolations counted against the blast radius, one row each */
+  isolations: Array<{ playbook: string; atMs: number }>;
+  deletedRuns: string[];
+  counters: Array<[string, number]>;
+}
+
+export interface StoredRuns {
+  runs: Array<{ body: string; actions: string[] }>;
+  isolations: Array<{ playbook: string; atMs: number }>;
+}
+
+export interface StoredAck { alertId: string; by: string; atMs: number }
+export interface StoredOverride { name: string; enabled: boolean; by: string; atMs: number }
+
 export interface Store {
   readonly trust: TrustStore;
   /** Registers or refreshes a host on Hello; returns the highest report seq stored for this boot. */
@@ -94,7 +116,22 @@ export interface Store {
   /** Marks queued or sent commands past their expiry as expired; returns their ids. */
   expireCommands(nowMs: number): Promise<string[]>;
 
-  /** Snapshots of in-memory stages (correlation, playbook runs), so a restart resumes them. */
+  // Controller state written as it changes (acks, silences, overrides, runs), one row per record.
+  /** Raises a named high-water mark (alert ids, run seq); never lowers it. */
+  raiseCounter(name: string, value: number): Promise<void>;
+  getCounter(name: string): Promise<number | undefined>;
+  putAck(a: StoredAck): Promise<void>;
+  listAcks(): Promise<StoredAck[]>;
+  putSilence(id: string, body: string, endsAtMs: number, atMs: number): Promise<void>;
+  /** Silences (their JSON) that ended after `endedAfterMs`; older ones are deleted. */
+  listSilences(endedAfterMs: number): Promise<string[]>;
+  putPlaybookOverride(o: StoredOverride): Promise<void>;
+  listPlaybookOverrides(): Promise<StoredOverride[]>;
+  writeRunJournal(j: RunJournal): Promise<void>;
+  /** Every stored run with its actions (seq order), and the isolations counted since `isolationsSinceMs` (older ones are deleted). */
+  loadRuns(isolationsSinceMs: number): Promise<StoredRuns>;
+
+  /** Snapshots of in-memory stages (correlation windows), so a restart resumes them. */
   getState(key: string): Promise<string | undefined>;
   putState(key: string, value: string, atMs: number): Promise<void>;
 
