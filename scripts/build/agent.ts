@@ -7,8 +7,11 @@
 // which it reads at start. Copy the whole directory. dist/firebreak-agent starts it
 // with a 1 MB young generation: the agent allocates little, and its RSS drops
 // by ~15 MB compared to Node's default.
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -30,7 +33,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 export const AGENT_NODE_FLAGS = ['--max-semi-space-size=1', '--single-threaded-gc'];
 export const AGENT_ENV: Record<string, string> = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '32768' };
 
-export async function buildAgent(outDir: string): Promise<{ bundle: string; launcher: string }> {
+export async function buildAgent(outDir: string): Promise<{ bundle: string; launcher: string; archive: string; checksum: string }> {
   mkdirSync(outDir, { recursive: true });
   const bundle = join(outDir, 'firebreak-agent.mjs');
   // chunks of an earlier build, whose names carry another hash
@@ -55,12 +58,47 @@ export async function buildAgent(outDir: string): Promise<{ bundle: string; laun
   const env = Object.entries(AGENT_ENV).map(([k, v]) => `${k}=${v}`).join(' ');
   writeFileSync(launcher, `#!/bin/sh\nexport ${env}\nexec node ${AGENT_NODE_FLAGS.join(' ')} "$(dirname "$0")/firebreak-agent.mjs" "$@"\n`);
   chmodSync(launcher, 0o755);
-  return { bundle, launcher };
+  // the installer and its unit beside the bundle: the directory installs itself
+  copyFileSync(join(root, 'scripts/install.sh'), join(outDir, 'install.sh'));
+  chmodSync(join(outDir, 'install.sh'), 0o755);
+  mkdirSync(join(outDir, 'systemd'), { recursive: true });
+  copyFileSync(join(root, 'scripts/systemd/firebreak-agent.service'), join(outDir, 'systemd/firebreak-agent.service'));
+  return { bundle, launcher, ...archive(outDir) };
+}
+
+/**
+ * One file to ship: firebreak-agent-<version>.tar.gz holding a directory of
+ * that name (bundle, chunks, .proto, launcher, installer, unit), and its
+ * SHA-256 in the `sha256sum -c` format beside it.
+ */
+function archive(outDir: string): { archive: string; checksum: string } {
+  const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  const name = `firebreak-agent-${version}`;
+  const stage = mkdtempSync(join(tmpdir(), 'firebreak-agent-archive-'));
+  try {
+    const top = join(stage, name);
+    mkdirSync(top);
+    for (const f of readdirSync(outDir)) {
+      if (f.endsWith('.tar.gz') || f.endsWith('.sha256')) continue;
+      cpSync(join(outDir, f), join(top, f), { recursive: true });
+    }
+    const file = join(outDir, `${name}.tar.gz`);
+    // fixed owner and order: the same build gives the same file list
+    const r = spawnSync('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-czf', file, '-C', stage, name], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`tar could not write ${file}: ${r.error?.message ?? r.stderr.trim()} (is GNU tar installed?)`);
+    const digest = createHash('sha256').update(readFileSync(file)).digest('hex');
+    const checksum = `${file}.sha256`;
+    writeFileSync(checksum, `${digest}  ${basename(file)}\n`);
+    return { archive: file, checksum };
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const i = process.argv.indexOf('--out');
   const out = resolve(i > 0 && process.argv[i + 1] ? process.argv[i + 1]! : join(root, 'dist'));
-  const { bundle, launcher } = await buildAgent(out);
-  process.stdout.write(`built ${bundle}\nrun it on a host with: ${launcher} run --help\n`);
+  const { bundle, launcher, archive: tgz, checksum } = await buildAgent(out);
+  process.stdout.write(`built ${bundle}\nrun it on a host with: ${launcher} run --help\n`
+    + `to ship: ${tgz} (checksum ${checksum}); on the host: tar xzf it, then sudo ./${basename(tgz, '.tar.gz')}/install.sh agent --help\n`);
 }
