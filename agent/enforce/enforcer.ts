@@ -10,7 +10,14 @@
 // - it refuses a block that would cut the controller's own port, unless forced;
 // - blocks and a throttle with an expiry lift themselves (timer) and the agent is told;
 // - checkDrift() notices rules changed behind its back and re-applies them.
-import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+//
+// Fail closed: the state file is written atomically (temp file, fsync, rename,
+// fsync of the directory), and a state file that cannot be read at start leaves
+// the kernel's rules exactly as they are (never a flush) and marks the state
+// lost: the heartbeat says so, stateLostEvent() reports it, and only an ISOLATE
+// or RELEASE (which set the whole isolation again) is accepted until then.
+import { appendFileSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createConnection } from 'node:net';
 import { createSocket } from 'node:dgram';
 import type { Logger } from 'pino';
@@ -73,8 +80,58 @@ export interface LocalAuditEntry {
 }
 
 export function emptyState(backend: EnforcementState['backend']): EnforcementState {
-  return { isolated: false, allowlist: [], blocks: [], backend, rulesetHash: '', controllerEndpoint: '', throttle: null };
+  return { isolated: false, allowlist: [], blocks: [], backend, rulesetHash: '', controllerEndpoint: '', throttle: null, stateLost: '' };
 }
+
+/** "10.0.0.5:7443,[fd00::5]:7443": the controller endpoint as a state records it. */
+export function endpointText(controller: ControllerEndpoint): string {
+  return controller.addresses.map((a) => (a.includes(':') ? `[${a}]` : a) + `:${controller.port}`).join(',');
+}
+
+/** The addresses and port of endpointText(); DNS servers are not recorded there. */
+export function parseEndpointText(text: string): ControllerEndpoint {
+  const addresses: string[] = [];
+  let port = 0;
+  for (const part of text.split(',').filter(Boolean)) {
+    const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(part.trim());
+    if (!m) continue;
+    addresses.push(m[1]!);
+    port = Number(m[2]);
+  }
+  return { addresses, port, dnsServers: [] };
+}
+
+/** What the state file held at start. */
+export type SavedState =
+  | { kind: 'none' }
+  | { kind: 'ok'; state: EnforcementState }
+  /** the file exists but cannot be read or is not a state: the kernel is left alone */
+  | { kind: 'lost'; reason: string };
+
+/** Reads a state file without throwing; `lost` says what is wrong with it. */
+export function readStateFile(file: string): SavedState {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'none' };
+    return { kind: 'lost', reason: `cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    return { kind: 'lost', reason: text.length === 0 ? 'it is empty' : `it is not valid JSON (${(err as Error).message}; ${text.length} bytes)` };
+  }
+  const st = parsed as Partial<EnforcementState> | null;
+  if (!st || typeof st !== 'object' || typeof st.isolated !== 'boolean' || !Array.isArray(st.blocks) || !Array.isArray(st.allowlist)) {
+    return { kind: 'lost', reason: 'it is not an enforcement state (isolated, allowlist or blocks missing)' };
+  }
+  return { kind: 'ok', state: { ...emptyState(st.backend ?? 'DRY_RUN'), ...st, throttle: st.throttle ?? null, stateLost: '' } };
+}
+
+/** Parts the agent binds after the enforcer re-applied the saved state at boot (main.ts). */
+export type EnforcerHooks = Partial<Pick<EnforcerOptions, 'controller' | 'verify' | 'onBlocksExpired' | 'onThrottleExpired' | 'log'>>;
 
 export class Enforcer {
   private current: EnforcementState;
@@ -84,8 +141,12 @@ export class Enforcer {
   private readonly now: () => number;
   /** serialises applies: a command, an expiry and a drift repair never interleave */
   private chain: Promise<unknown> = Promise.resolve();
+  private starting: Promise<void> | undefined;
+  private lostEvent: AnomalyEvent__Output | undefined;
+  /** why the last save failed ('' when it worked) */
+  private saveProblem = '';
 
-  constructor(private readonly opts: EnforcerOptions) {
+  constructor(private opts: EnforcerOptions) {
     this.current = emptyState(opts.backend.kind);
     this.now = opts.now ?? Date.now;
   }
@@ -100,10 +161,47 @@ export class Enforcer {
     return run;
   }
 
-  /** Loads the persisted state, drops blocks that expired while down, and re-applies it. */
-  async start(): Promise<void> {
+  /** Binds the agent's parts (controller endpoint, verifier, expiry callbacks) to an enforcer started at boot. */
+  attach(hooks: EnforcerHooks): void {
+    this.opts = { ...this.opts, ...Object.fromEntries(Object.entries(hooks).filter(([, v]) => v !== undefined)) };
+  }
+
+  get started(): boolean {
+    return this.starting !== undefined;
+  }
+
+  /**
+   * Loads the persisted state, drops blocks that expired while down, and
+   * re-applies it. Once only: a second call waits for the first. A state file
+   * that cannot be read leaves the kernel's rules as they are (see stateLostEvent).
+   */
+  start(): Promise<void> {
+    this.starting ??= this.startOnce();
+    return this.starting;
+  }
+
+  /**
+   * The enforce.state-lost event when the state file was unreadable at start
+   * (undefined otherwise): the agent reports it once connected.
+   */
+  stateLostEvent(): AnomalyEvent__Output | undefined {
+    return this.lostEvent;
+  }
+
+  private async startOnce(): Promise<void> {
     this.auditSeen = this.readAudit().length;
-    const saved = this.load();
+    const file = readStateFile(this.opts.stateFile);
+    if (file.kind === 'lost') {
+      // What was isolated or blocked is unknown: the kernel's table is the best record left, so it stays as it is.
+      const hash = await this.opts.backend.currentHash().catch(() => undefined);
+      const reason = `enforcement state file ${this.opts.stateFile} is unreadable: ${file.reason}`;
+      this.current = { ...emptyState(this.opts.backend.kind), rulesetHash: hash ?? '', stateLost: reason };
+      this.lostEvent = driftEvent(this.now(), 'enforce.state-lost',
+        `${reason}; the kernel's Firebreak rules were left as found (${hash ? 'rules present' : 'none present'}); isolation and blocks on this host are unknown until an isolate or release`);
+      this.opts.log.error(`${reason}; the kernel's Firebreak rules are kept as found and the controller is told (enforce.state-lost): send isolate or release to this host to set its state again`);
+      return;
+    }
+    const saved = file.kind === 'ok' ? file.state : undefined;
     if (saved) {
       const now = this.now();
       const expired = saved.blocks.filter((b) => isExpired(b, now));
@@ -111,7 +209,15 @@ export class Enforcer {
       const throttle = saved.throttle ?? null;
       const throttleExpired = throttle && isExpired(throttle, now) ? throttle : null;
       const next = { ...saved, blocks: saved.blocks.filter((b) => !isExpired(b, now)), throttle: throttleExpired ? null : throttle, backend: this.opts.backend.kind };
-      await this.serial(() => this.applyState(next));
+      try {
+        await this.serial(() => this.applyState(next));
+      } catch (err) {
+        // Kept as the state to enforce, marked unapplied: the drift check retries it (and never flushes the kernel instead).
+        this.current = { ...next, rulesetHash: 'not-applied' };
+        this.opts.log.error(`could not re-apply the saved enforcement from ${this.opts.stateFile} (${(err as Error).message}); the kernel keeps whatever rules it has; retrying at every drift check`);
+        this.scheduleExpiry();
+        return;
+      }
       this.opts.log.info({ isolated: this.current.isolated, blocks: this.current.blocks.length, throttled: Boolean(this.current.throttle), expired: expired.length + (throttleExpired ? 1 : 0) }, 'enforcement state re-applied');
       if (expired.length) this.opts.onBlocksExpired?.(expired, this.state());
       if (throttleExpired) this.opts.onThrottleExpired?.(throttleExpired, this.state());
@@ -153,6 +259,8 @@ export class Enforcer {
       // the backend applies atomically, so a failed apply leaves the old rules in place
       return { status: 'FAILED', message: `firewall apply failed, previous rules kept: ${(err as Error).message}`, rules: [] };
     }
+    // applied in the kernel, but a restart would not re-apply it: the operator must know
+    const unsaved = this.saveProblem ? `; WARNING: ${this.saveProblem}` : '';
     this.scheduleExpiry();
     if (cmd.action === 'ISOLATE' && this.opts.verify) {
       const problem = await this.verifyIsolation();
@@ -164,10 +272,10 @@ export class Enforcer {
           return { status: 'FAILED', message: `isolation failed verification (${problem}) and the rollback failed too: ${(err as Error).message}; the host may still be isolated`, rules };
         }
         this.opts.log.warn({ problem }, 'isolation rolled back');
-        return { status: 'ROLLED_BACK', message: `isolation rolled back: ${problem}`, rules };
+        return { status: 'ROLLED_BACK', message: `isolation rolled back: ${problem}${unsaved}`, rules };
       }
     }
-    return { status: 'APPLIED', message: describe(cmd), rules: this.rules() };
+    return { status: 'APPLIED', message: describe(cmd) + unsaved, rules: this.rules() };
   }
 
   /** undefined when the isolation is proven safe and effective, else what failed. */
@@ -204,6 +312,14 @@ export class Enforcer {
 
   private nextState(cmd: Command__Output): EnforcementState {
     const next = structuredClone(this.current);
+    if (next.stateLost) {
+      // Only a command that sets the whole isolation may end an unknown state; a block
+      // on top of an empty state would silently lift an isolation still in the kernel.
+      if (cmd.action !== 'ISOLATE' && cmd.action !== 'RELEASE') {
+        throw new ValidationError(`this host's enforcement state is unknown (${next.stateLost}); send isolate or release first to set it, then ${String(cmd.action).toLowerCase()}`);
+      }
+      next.stateLost = '';
+    }
     switch (cmd.action) {
       case 'ISOLATE':
         next.isolated = true;
@@ -322,8 +438,8 @@ export class Enforcer {
       if (audit.length > this.auditSeen) {
         const fresh = audit.slice(this.auditSeen);
         this.auditSeen = audit.length;
-        const saved = this.load();
-        if (saved) this.current = { ...saved, backend: this.opts.backend.kind };
+        const saved = readStateFile(this.opts.stateFile);
+        if (saved.kind === 'ok') this.current = { ...saved.state, backend: this.opts.backend.kind };
         this.scheduleExpiry();
         const detail = fresh.map((e) => `${e.action.toLowerCase()} by ${e.by} at ${new Date(e.atMs).toISOString()}`).join('; ');
         return driftEvent(this.now(), 'enforce.local-release', `isolation lifted locally on the host: ${detail}`);
@@ -332,6 +448,12 @@ export class Enforcer {
       const actual = await this.opts.backend.currentHash();
       if (actual === expected) return undefined;
       const what = actual === undefined ? 'Firebreak rules are gone from the kernel' : 'Firebreak rules in the kernel differ from what was applied';
+      if (this.current.stateLost) {
+        // nothing known to re-apply: re-applying the empty state would lift whatever isolation is left
+        this.current = { ...this.current, rulesetHash: actual ?? '' };
+        this.opts.log.warn(`${what} while this host's enforcement state is unknown; not re-applied`);
+        return driftEvent(this.now(), 'enforce.drift', `${what} while the enforcement state is unknown (${this.current.stateLost}); not re-applied: send isolate or release`);
+      }
       try {
         await this.applyState(this.current);
       } catch (err) {
@@ -350,17 +472,20 @@ export class Enforcer {
    */
   releaseLocal(by: string): Promise<ExecResult> {
     return this.serial(async () => {
-      const saved = this.load();
-      if (saved) this.current = { ...saved, backend: this.opts.backend.kind };
-      if (!this.current.isolated) return { status: 'APPLIED', message: 'host was not isolated; nothing to release', rules: this.rules() };
+      const saved = readStateFile(this.opts.stateFile);
+      if (saved.kind === 'ok') this.current = { ...saved.state, backend: this.opts.backend.kind };
+      // With the state file unreadable, what is in the kernel is unknown: the release clears every Firebreak rule.
+      const lost = saved.kind === 'lost' ? saved.reason : '';
+      if (!this.current.isolated && !lost) return { status: 'APPLIED', message: 'host was not isolated; nothing to release', rules: this.rules() };
       try {
-        await this.applyState({ ...this.current, isolated: false, allowlist: [] });
+        await this.applyState(lost ? emptyState(this.opts.backend.kind) : { ...this.current, isolated: false, allowlist: [] });
       } catch (err) {
         return { status: 'FAILED', message: `local release failed, isolation still in place: ${(err as Error).message}`, rules: [] };
       }
       const entry: LocalAuditEntry = { action: 'RELEASE', atMs: this.now(), by };
       appendFileSync(this.auditFile, JSON.stringify(entry) + '\n', { mode: 0o600 });
-      return { status: 'APPLIED', message: `isolation lifted locally by ${by}; the controller will be told on next contact`, rules: this.rules() };
+      const extra = lost ? ` (the state file ${this.opts.stateFile} was unreadable: ${lost}; every Firebreak rule, port blocks too, was removed)` : '';
+      return { status: 'APPLIED', message: `isolation lifted locally by ${by}${extra}; the controller will be told on next contact`, rules: this.rules() };
     });
   }
 
@@ -384,27 +509,58 @@ export class Enforcer {
       ...next,
       backend: this.opts.backend.kind,
       rulesetHash: result.rulesetHash,
-      controllerEndpoint: controller.addresses.map((a) => (a.includes(':') ? `[${a}]` : a) + `:${controller.port}`).join(','),
+      controllerEndpoint: endpointText(controller),
+      stateLost: '',
     };
     this.lastRules = result.rules;
     this.save();
   }
 
-  private load(): EnforcementState | undefined {
-    try {
-      return JSON.parse(readFileSync(this.opts.stateFile, 'utf8')) as EnforcementState;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      this.opts.log.error({ err, file: this.opts.stateFile }, 'enforcement state file unreadable; starting with no rules');
-      return undefined;
-    }
+  /**
+   * Re-applies the state when the controller's addresses changed since it was
+   * applied (the name resolved at last, or to new addresses), so isolation keeps
+   * the link open. Nothing to do while nothing is applied or the state is lost.
+   */
+  controllerMoved(): Promise<void> {
+    return this.serial(async () => {
+      const st = this.current;
+      if (st.stateLost || !st.rulesetHash || st.controllerEndpoint === endpointText(this.opts.controller())) return;
+      if (!st.isolated && st.blocks.length === 0 && !st.throttle) return;
+      await this.applyState(st);
+      this.opts.log.info({ controller: this.current.controllerEndpoint }, 'enforcement re-applied for the controller\'s current addresses');
+    });
   }
 
+  /**
+   * Atomic and durable: temp file, fsync, rename, fsync of the directory, so a
+   * crash or power loss leaves the old state or the new one, never half of one.
+   * A failure (read-only or full data dir) is logged, not thrown: the rules are
+   * already in the kernel, and the next command's result carries the warning.
+   */
   private save(): void {
-    // write then rename, so a crash mid-write never leaves half a state file
-    const tmp = `${this.opts.stateFile}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.current), { mode: 0o600 });
-    renameSync(tmp, this.opts.stateFile);
+    const file = this.opts.stateFile;
+    const tmp = `${file}.tmp`;
+    try {
+      const fd = openSync(tmp, 'w', 0o600);
+      try {
+        writeSync(fd, JSON.stringify(this.current));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, file);
+      const dir = openSync(dirname(file), 'r');
+      try {
+        fsyncSync(dir);
+      } finally {
+        closeSync(dir);
+      }
+      this.saveProblem = '';
+    } catch (err) {
+      try { unlinkSync(tmp); } catch { /* never written */ }
+      this.saveProblem = `the enforcement state could not be saved to ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): the rules are in the kernel but a restart would not re-apply them; make the data dir writable`;
+      this.opts.log.error(this.saveProblem);
+    }
   }
 }
 

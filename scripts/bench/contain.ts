@@ -115,7 +115,7 @@ async function measureWorker(): Promise<MeasureOutput> {
 async function floorWorker(): Promise<Samples> {
   const cycles = Number(arg('cycles'));
   const controller: ControllerEndpoint = parseControllerEndpoint(arg('controller')!);
-  const base: EnforcementState = { isolated: false, allowlist: [], blocks: [], backend: 'NFTABLES', rulesetHash: '', controllerEndpoint: '', throttle: null };
+  const base: EnforcementState = { isolated: false, allowlist: [], blocks: [], backend: 'NFTABLES', rulesetHash: '', controllerEndpoint: '', stateLost: '', throttle: null };
   const scripts = {
     isolate: { ...base, isolated: true },
     release: base,

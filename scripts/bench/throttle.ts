@@ -83,7 +83,7 @@ try {
   await net.listen('peer', { tcp: [80] });
   const controller: ControllerEndpoint = { addresses: [net.host('ctrl').v4], port: 7443, dnsServers: [] };
   const state = (throttled: boolean): EnforcementState => ({
-    isolated: false, allowlist: [], blocks: [], backend: 'NFTABLES', rulesetHash: '', controllerEndpoint: '',
+    isolated: false, allowlist: [], blocks: [], backend: 'NFTABLES', rulesetHash: '', controllerEndpoint: '', stateLost: '',
     throttle: throttled ? { newPerSecond: RATE, burst: BURST, workingSetS: 60, expiresAtMs: 0 } : null,
   });
   const run = async (plan: ThrottlePlan, timeoutMs: number): Promise<ThrottleProbeResult[]> => {

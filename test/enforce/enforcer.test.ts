@@ -1,8 +1,8 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pino from 'pino';
 import type { Command__Output, PortBlock__Output } from '../../proto/wire.ts';
 import type { ControllerEndpoint } from '../../agent/enforce/backend.ts';
@@ -182,5 +182,76 @@ describe('Enforcer: durability, drift and local release', () => {
     assert.equal(daemon.enforcer.state().isolated, false, 'adopted, not re-isolated');
     assert.equal(await daemon.enforcer.checkDrift(), undefined);
     assert.equal(daemon.enforcer.localAudit().length, 1);
+  });
+});
+
+describe('Enforcer: fail closed on a lost or unwritable state file', () => {
+  /** An isolated host whose state file is then damaged; the "kernel" (the backend) keeps the isolation. */
+  async function isolatedThenDamaged(damage: string) {
+    const first = setup();
+    await first.enforcer.start();
+    await first.enforcer.execute(isolate());
+    const kernelHash = await first.backend.currentHash();
+    first.enforcer.stop();
+    writeFileSync(first.stateFile, damage);
+    const restarted = new Enforcer({ backend: first.backend, stateFile: first.stateFile, controller: () => controller, log });
+    await restarted.start();
+    return { ...first, restarted, kernelHash, applies: first.backend.history.length };
+  }
+
+  for (const [what, damage] of [['truncated', '{"isolated":tr'], ['empty', ''], ['not a state', '[]']] as const) {
+    it(`a ${what} state file leaves the kernel's rules alone and reports enforce.state-lost`, async () => {
+      const h = await isolatedThenDamaged(damage);
+      assert.equal(h.backend.history.length, h.applies, 'nothing applied (no flush)');
+      assert.equal(await h.backend.currentHash(), h.kernelHash, 'the isolation is still in the kernel');
+      const st = h.restarted.state();
+      assert.match(st.stateLost, /enforcement\.json is unreadable/, 'the heartbeat says the state is unknown');
+      const ev = h.restarted.stateLostEvent();
+      assert.equal(ev?.kind, 'ENFORCEMENT_DRIFT');
+      assert.equal(ev?.signature, 'enforce.state-lost');
+      assert.match(ev?.evidence?.detail ?? '', /left as found \(rules present\)/);
+      // the drift check must not "repair" the kernel back to an empty state
+      assert.equal(await h.restarted.checkDrift(), undefined);
+      assert.equal(await h.backend.currentHash(), h.kernelHash);
+    });
+  }
+
+  it('while the state is lost, only isolate or release is accepted; either ends the unknown state', async () => {
+    const h = await isolatedThenDamaged('{');
+    const r = await h.restarted.execute(block({}));
+    assert.equal(r.status, 'FAILED');
+    assert.match(r.message, /enforcement state is unknown.*send isolate or release first/);
+    assert.equal(await h.backend.currentHash(), h.kernelHash, 'the refused block did not replace the isolation');
+    const iso = await h.restarted.execute(isolate());
+    assert.equal(iso.status, 'APPLIED');
+    assert.equal(h.restarted.state().stateLost, '');
+    assert.equal(JSON.parse(readFileSync(h.stateFile, 'utf8')).isolated, true, 'a good state file again');
+    assert.equal((await h.restarted.execute(block({}))).status, 'APPLIED');
+  });
+
+  it('a state changed in the kernel while the state is lost is reported, not flushed', async () => {
+    const h = await isolatedThenDamaged('{');
+    await h.backend.clear();
+    const ev = await h.restarted.checkDrift();
+    assert.equal(ev?.signature, 'enforce.drift');
+    assert.match(ev?.evidence?.detail ?? '', /while the enforcement state is unknown.*not re-applied/);
+    assert.equal(h.backend.history.length, h.applies);
+  });
+
+  it('writes the state with fsync and rename: no temp file is left, the file is whole JSON', async () => {
+    const { enforcer, stateFile } = setup();
+    await enforcer.execute(isolate());
+    assert.equal(JSON.parse(readFileSync(stateFile, 'utf8')).isolated, true);
+    assert.deepEqual(readdirSync(dirname(stateFile)).filter((f) => f.includes('.tmp')), []);
+  });
+
+  it('a state that cannot be saved is still applied, and the result says it will not survive a restart', async () => {
+    const { enforcer, stateFile, backend } = setup();
+    mkdirSync(`${stateFile}.tmp`); // the temp file's name is taken by a directory: the write fails (as on a read-only data dir)
+    const r = await enforcer.execute(isolate());
+    assert.equal(r.status, 'APPLIED');
+    assert.match(r.message, /could not be saved to .*enforcement\.json \(EISDIR\).*restart would not re-apply/);
+    assert.equal(await backend.currentHash(), enforcer.state().rulesetHash, 'in the kernel');
+    assert.equal(enforcer.state().isolated, true);
   });
 });

@@ -8,7 +8,7 @@ const NOW = 1_700_000_000_000;
 const controller: ControllerEndpoint = { addresses: ['10.77.0.1', 'fd77::1'], port: 7443, dnsServers: ['10.77.0.53', 'fd77::53'] };
 
 function state(over: Partial<EnforcementState> = {}): EnforcementState {
-  return { isolated: false, allowlist: [], blocks: [], backend: 'DRY_RUN', rulesetHash: '', controllerEndpoint: '', throttle: null, ...over };
+  return { isolated: false, allowlist: [], blocks: [], backend: 'DRY_RUN', rulesetHash: '', controllerEndpoint: '', stateLost: '', throttle: null, ...over };
 }
 
 function block(over: Partial<PortBlock__Output>): PortBlock__Output {

@@ -7,7 +7,7 @@ import { renderIptables } from '../../agent/enforce/iptables.ts';
 
 const controller: ControllerEndpoint = { addresses: ['10.77.0.1', 'fd77::1'], port: 7443, dnsServers: ['10.77.0.53'] };
 const state = (over: Partial<EnforcementState> = {}): EnforcementState =>
-  ({ isolated: false, allowlist: [], blocks: [], backend: 'NFTABLES', rulesetHash: '', controllerEndpoint: '', throttle: null, ...over });
+  ({ isolated: false, allowlist: [], blocks: [], backend: 'NFTABLES', rulesetHash: '', controllerEndpoint: '', stateLost: '', throttle: null, ...over });
 const block = (over: Partial<PortBlock__Output>): PortBlock__Output =>
   ({ id: 'b1', direction: 'OUT', protocol: 'TCP', ports: [{ from: 25, to: 25 }], remoteCidrs: [], remoteInternet: false, expiresAtMs: 0, ...over });
 

@@ -21,7 +21,7 @@ const NOW = 1_700_000_000_000;
 const controller: ControllerEndpoint = { addresses: ['10.77.0.1', 'fd77::1'], port: 7443, dnsServers: ['10.77.0.53'] };
 const T = (over: Partial<ThrottleParams__Output> = {}): ThrottleParams__Output => ({ newPerSecond: 1, burst: 5, workingSetS: 60, expiresAtMs: 0, ...over });
 const state = (over: Partial<EnforcementState> = {}): EnforcementState =>
-  ({ isolated: false, allowlist: [], blocks: [], backend: 'DRY_RUN', rulesetHash: '', controllerEndpoint: '', throttle: T(), ...over });
+  ({ isolated: false, allowlist: [], blocks: [], backend: 'DRY_RUN', rulesetHash: '', controllerEndpoint: '', stateLost: '', throttle: T(), ...over });
 const out = (remoteAddress: string, remotePort = 80, protocol: 'tcp' | 'udp' = 'tcp', extra: Partial<Flow> = {}): Flow =>
   ({ direction: 'out', protocol, localPort: 40000, remoteAddress, remotePort, ...extra });
 

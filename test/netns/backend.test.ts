@@ -22,7 +22,7 @@ let flowsChecked = 0;
 let backendUnderTest: 'nftables' | 'iptables' = 'nftables';
 
 const state = (over: Partial<EnforcementState> = {}): EnforcementState =>
-  ({ isolated: false, allowlist: [], blocks: [], backend: 'NFTABLES', rulesetHash: '', controllerEndpoint: '', throttle: null, ...over });
+  ({ isolated: false, allowlist: [], blocks: [], backend: 'NFTABLES', rulesetHash: '', controllerEndpoint: '', stateLost: '', throttle: null, ...over });
 const block = (over: Partial<PortBlock__Output>): PortBlock__Output =>
   ({ id: 'b1', direction: 'OUT', protocol: 'TCP', ports: [{ from: 25, to: 25 }], remoteCidrs: [], remoteInternet: false, expiresAtMs: 0, ...over });
 

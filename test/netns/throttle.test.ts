@@ -25,7 +25,7 @@ let hostRulesetBefore = '';
 
 const T = (over: Partial<ThrottleParams__Output> = {}): ThrottleParams__Output => ({ newPerSecond: 1, burst: 5, workingSetS: 60, expiresAtMs: 0, ...over });
 const state = (throttle: ThrottleParams__Output | null, backend: 'nftables' | 'iptables'): EnforcementState =>
-  ({ isolated: false, allowlist: [], blocks: [], backend: backend === 'nftables' ? 'NFTABLES' : 'IPTABLES', rulesetHash: '', controllerEndpoint: '', throttle });
+  ({ isolated: false, allowlist: [], blocks: [], backend: backend === 'nftables' ? 'NFTABLES' : 'IPTABLES', rulesetHash: '', controllerEndpoint: '', stateLost: '', throttle });
 const v4 = (i: number) => `10.77.0.${100 + i}`;
 const v6 = (i: number) => `fd77::${100 + i}`;
 const ruleset = (): string => execFileSync('nft', ['list', 'ruleset'], { encoding: 'utf8' });

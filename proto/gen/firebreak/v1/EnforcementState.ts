@@ -13,6 +13,7 @@ export interface EnforcementState {
   'rulesetHash'?: (string);
   'controllerEndpoint'?: (string);
   'throttle'?: (_firebreak_v1_ThrottleParams | null);
+  'stateLost'?: (string);
 }
 
 export interface EnforcementState__Output {
@@ -23,4 +24,5 @@ export interface EnforcementState__Output {
   'rulesetHash': (string);
   'controllerEndpoint': (string);
   'throttle': (_firebreak_v1_ThrottleParams__Output | null);
+  'stateLost': (string);
 }
