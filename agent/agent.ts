@@ -13,6 +13,7 @@ import type { Detector } from './detect/detector.ts';
 import type { ControllerEndpoint, FirewallBackend } from './enforce/backend.ts';
 import { Enforcer } from './enforce/enforcer.ts';
 import { Link } from './link.ts';
+import { Spool } from './spool.ts';
 import { checkCommandTrust } from '../proto/command-signing.ts';
 import { linkCredentials } from './trust/enroll.ts';
 import type { AgentIdentity } from './trust/identity.ts';
@@ -34,7 +35,12 @@ export interface AgentParts {
   log: Logger;
   random?: () => number;
   now?: () => number;
+  /** fdatasync each group of spooled reports before sending (default true; the simulator may turn it off) */
+  spoolFsync?: boolean;
 }
+
+/** The report spool's file in the agent's data dir. */
+export const SPOOL_FILE = 'report-spool.log';
 
 /** Resolves the controller's host name to every address, so isolation keeps all of them open. */
 export async function resolveController(hostPort: string): Promise<ControllerEndpoint> {
@@ -104,8 +110,12 @@ export class Agent {
         this.link.heartbeatNow();
       },
     });
+    const spool = Spool.open({
+      file: join(config.dataDir, SPOOL_FILE), maxBytes: config.spoolMaxMb * 1024 * 1024, fsync: p.spoolFsync ?? true,
+      log: log.child({ part: 'spool' }),
+    });
     this.link = new Link({
-      address: config.controller,
+      address: config.controller, spool,
       credentials: linkCredentials(p.identity),
       log: log.child({ part: 'link' }),
       random: this.rand,

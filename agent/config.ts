@@ -29,6 +29,8 @@ export const AgentConfigSchema = z.object({
   kernelCounting: z.enum(['auto', 'off']).default('auto'),
   /** detector thresholds (defaults in agent/detect/config.ts, where they are defined) */
   detect: DetectorConfigSchema,
+  /** bound on the on-disk report spool (unacked reports while the controller is away); past it the middle of an incident is summarised */
+  spoolMaxMb: z.number().positive().max(10_240, 'at most 10240 MB').default(64),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
 });
 

@@ -1,10 +1,11 @@
 // The agent's link to the controller: one bidirectional stream, dialled out.
-// Reports are numbered and kept in a bounded spool until the controller acks
-// them, so an outage loses nothing the spool can hold and a reconnect resends
-// what is missing (the controller drops duplicates). Reconnects back off
-// exponentially with jitter so a fleet does not return in one instant.
+// Reports are numbered and written to the on-disk spool (agent/spool.ts)
+// before they are sent, and trimmed when the controller acks them, so an
+// outage or a restart loses nothing the spool can hold; a reconnect resends,
+// in order and paced under the controller's frame limit, what is missing (the
+// controller drops duplicates). Reconnects back off exponentially with jitter,
+// capped, so a fleet neither returns in one instant nor stays away long.
 import { once } from 'node:events';
-import { randomUUID } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type {
@@ -18,6 +19,7 @@ import type {
   Report,
 } from '../proto/wire.ts';
 import { firebreakPackage, MAX_MESSAGE_BYTES } from '../proto/wire.ts';
+import type { Spool } from './spool.ts';
 
 export const CLIENT_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
@@ -28,46 +30,83 @@ export const CLIENT_OPTIONS: grpc.ChannelOptions = {
   'grpc.keepalive_permit_without_calls': 1,
   // Firebreak replays reports itself from its spool; transparent retries would duplicate
   'grpc.enable_retries': 0,
+  // The channel's own reconnect backoff grows to 120 s by default: agents stayed
+  // away 79 s after the controller was back. Capped so they return within ~10 s.
+  'grpc.initial_reconnect_backoff_ms': 1000,
+  'grpc.min_reconnect_backoff_ms': 1000,
+  'grpc.max_reconnect_backoff_ms': 4000,
 };
+
+/** The link's own backoff between stream attempts (jittered: each delay is 50-100% of the step). */
+export const BACKOFF_INITIAL_MS = 1000;
+export const BACKOFF_MAX_MS = 5000;
+/** a stream must stay up this long before the backoff starts over (a welcome then a failure is no recovery) */
+export const HEALTHY_AFTER_MS = 10_000;
+/**
+ * Frames per second the link sends reports at, with its burst. The controller
+ * cuts an agent past 50/s with a 5 s burst (controller/gateway.ts,
+ * maxFramesPerSecond); 40/s with a 2.5 s burst leaves room for heartbeats and
+ * command results, so replaying a long outage is never cut.
+ */
+export const REPLAY_FRAMES_PER_SECOND = 40;
+export const REPLAY_BURST = 100;
 
 export interface LinkOptions {
   address: string;
   credentials?: grpc.ChannelCredentials;
   log: Logger;
+  /** the on-disk report spool (agent/spool.ts): numbers, boot id, unacked reports */
+  spool: Spool;
   /** the Hello to send on every (re)connect; the link fills boot id and time */
   hello: () => Omit<Hello, 'bootId' | 'sentAtMs'>;
   heartbeat: () => Omit<Heartbeat, 'sentAtMs' | 'lastSeq'>;
   onCommand: (cmd: Command__Output) => Promise<CommandResult>;
   backoffInitialMs?: number;
   backoffMaxMs?: number;
-  maxSpool?: number;
+  healthyAfterMs?: number;
+  framesPerSecond?: number;
+  channelOptions?: grpc.ChannelOptions;
   random?: () => number;
   /** the agent's clock, for the times it stamps (Hello, heartbeat); the simulator skews it per host */
   now?: () => number;
 }
 
 export class Link {
-  readonly bootId = randomUUID();
   private client: AgentLinkClient;
   private call: grpc.ClientDuplexStream<AgentFrame, ControllerFrame__Output> | undefined;
   private welcomed = false;
-  private seq = 0;
-  private spool: (Report & { seq: number })[] = [];
-  private dropped = 0;
+  private firstWelcome = true;
+  private readonly spool: Spool;
+  /** the highest seq written on the current stream */
+  private sentSeq = 0;
   private attempt = 0;
   private stopped = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  private healthyTimer: NodeJS.Timeout | undefined;
+  private pumpTimer: NodeJS.Timeout | undefined;
   private heartbeatMs = 5000;
   private writeQueue: Promise<void> = Promise.resolve();
   private ackWaiters = new Map<number, () => void>();
-  private lastAcked = 0;
   private readonly rand: () => number;
+  private rate: number;
+  private tokens = 0;
+  private tokensAt = 0;
+  /** the delays chosen between attempts, for tests */
+  readonly delays: number[] = [];
 
   constructor(private readonly opts: LinkOptions) {
     const pkg = firebreakPackage();
-    this.client = new pkg.AgentLink(opts.address, opts.credentials ?? grpc.credentials.createInsecure(), CLIENT_OPTIONS);
+    this.client = new pkg.AgentLink(opts.address, opts.credentials ?? grpc.credentials.createInsecure(), { ...CLIENT_OPTIONS, ...opts.channelOptions });
     this.rand = opts.random ?? Math.random;
+    this.spool = opts.spool;
+    this.rate = opts.framesPerSecond ?? REPLAY_FRAMES_PER_SECOND;
+    this.spool.onDurable = () => this.pump();
+  }
+
+  /** this boot's id, persisted in the spool: a restart continues the same boot's numbers */
+  get bootId(): string {
+    return this.spool.bootId;
   }
 
   get connected(): boolean {
@@ -75,34 +114,32 @@ export class Link {
   }
 
   get spooled(): number {
-    return this.spool.length;
+    return this.spool.pending.length;
   }
 
   start(): void {
     this.connect();
   }
 
+  /** Stops the link; the spool keeps every unacked report for the next start. */
   stop(): void {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
     clearInterval(this.heartbeatTimer);
+    clearTimeout(this.healthyTimer);
+    clearTimeout(this.pumpTimer);
     this.call?.end();
     this.call?.cancel();
     this.client.close();
+    this.spool.close();
   }
 
-  /** Numbers a report, spools it and sends it when the stream is up. */
+  /** Numbers a report, spools it and sends it once it is durable and the stream is up. */
   report(body: Omit<Report, 'seq'>): number {
-    const r = { ...body, seq: ++this.seq };
-    this.spool.push(r);
-    const max = this.opts.maxSpool ?? 1000;
-    if (this.spool.length > max) {
-      // oldest first: the newest reports matter most when the link returns
-      this.spool.splice(0, this.spool.length - max);
-      if (++this.dropped % 100 === 1) this.opts.log.warn({ dropped: this.dropped }, 'report spool full while the controller is away; oldest reports dropped');
-    }
-    if (this.welcomed) void this.write({ report: r });
-    return r.seq;
+    const seq = this.spool.append(body);
+    // the fault bench counts these against the controller's store
+    this.opts.log.debug({ boot: this.spool.bootId, seq }, 'report spooled');
+    return seq;
   }
 
   /** A round trip on the stream: an empty report and its ack. Rejects on timeout. */
@@ -119,11 +156,14 @@ export class Link {
   /** Sends a heartbeat now (also used after a state change). */
   heartbeatNow(): void {
     if (!this.welcomed) return;
-    void this.write({ heartbeat: { ...this.opts.heartbeat(), sentAtMs: (this.opts.now ?? Date.now)(), lastSeq: this.seq } });
+    this.takeToken();
+    void this.write({ heartbeat: { ...this.opts.heartbeat(), sentAtMs: (this.opts.now ?? Date.now)(), lastSeq: this.spool.seq } });
   }
 
   sendResult(result: CommandResult): void {
-    if (this.welcomed) void this.write({ commandResult: result });
+    if (!this.welcomed) return;
+    this.takeToken();
+    void this.write({ commandResult: result });
   }
 
   private connect(): void {
@@ -136,11 +176,22 @@ export class Link {
     call.on('data', (frame: ControllerFrame__Output) => this.onFrame(call, frame));
     call.on('error', (err: grpc.ServiceError) => {
       if (this.stopped) return;
+      // cut for sending too fast (a controller with a lower limit than ours): slow down
+      if (err.code === grpc.status.RESOURCE_EXHAUSTED) this.rate = Math.max(1, this.rate / 2);
       log.warn({ code: grpc.status[err.code], details: err.details }, 'link to controller failed');
     });
     call.on('close', () => this.onClosed(call));
     call.on('end', () => this.onClosed(call));
-    void this.write({ hello: { ...this.opts.hello(), bootId: this.bootId, sentAtMs: (this.opts.now ?? Date.now)() } }, call);
+    void this.write({ hello: { ...this.opts.hello(), bootId: this.spool.bootId, sentAtMs: (this.opts.now ?? Date.now)() } }, call);
+  }
+
+  /** The delay before the next attempt: exponential, capped, jittered so a fleet does not return in one instant. */
+  nextDelay(): number {
+    const initial = this.opts.backoffInitialMs ?? BACKOFF_INITIAL_MS;
+    const cap = this.opts.backoffMaxMs ?? BACKOFF_MAX_MS;
+    const ceiling = Math.min(cap, initial * 2 ** Math.min(this.attempt, 30));
+    this.attempt++;
+    return Math.round(ceiling / 2 + (this.rand() * ceiling) / 2);
   }
 
   private onClosed(call: grpc.ClientDuplexStream<AgentFrame, ControllerFrame__Output>): void {
@@ -148,14 +199,13 @@ export class Link {
     this.call = undefined;
     this.welcomed = false;
     clearInterval(this.heartbeatTimer);
+    clearTimeout(this.healthyTimer);
+    clearTimeout(this.pumpTimer);
     if (this.stopped) return;
-    // exponential backoff, capped, with jitter so a fleet does not reconnect in one instant
-    const initial = this.opts.backoffInitialMs ?? 1000;
-    const cap = this.opts.backoffMaxMs ?? 30_000;
-    const ceiling = Math.min(cap, initial * 2 ** this.attempt);
-    const delay = Math.round(ceiling / 2 + (this.rand() * ceiling) / 2);
-    this.attempt++;
-    this.opts.log.info({ delayMs: delay, attempt: this.attempt, spooled: this.spool.length }, 'reconnecting to controller');
+    const delay = this.nextDelay();
+    this.delays.push(delay);
+    if (this.delays.length > 100) this.delays.shift();
+    this.opts.log.info({ delayMs: delay, attempt: this.attempt, spooled: this.spool.pending.length }, 'reconnecting to controller');
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
 
@@ -163,19 +213,34 @@ export class Link {
     switch (frame.body) {
       case 'welcome': {
         const w = frame.welcome!;
+        const lastSeq = Number(w.lastSeq);
+        if (this.firstWelcome) {
+          this.firstWelcome = false;
+          const moved = this.spool.renumberAfter(lastSeq);
+          if (lastSeq > this.spool.openSeq) {
+            this.opts.log.warn({ boot: this.spool.bootId, controllerSeq: lastSeq, spoolSeq: this.spool.openSeq, renumbered: moved },
+              'the controller holds report numbers this spool never assigned (its file lost its tail or was restored from a backup): reports since start renumbered after them');
+          }
+        }
         this.welcomed = true;
-        this.attempt = 0;
         this.heartbeatMs = w.heartbeatIntervalMs || this.heartbeatMs;
-        this.dropAcked(w.lastSeq);
-        this.opts.log.info({ controller: this.opts.address, resend: this.spool.length, heartbeatMs: this.heartbeatMs }, 'connected to controller');
-        for (const r of this.spool) void this.write({ report: r }, call);
+        this.ack(lastSeq);
+        this.sentSeq = lastSeq;
+        this.spool.inFlight = lastSeq;
+        // a welcome then a failure is no recovery: the backoff starts over only after a healthy spell
+        clearTimeout(this.healthyTimer);
+        this.healthyTimer = setTimeout(() => { this.attempt = 0; }, this.opts.healthyAfterMs ?? HEALTHY_AFTER_MS);
+        this.tokens = Math.min(REPLAY_BURST, this.rate * 2.5);
+        this.tokensAt = Date.now();
+        this.opts.log.info({ controller: this.opts.address, boot: this.spool.bootId, resend: this.spool.pending.length, heartbeatMs: this.heartbeatMs }, 'connected to controller');
         clearInterval(this.heartbeatTimer);
         this.heartbeatTimer = setInterval(() => this.heartbeatNow(), this.heartbeatMs);
         this.heartbeatNow();
+        this.pump();
         break;
       }
       case 'ack':
-        if (frame.ack!.bootId === this.bootId) this.dropAcked(frame.ack!.seq);
+        if (frame.ack!.bootId === this.spool.bootId) this.ack(Number(frame.ack!.seq));
         break;
       case 'command': {
         const cmd = frame.command!;
@@ -190,11 +255,48 @@ export class Link {
     }
   }
 
-  private dropAcked(seq: number): void {
-    if (seq > this.lastAcked) this.lastAcked = seq;
-    while (this.spool.length > 0 && this.spool[0]!.seq <= seq) this.spool.shift();
+  private ack(seq: number): void {
+    this.spool.ack(seq);
     for (const [s, resolve] of this.ackWaiters) {
       if (s <= seq) { this.ackWaiters.delete(s); resolve(); }
+    }
+  }
+
+  private refill(): void {
+    const now = Date.now();
+    const burst = Math.min(REPLAY_BURST, this.rate * 2.5);
+    this.tokens = Math.min(burst, this.tokens + ((now - this.tokensAt) / 1000) * this.rate);
+    this.tokensAt = now;
+  }
+
+  /** heartbeats and results are never held back, but they count against the pace */
+  private takeToken(): void {
+    this.refill();
+    this.tokens -= 1;
+  }
+
+  /** Sends the durable reports the stream has not carried yet, in order, at most `rate` a second. */
+  private pump(): void {
+    clearTimeout(this.pumpTimer);
+    this.pumpTimer = undefined;
+    if (!this.welcomed || !this.call) return;
+    const pending = this.spool.pending;
+    // pending is in seq order: find the first one not yet on this stream
+    let lo = 0;
+    let hi = pending.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (pending[mid]!.report.seq <= this.sentSeq) lo = mid + 1; else hi = mid; }
+    for (let i = lo; i < pending.length; i++) {
+      const rec = pending[i]!;
+      if (!this.spool.isDurable(rec)) return; // onDurable pumps again
+      this.refill();
+      if (this.tokens < 1) {
+        this.pumpTimer = setTimeout(() => this.pump(), Math.ceil(((1 - this.tokens) / this.rate) * 1000));
+        return;
+      }
+      this.tokens -= 1;
+      this.sentSeq = rec.report.seq;
+      this.spool.inFlight = this.sentSeq;
+      void this.write({ report: rec.report });
     }
   }
 
