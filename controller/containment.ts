@@ -2,6 +2,9 @@
 // signed commands through the same path as an operator (audited as
 // playbook:<name>). This module wires the engine to the controller: a host
 // registry for its fleet view, the playbook directory, its timer and its state.
+// The state is in the store as it changes (playbooks/journal.ts): runs, actions and
+// blast-radius counts before a command goes out, an operator's enable/disable before
+// the answer; a restart resumes from those rows.
 import type { Logger } from 'pino';
 import type { AuditLog } from './audit/log.ts';
 import type { Commands } from './commands.ts';
@@ -10,12 +13,16 @@ import type { PlaybookApi } from './operator-alerts.ts';
 import type { Pipeline } from './pipeline/pipeline.ts';
 import type { AlertTransition } from './pipeline/stage-types.ts';
 import {
-  fleetView, parsePlaybook, PlaybookEngine, PlaybookError, PlaybookSource, webhookNotifier, type FleetHost, type FleetView,
+  fleetView, parsePlaybook, PlaybookEngine, PlaybookError, PlaybookSource, RUN_SEQ_COUNTER, snapshotFromRows, webhookNotifier,
+  type EngineSnapshot, type FleetHost, type FleetView,
 } from './playbooks/index.ts';
 import type { Store } from './store/store.ts';
 import { ValidationError } from '../proto/validate.ts';
 
+/** The old 15 s snapshot (before migration 4): read once, moved into rows, never written again. */
 export const PLAYBOOK_STATE_KEY = 'playbooks';
+/** Counted isolations are kept at least this long (longer than any sane blast-radius window). */
+const ISOLATION_ROWS_MS = 24 * 3600_000;
 
 export interface ContainmentOptions {
   dir: string;
@@ -41,7 +48,9 @@ export class Containment implements PlaybookApi {
 
   async start(): Promise<void> {
     const { o } = this;
-    for (const h of await o.store.listHosts()) this.hosts.set(h.id, { id: h.id, tags: h.inventory?.tags ?? {}, online: false });
+    // granted tags only: the tags in a host's Hello are its own claims (controller/trust/host-tags.ts)
+    const granted = await o.store.trust.allHostTags();
+    for (const h of await o.store.listHosts()) this.hosts.set(h.id, { id: h.id, tags: granted.get(h.id) ?? {}, online: false });
     const opts = {
       log: o.log,
       blastRadius: o.blastRadius,
@@ -53,15 +62,31 @@ export class Containment implements PlaybookApi {
         },
         audit: (actor: string, action: string, target: string, detail: unknown) => o.audit.record(actor, action, target, detail),
         notify: webhookNotifier({ log: o.log }),
+        persist: (j: Parameters<typeof o.store.writeRunJournal>[0]) => o.store.writeRunJournal(j),
       },
     };
-    const saved = await o.store.getState(PLAYBOOK_STATE_KEY);
+    const keepMs = Math.max(ISOLATION_ROWS_MS, o.blastRadius?.windowMs ?? 0);
+    const [stored, seq, overrideRows] = await Promise.all([
+      o.store.loadRuns(o.now() - keepMs), o.store.getCounter(RUN_SEQ_COUNTER), o.store.listPlaybookOverrides(),
+    ]);
+    const legacy = stored.runs.length === 0 && overrideRows.length === 0 ? await o.store.getState(PLAYBOOK_STATE_KEY) : undefined;
     try {
-      this.engine = saved ? PlaybookEngine.restore(JSON.parse(saved), opts) : new PlaybookEngine(opts);
+      if (legacy) {
+        this.engine = PlaybookEngine.restore(JSON.parse(legacy), opts);
+        await this.engine.journalAll();
+        await o.store.putState(PLAYBOOK_STATE_KEY, 'null', o.now());
+      } else {
+        const snap = snapshotFromRows(stored, seq ?? 0, Object.fromEntries(overrideRows.map((r) => [r.name, r.enabled])));
+        await reconcileIssuing(o.store, snap);
+        this.engine = PlaybookEngine.restore(snap, opts);
+        // restore's own corrections (a command that never went out is marked failed)
+        await this.engine.flushJournal();
+      }
     } catch (err) {
-      o.log.error({ err }, 'saved playbook state is unreadable; starting with no runs');
+      o.log.error({ err }, 'stored playbook runs are unreadable; starting with no runs (see firebreak commands for what was sent)');
       this.engine = new PlaybookEngine(opts);
     }
+    if (stored.runs.length > 0) o.log.info({ runs: stored.runs.length, isolationsCounted: stored.isolations.length }, 'playbook runs resumed from the store');
     this.fleet = fleetView(() => this.hosts, { alertHosts: (id) => o.pipeline().book.alertHosts(id) });
     this.source = new PlaybookSource({ dir: o.dir, log: o.log, onLoad: (r) => this.engine.setPlaybooks(r) });
     const loaded = this.source.reload();
@@ -74,16 +99,18 @@ export class Containment implements PlaybookApi {
     this.hosts.set(id, { id, tags, online });
   }
 
+  /** An operator changed a host's granted tags. */
+  setTags(id: string, tags: Record<string, string>): void {
+    const h = this.hosts.get(id);
+    if (h) this.hosts.set(id, { ...h, tags: { ...tags } });
+  }
+
   onTransition(t: AlertTransition): void {
     this.engine.onTransition(t, this.fleet, t.atMs).catch((err) => this.o.log.error({ err, alert: t.alert.id }, 'playbook run failed'));
   }
 
   tick(): void {
     this.engine.tick(this.o.now()).catch((err) => this.o.log.error({ err }, 'playbook tick failed'));
-  }
-
-  async save(): Promise<void> {
-    await this.o.store.putState(PLAYBOOK_STATE_KEY, JSON.stringify(this.engine.toJSON()), this.o.now());
   }
 
   stop(): void {
@@ -104,11 +131,18 @@ export class Containment implements PlaybookApi {
     return r.ok ? { ok: true, name: r.playbook.name } : { ok: false, errors: r.errors };
   }
 
-  setEnabled(name: string, enabled: boolean, by: string): unknown {
-    return this.guard(() => {
-      // the engine audits the change itself (playbook.enable / playbook.disable)
-      return enabled ? this.engine.enable(name, by) : this.engine.disable(name, by);
-    });
+  /** Stored before the operator hears it is done; put back as it was when the store refuses. */
+  async setEnabled(name: string, enabled: boolean, by: string): Promise<unknown> {
+    const before = this.engine.override(name);
+    // the engine audits the change itself (playbook.enable / playbook.disable)
+    const status = this.guard(() => (enabled ? this.engine.enable(name, by) : this.engine.disable(name, by)));
+    try {
+      await this.o.store.putPlaybookOverride({ name, enabled, by, atMs: this.o.now() });
+    } catch (err) {
+      this.engine.restoreOverride(name, before);
+      throw new Error(`playbook ${name} was not ${enabled ? 'enabled' : 'disabled'}: the store refused the change (${(err as Error).message}); check the controller's disk and retry`);
+    }
+    return status;
   }
 
   listRuns(limit: number): unknown[] {
@@ -134,6 +168,41 @@ export class Containment implements PlaybookApi {
     } catch (err) {
       if (err instanceof PlaybookError) throw /unknown|no run|no playbook/i.test(err.message) ? new NotFoundError(err.message) : new ValidationError(err.message);
       throw err;
+    }
+  }
+}
+
+/**
+ * An action still 'issuing' when the controller stopped: its command may have been stored
+ * (then sent) before the run's row said so. Find it by host, issuer, run id and kind, so the
+ * run knows the command it owns (and lifts it) instead of calling it failed.
+ */
+async function reconcileIssuing(store: Store, snap: EngineSnapshot): Promise<void> {
+  const claimed = new Set<string>();
+  for (const r of snap.runs) {
+    for (const a of r.actions) {
+      const lift = a.lift?.status === 'issuing' ? a.lift : null;
+      if ((a.status !== 'issuing' && !lift) || !a.hostId) continue;
+      const want = lift
+        ? (a.kind === 'isolate' ? 'RELEASE' : a.kind === 'throttle' ? 'UNTHROTTLE' : 'UNBLOCK')
+        : (a.kind === 'isolate' ? 'ISOLATE' : a.kind === 'throttle' ? 'THROTTLE' : 'BLOCK');
+      const since = lift ? lift.atMs : a.atMs;
+      const found = (await store.listCommands({ hostId: a.hostId, limit: 500 })).find((v) => {
+        const c = v.command!;
+        if (claimed.has(c.id) || c.issuer !== `playbook:${r.playbook}` || c.action !== want || c.issuedAtMs < since || !c.reason.includes(r.id)) return false;
+        if (want === 'BLOCK') return c.block?.block?.id === a.block?.id;
+        if (want === 'UNBLOCK') return c.unblock?.blockId === a.block?.id;
+        return true;
+      });
+      if (!found) continue;
+      claimed.add(found.command!.id);
+      if (lift) {
+        lift.status = 'issued';
+        lift.commandId = found.command!.id;
+      } else {
+        a.status = 'issued';
+        a.commandId = found.command!.id;
+      }
     }
   }
 }

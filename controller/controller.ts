@@ -5,12 +5,15 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { signCommand } from '../proto/command-signing.ts';
 import { firebreakPackage, MAX_MESSAGE_BYTES } from '../proto/wire.ts';
 import { AuditLog } from './audit/log.ts';
+import { withWireSizes, type ByteBudgetLimits } from './byte-budget.ts';
+import { DEFAULT_CONNECTION_LIMITS, fitToFileLimit, GuardedListener, openFileLimit, type ConnectionLimits, type ListenerName } from './net-limits.ts';
 import { Commands } from './commands.ts';
 import { ADMIN_CREDENTIALS_FILE, type CredentialFile } from './credentials.ts';
 import { enrollmentHandlers } from './enrollment.ts';
@@ -20,11 +23,13 @@ import { Ingest, type IngestedEvent } from './pipeline/ingest.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
 import type { AlertTransition } from './pipeline/stage-types.ts';
 import { Containment } from './containment.ts';
+import { ControllerMetrics, issuerKind } from './metrics.ts';
 import { SqliteStore } from './store/sqlite.ts';
 import type { Store } from './store/store.ts';
 import { ControllerTrust } from './trust/ca.ts';
 import { agentIdFromPeerCertificate } from './trust/peer.ts';
 import { createOperatorToken } from './trust/tokens.ts';
+import { tagsOf } from './trust/host-tags.ts';
 
 export interface ControllerConfig {
   dataDir: string;
@@ -45,12 +50,25 @@ export interface ControllerConfig {
   playbookDir?: string;
   /** automatic isolations allowed per window (default: 5% of the fleet or 20 hosts, the smaller, per 10 min) */
   blastRadius?: { fraction?: number; maxHosts?: number; windowMs?: number };
+  /** host:port for Prometheus (GET /metrics, plain HTTP); off when unset */
+  metricsListen?: string;
+  /** connection limits per listener, over the defaults in net-limits.ts */
+  connectionLimits?: Partial<Record<ListenerName, Partial<ConnectionLimits>>>;
+  /** per-agent bytes per second and stored bytes per day, over the defaults in byte-budget.ts */
+  byteBudget?: Partial<ByteBudgetLimits>;
+  /** a copy of the audit head, written every auditAnchorIntervalMs (default 1 min): put it on another mount */
+  auditAnchorFile?: string;
+  auditAnchorIntervalMs?: number;
   log: Logger;
   now?: () => number;
 }
 
 /** Server options set on purpose for long-lived agent streams. */
 const PIPELINE_STATE_KEY = 'pipeline';
+/** the next free alert id, stored as each alert takes one (ids are never given twice) */
+const ALERT_ID_COUNTER = 'alert_next_id';
+/** silences that ended this long ago are not put back (Silences' own retention) */
+const SILENCE_RETENTION_MS = 7 * 24 * 3600_000;
 
 export const AGENT_SERVER_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
@@ -70,14 +88,13 @@ const SMALL_SERVER_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_send_message_length': 64 * 1024 * 1024,
   'grpc.max_concurrent_streams': 64,
   'grpc-node.max_session_memory': 16,
+  // a session with no call for a minute is closed (an idle enrollment or CLI connection holds a descriptor for nothing)
+  'grpc.max_connection_idle_ms': 60_000,
+  // pings find dead peers under long calls (WaitCommand)
+  'grpc.keepalive_time_ms': 60_000,
+  'grpc.keepalive_timeout_ms': 10_000,
 };
 
-
-function bind(server: grpc.Server, addr: string, creds: grpc.ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) =>
-    server.bindAsync(addr, creds, (err, port) => (err ? reject(new Error(`cannot listen on ${addr}: ${err.message}`)) : resolve(port))),
-  );
-}
 
 /** Every name and address this host may be reached by, for the server certificate. */
 function localNames(extra: string[]): string[] {
@@ -98,6 +115,8 @@ export class Controller {
   private readonly enrollServer = new grpc.Server(SMALL_SERVER_OPTIONS);
   private readonly operatorServer = new grpc.Server(SMALL_SERVER_OPTIONS);
   private timers: NodeJS.Timeout[] = [];
+  /** the agent, enrollment and operator listeners with their connection limits */
+  readonly listeners: GuardedListener[] = [];
   private readonly knownHosts = new Set<string>();
   private readonly now: () => number;
   /** the playbook engine, when the controller runs one */
@@ -105,6 +124,11 @@ export class Controller {
   agentPort = 0;
   enrollPort = 0;
   operatorPort = 0;
+  metricsPort = 0;
+  readonly metrics: ControllerMetrics;
+  private metricsServer: Server | undefined;
+  /** when the event being correlated reached the controller (event-to-alert latency) */
+  private correlatingReceivedAtMs: number | undefined;
 
   constructor(private readonly cfg: ControllerConfig) {
     mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
@@ -112,21 +136,45 @@ export class Controller {
     const now = this.now;
     const log = cfg.log;
     this.store = new SqliteStore(join(cfg.dataDir, 'firebreak.db'));
-    this.audit = new AuditLog(this.store.trust, join(cfg.dataDir, 'audit.head'), log.child({ part: 'audit' }), now);
+    this.audit = new AuditLog(this.store.trust, join(cfg.dataDir, 'audit.head'), log.child({ part: 'audit' }), now,
+      { anchorFile: cfg.auditAnchorFile, anchorIntervalMs: cfg.auditAnchorIntervalMs });
+    this.metrics = new ControllerMetrics({
+      hosts: async () => {
+        const hosts = await this.store.listHosts();
+        const count = (f: (h: (typeof hosts)[number]) => boolean) => hosts.reduce((n, h) => n + (f(h) ? 1 : 0), 0);
+        const online = count((h) => h.online);
+        return {
+          online, offline: hosts.length - online, isolated: count((h) => Boolean(h.enforcement?.isolated)),
+          withBlocks: count((h) => (h.enforcement?.blocks.length ?? 0) > 0), throttled: count((h) => Boolean(h.enforcement?.throttle)),
+        };
+      },
+      alerts: () => this.pipeline?.listAlerts() ?? [],
+      runs: () => (this.playbooks?.listRuns(100_000) ?? []) as { status: string; mode: string }[],
+    });
+    const m = this.metrics;
     this.commands = new Commands({
       store: this.store, log: log.child({ part: 'commands' }), now, audit: this.audit,
       defaultTtlMs: cfg.commandTtlMs, maxTtlMs: 24 * 3600_000,
       sign: (cmd) => signCommand(cmd, this.trust.commandSigningKey),
+      observe: {
+        issued: (action, issuer) => m.commandsIssued.inc({ action, issuer: issuerKind(issuer) }),
+        final: (action, status) => m.commandResults.inc({ action, status }),
+      },
     });
     const ingest = new Ingest(this.store, log.child({ part: 'ingest' }), (events) => this.correlate(events), (hostId, sample) => {
       // before the report's events, so an incident they open already sees the contacts that caused it
       const s = this.gateway.online.get(hostId);
       this.pipeline.ingestContacts(hostId, sample.contacts, sample.contactsTracked, s?.clockOffsetMs ?? 0, this.now());
+    }, {
+      stored: (seconds, events) => { m.reports.inc({ outcome: 'stored' }); m.events.inc(events); m.ingestSeconds.observe(seconds); },
+      duplicate: () => m.reports.inc({ outcome: 'duplicate' }),
     });
     this.gateway = new Gateway({
       store: this.store, ingest, commands: this.commands, log: log.child({ part: 'gateway' }), now,
       heartbeatIntervalMs: cfg.heartbeatIntervalMs, maxFramesPerSecond: cfg.maxFramesPerSecond,
       authenticate: (call) => this.authenticateAgent(call),
+      // tags are granted (token, operators), never taken from the Hello
+      grantedTags: async (id) => tagsOf(await this.store.trust.hostTagGrants(id)),
       onPresence: (id, tags, online, addresses) => {
         // contacts to these addresses are contacts to this host (the spread graph)
         if (online) this.pipeline.setHostAddresses(id, addresses);
@@ -137,7 +185,10 @@ export class Controller {
         }
         this.playbooks?.onHost(id, tags, online);
       },
-      onRefused: (r) => this.audit.record(`agent:${r.agentId ?? 'unknown'}`, 'agent.refused', r.agentId ?? '', { peer: r.peer, code: r.code, reason: r.reason }),
+      // counted per peer address and minute: a flood of refused streams costs rows per minute, not per stream
+      onRefused: (r) => this.audit.refused({ peer: r.peer, action: 'agent.refused', claimed: r.agentId, code: r.code, reason: r.reason }),
+      byteBudget: cfg.byteBudget,
+      onOverBudget: (b) => this.audit.record(`agent:${b.hostId}`, 'agent.over-budget', b.hostId, { peer: b.peer, budget: b.kind, reason: b.reason }),
     });
   }
 
@@ -159,35 +210,62 @@ export class Controller {
     const now = this.now();
     for (const e of events) {
       const s = this.gateway.online.get(e.hostId);
+      this.correlatingReceivedAtMs = e.receivedAtMs;
       this.pipeline.ingest({ ...e, hostTags: s?.tags ?? {}, clockOffsetMs: s?.clockOffsetMs ?? 0 }, now);
     }
+    this.correlatingReceivedAtMs = undefined;
   }
 
   private async loadPipeline(): Promise<Pipeline> {
     const log = this.cfg.log.child({ part: 'pipeline' });
     const opts = { log, act: (t: AlertTransition) => this.onTransition(t) };
     const saved = await this.store.getState(PIPELINE_STATE_KEY);
+    let p: Pipeline | undefined;
     if (saved) {
       try {
-        return Pipeline.restore(JSON.parse(saved), opts);
+        p = Pipeline.restore(JSON.parse(saved), opts);
       } catch (err) {
         log.error({ err }, 'saved correlation state is unreadable; starting with none (alerts reopen as events arrive)');
       }
     }
-    return new Pipeline(opts);
+    p ??= new Pipeline(opts);
+    // what is stored row by row as it changes goes over the (older) correlation snapshot
+    const [nextAlertId, acks, silences] = await Promise.all([
+      this.store.getCounter(ALERT_ID_COUNTER), this.store.listAcks(), this.store.listSilences(this.now() - SILENCE_RETENTION_MS),
+    ]);
+    const bad = p.applyStored({ nextAlertId, acks, silences: silences.map((s) => JSON.parse(s) as unknown) });
+    if (bad.length > 0) log.error({ problems: bad }, `${bad.length} stored silence(s) are unreadable and were not put back; re-add them with 'firebreak silence add'`);
+    p.onAlertIdAllocated((next) => {
+      this.store.raiseCounter(ALERT_ID_COUNTER, next).catch((err) => log.error({ err }, 'storing the alert id high-water mark failed; after a restart an id may be given again'));
+    });
+    return p;
   }
 
   private onTransition(t: AlertTransition): void {
     const a = t.alert;
     if (a.scope === 'fleet' && t.type !== 'updated') {
+      // the event that opened or escalated it (undefined for transitions of the periodic tick)
+      if (this.correlatingReceivedAtMs !== undefined) this.metrics.eventToAlertSeconds.observe(Math.max(0, this.now() - this.correlatingReceivedAtMs) / 1000);
       this.cfg.log.warn({
         alert: a.id, transition: t.type, severity: a.severity, rootCause: a.rootCause, hosts: a.hostCount,
         patientZero: a.patientZero?.hostId, classification: a.classification,
       }, `master alert ${t.type}: ${a.rootCause} on ${a.hostCount} hosts`);
     }
+    // A master alert's opening and resolving are stored at once (the correlation snapshot,
+    // coalesced over one turn): a crash then never forgets an alert a playbook run acts on,
+    // and the events that come after a restart join it rather than open a second one.
+    if (a.scope === 'fleet' && (t.type === 'opened' || t.type === 'resolved') && !this.snapshotQueued) {
+      this.snapshotQueued = true;
+      queueMicrotask(() => {
+        this.snapshotQueued = false;
+        this.savePipeline().catch((err) => this.cfg.log.error({ err }, 'saving correlation state failed'));
+      });
+    }
     this.playbooks?.onTransition(t);
     this.transitions.emit('transition', t);
   }
+
+  private snapshotQueued = false;
 
   async savePipeline(): Promise<void> {
     await this.store.putState(PIPELINE_STATE_KEY, JSON.stringify(this.pipeline.toJSON()), this.now());
@@ -212,19 +290,38 @@ export class Controller {
     const serverOnly = grpc.ServerCredentials.createSsl(null, pair, false);
 
     const pkg = firebreakPackage();
-    this.agentServer.addService(pkg.AgentLink.service, this.gateway.handlers());
+    // each request tagged with its wire size, for the per-agent byte budget
+    this.agentServer.addService(withWireSizes(pkg.AgentLink.service), this.gateway.handlers());
     this.enrollServer.addService(pkg.Enrollment.service, enrollmentHandlers({
       trust: this.trust, store: this.store.trust, audit: this.audit, log: log.child({ part: 'enrollment' }), now: this.now,
     }));
     this.operatorServer.addService(pkg.Operator.service, operatorHandlers({
       store: this.store, commands: this.commands, gateway: this.gateway, trust: this.trust, audit: this.audit,
       pipeline: this.pipeline, playbooks: () => this.playbooks, log: log.child({ part: 'operator-api' }), now: this.now,
+      onTagsChanged: (id, tags) => { this.gateway.retag(id, tags); this.playbooks?.setTags(id, tags); },
     }));
 
     await this.store.markAllOffline(this.now());
-    this.agentPort = await bind(this.agentServer, cfg.agentListen, agentCreds);
-    this.enrollPort = await bind(this.enrollServer, cfg.enrollListen, serverOnly);
-    this.operatorPort = await bind(this.operatorServer, cfg.operatorListen, serverOnly);
+    await this.audit.open();
+    // each listener owns its socket and its limits, fitted under the open-file limit with the operator's share kept
+    const cl = cfg.connectionLimits ?? {};
+    const limits = fitToFileLimit({
+      agent: { ...DEFAULT_CONNECTION_LIMITS.agent, ...cl.agent },
+      enroll: { ...DEFAULT_CONNECTION_LIMITS.enroll, ...cl.enroll },
+      operator: { ...DEFAULT_CONNECTION_LIMITS.operator, ...cl.operator },
+    }, openFileLimit(), log);
+    const listen = (name: ListenerName, server: grpc.Server, addr: string, creds: grpc.ServerCredentials) => {
+      const l = new GuardedListener(name, server, creds, limits[name], log.child({ part: 'net' }),
+        (reason) => this.metrics.connectionsRejected.inc({ listener: name, reason }));
+      this.listeners.push(l);
+      return l.listen(addr);
+    };
+    this.agentPort = await listen('agent', this.agentServer, cfg.agentListen, agentCreds);
+    this.enrollPort = await listen('enroll', this.enrollServer, cfg.enrollListen, serverOnly);
+    this.operatorPort = await listen('operator', this.operatorServer, cfg.operatorListen, serverOnly);
+    if (cfg.metricsListen) {
+      ({ server: this.metricsServer, port: this.metricsPort } = await this.metrics.listen(cfg.metricsListen, log.child({ part: 'metrics' })));
+    }
     await this.bootstrapAdmin();
     if (cfg.playbookDir) {
       this.playbooks = new Containment({
@@ -247,8 +344,8 @@ export class Controller {
         void (async () => {
           for (const h of await this.store.listHosts()) this.knownHosts.add(h.id);
     this.pipeline.setFleetSize(this.knownHosts.size);
+          // correlation windows only: acks, silences, runs and counts are stored as they change
           await this.savePipeline();
-          await this.playbooks?.save();
         })().catch((err) => log.error({ err }, 'saving correlation state failed'));
       }, 15_000),
     );
@@ -288,12 +385,13 @@ export class Controller {
     this.gateway.closeAll();
     await this.savePipeline().catch((err) => this.cfg.log.error({ err }, 'saving correlation state failed'));
     this.playbooks?.stop();
-    await this.playbooks?.save().catch((err) => this.cfg.log.error({ err }, 'saving playbook state failed'));
     await Promise.all([this.agentServer, this.enrollServer, this.operatorServer].map((s) => new Promise<void>((resolve) => {
       const force = setTimeout(() => { s.forceShutdown(); resolve(); }, 2000);
       s.tryShutdown(() => { clearTimeout(force); resolve(); });
     })));
-    this.audit.flush();
+    await Promise.all(this.listeners.map((l) => l.close()));
+    await this.audit.close();
+    await new Promise<void>((resolve) => (this.metricsServer ? this.metricsServer.close(() => resolve()) : resolve()));
     await this.store.close();
   }
 }

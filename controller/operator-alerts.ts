@@ -6,13 +6,15 @@ import type { OperatorApiOptions } from './operator-api.ts';
 import { NotFoundError } from './commands.ts';
 import { rpcFactory, UnavailableError } from './operator-rpc.ts';
 import { AlertError, parseMatcher, SilenceError } from './pipeline/pipeline.ts';
+import type { SilenceView } from './pipeline/stage-types.ts';
 import { ValidationError, checkText } from '../proto/validate.ts';
 
 /** What the operator API needs from the playbook engine. */
 export interface PlaybookApi {
   list(): unknown[];
   validate(name: string, yaml: string): unknown;
-  setEnabled(name: string, enabled: boolean, by: string): unknown;
+  /** Resolves once the change is stored: the operator hears 'done' only for what survives a restart. */
+  setEnabled(name: string, enabled: boolean, by: string): Promise<unknown>;
   listRuns(limit: number): unknown[];
   getRun(id: string): unknown | undefined;
   approve(id: string, by: string): Promise<unknown>;
@@ -48,6 +50,8 @@ export function alertHandlers(o: OperatorApiOptions): Pick<OperatorHandlers, 'Li
     AckAlert: rpc('AckAlert', async (req, op) => {
       try {
         const a = p.acknowledge(checkText(req.alertId, 'alert_id', 64), op.name, o.now());
+        // stored before the operator hears it is done (a restart puts it back)
+        await o.store.putAck({ alertId: a.id, by: a.acknowledgedBy ?? op.name, atMs: a.acknowledgedAtMs ?? o.now() });
         await o.audit.append(`operator:${op.name}`, 'alert.ack', a.id, { rootCause: a.rootCause });
         return doc(a);
       } catch (err) { return asOperatorError(err); }
@@ -59,6 +63,7 @@ export function alertHandlers(o: OperatorApiOptions): Pick<OperatorHandlers, 'Li
           matchers: req.matchers.map((m) => parseMatcher(m)),
           startsAtMs: req.startsAtMs || undefined, endsAtMs: req.endsAtMs, createdBy: op.name, comment: req.comment,
         }, o.now());
+        await storeSilence(o, s);
         await o.audit.append(`operator:${op.name}`, 'silence.add', s.id, { matchers: req.matchers, endsAtMs: s.endsAtMs, comment: s.comment });
         return doc(s);
       } catch (err) { return asOperatorError(err); }
@@ -67,6 +72,7 @@ export function alertHandlers(o: OperatorApiOptions): Pick<OperatorHandlers, 'Li
     ExpireSilence: rpc('ExpireSilence', async (req, op) => {
       try {
         const s = p.expireSilence(checkText(req.silenceId, 'silence_id', 64), o.now());
+        await storeSilence(o, s);
         await o.audit.append(`operator:${op.name}`, 'silence.expire', s.id);
         return doc(s);
       } catch (err) {
@@ -75,6 +81,12 @@ export function alertHandlers(o: OperatorApiOptions): Pick<OperatorHandlers, 'Li
       }
     }),
   };
+}
+
+/** One row per silence, written as it is added or expired, before the operator's answer. */
+async function storeSilence(o: OperatorApiOptions, v: SilenceView): Promise<void> {
+  const { state: _state, ...silence } = v;
+  await o.store.putSilence(silence.id, JSON.stringify(silence), silence.endsAtMs, o.now());
 }
 
 export function playbookHandlers(o: OperatorApiOptions): Pick<OperatorHandlers, 'ListPlaybooks' | 'ValidatePlaybook' | 'SetPlaybookEnabled' | 'ListRuns' | 'GetRun' | 'ApproveRun'> {
@@ -87,7 +99,7 @@ export function playbookHandlers(o: OperatorApiOptions): Pick<OperatorHandlers, 
   return {
     ListPlaybooks: rpc('ListPlaybooks', async () => list(engine().list())),
     ValidatePlaybook: rpc('ValidatePlaybook', async (req) => doc(engine().validate(checkText(req.name, 'name', 256), req.yaml))),
-    SetPlaybookEnabled: rpc('SetPlaybookEnabled', async (req, op) => doc(engine().setEnabled(checkText(req.name, 'name', 128), req.enabled, `operator:${op.name}`))),
+    SetPlaybookEnabled: rpc('SetPlaybookEnabled', async (req, op) => doc(await engine().setEnabled(checkText(req.name, 'name', 128), req.enabled, `operator:${op.name}`))),
     ListRuns: rpc('ListRuns', async (req) => list(engine().listRuns(Math.min(req.limit || 100, 10_000)))),
     GetRun: rpc('GetRun', async (req) => {
       const r = engine().getRun(checkText(req.runId, 'run_id', 64));

@@ -157,6 +157,11 @@ export class AlertBook {
   private readonly cache = new WeakMap<AlertRecord, Derived>();
   private out: AlertTransition[] = [];
   private nextId = 1;
+  /**
+   * Told the next free id each time an alert takes one, so the controller stores the
+   * high-water mark as the alert opens: an id is never given twice, even across a crash.
+   */
+  onAllocate: ((nextId: number) => void) | null = null;
 
   constructor(opts: AlertsOptions = {}) {
     this.opts = { ...ALERT_DEFAULTS, ...opts };
@@ -166,7 +171,7 @@ export class AlertBook {
 
   private createRecord(scope: AlertScope, now: number): AlertRecord {
     const a: AlertRecord = {
-      id: `${scope === 'fleet' ? 'F' : 'H'}${this.nextId++}`,
+      id: `${scope === 'fleet' ? 'F' : 'H'}${this.allocateId()}`,
       scope,
       status: 'open',
       severity: 'info',
@@ -198,6 +203,31 @@ export class AlertBook {
     this.alerts.set(a.id, a);
     this.active.add(a);
     return a;
+  }
+
+  private allocateId(): number {
+    const id = this.nextId++;
+    this.onAllocate?.(this.nextId);
+    return id;
+  }
+
+  /** Ids below `next` were given before (the stored high-water mark): never again. */
+  reserveIdsBelow(next: number): void {
+    if (next > this.nextId) this.nextId = next;
+  }
+
+  /**
+   * A stored acknowledgement put back after a restart: applied quietly (it was announced
+   * when made) unless the alert resolved after it (a reopened alert is unacknowledged).
+   */
+  restoreAck(id: string, by: string, atMs: number): boolean {
+    const a = this.alerts.get(id);
+    if (!a || a.status !== 'open' || a.resolves.some((t) => t > atMs)) return false;
+    a.status = 'acknowledged';
+    a.acknowledgedAtMs = atMs;
+    a.acknowledgedBy = by;
+    a.version++;
+    return true;
   }
 
   private announceRecord(a: AlertRecord, now: number): void {

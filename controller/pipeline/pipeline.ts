@@ -165,6 +165,24 @@ export class Pipeline {
     return this.silences.list(now);
   }
 
+  // ------------------------------------------------------------ state stored as it changes
+
+  /**
+   * Puts back what the store holds row by row over the (older) correlation snapshot:
+   * the alert id high-water mark, acknowledgements, silences. Returns the silence rows
+   * it could not read.
+   */
+  applyStored(s: { nextAlertId?: number; acks: ReadonlyArray<{ alertId: string; by: string; atMs: number }>; silences: readonly unknown[] }): string[] {
+    if (s.nextAlertId !== undefined) this.book.reserveIdsBelow(s.nextAlertId);
+    for (const a of s.acks) this.book.restoreAck(a.alertId, a.by, a.atMs);
+    return this.silences.applyStored(s.silences);
+  }
+
+  /** Told the next free alert id as each alert takes one (the controller stores it). */
+  onAlertIdAllocated(fn: ((nextId: number) => void) | null): void {
+    this.book.onAllocate = fn;
+  }
+
   stats(): PipelineStats {
     const activeAlerts = this.book.activeCount();
     return { ...this.correlator.stats(), transitions: this.transitions, activeAlerts, contacts: this.contacts.stats() };

@@ -160,6 +160,27 @@ export class Silences {
     return { version: 1, nextId: this.nextId, silences: [...this.byId.values()].map((c) => ({ ...c.silence })) };
   }
 
+  /**
+   * Silences as stored when they were added or expired (one row each), over what the
+   * correlation snapshot held: the rows are the truth for their fields, the snapshot only
+   * for how many events each matched. Returns the rows it could not read.
+   */
+  applyStored(rows: readonly unknown[]): string[] {
+    const bad: string[] = [];
+    for (const row of rows) {
+      const res = SilenceSchema.safeParse(row);
+      if (!res.success) {
+        bad.push(res.error.issues[0]?.message ?? 'unreadable');
+        continue;
+      }
+      const prev = this.byId.get(res.data.id);
+      this.byId.set(res.data.id, compile({ ...res.data, matched: Math.max(res.data.matched, prev?.silence.matched ?? 0) }));
+      const n = Number(/^s(\d+)$/.exec(res.data.id)?.[1] ?? 0);
+      if (n >= this.nextId) this.nextId = n + 1;
+    }
+    return bad;
+  }
+
   static restore(snapshot: unknown, opts: SilencesOptions = {}): Silences {
     const res = SilencesSnapshotSchema.safeParse(snapshot);
     if (!res.success) throw new SilenceError(`silences snapshot is unreadable (${res.error.issues[0]?.message}); start from an empty one and re-add silences`);

@@ -3,7 +3,7 @@
 // another run, dry-run, blast radius), and the ISOLATE command itself.
 import type { IssueCommandRequest__Output } from '../../proto/wire.ts';
 import type { AlertSummary } from '../pipeline/stage-types.ts';
-import { handledSet, reasonText, record, type EngineState, type Op } from './engine-state.ts';
+import { handledSet, reasonText, record, touch, type EngineState, type Op } from './engine-state.ts';
 import { issueOp } from './execution.ts';
 import { blastLimit, describeLimit, SlidingCount, type BlastRadius } from './guards.ts';
 import { isNeverIsolate, isolateTargets, NEVER_ISOLATE_TAG, type AlertHost, type FleetView } from './match.ts';
@@ -15,6 +15,7 @@ export function planIsolate(
   members: AlertHost[], fleet: FleetView, now: number, ops: Op[],
 ): void {
   const handled = handledSet(s, run, i);
+  touch(s, run); // dryIsolations and the step's markers live in the run's row
   if (alert.classification === 'simultaneous' && run.definition.when.classification !== 'simultaneous') {
     // a backup or a roll-out looks like this: isolation needs the playbook to ask for it by name
     if (!handled.has('*simultaneous')) {
@@ -80,6 +81,7 @@ function blastGuard(s: EngineState, pb: Playbook, fleetSize: number, now: number
 }
 
 function countIsolation(s: EngineState, playbook: string, now: number): void {
+  s.journal.isolations.push({ playbook, atMs: now });
   s.globalWindow.add(now);
   let w = s.byPlaybook.get(playbook);
   if (!w) s.byPlaybook.set(playbook, (w = new SlidingCount()));

@@ -1,7 +1,7 @@
 // Approving what a guard held: an operator's approve() isolates the held hosts of a
 // run (unless another run isolated them meanwhile), and marks the run approved so its
 // later isolations skip the blast radius.
-import { audit, type EngineState, type Op } from './engine-state.ts';
+import { audit, touch, type EngineState, type Op } from './engine-state.ts';
 import { isolateOp } from './action-isolate.ts';
 import type { PlaybookRun, RunAction } from './records.ts';
 
@@ -16,6 +16,7 @@ export function planApproval(s: EngineState, run: PlaybookRun, held: RunAction[]
     if (a.expiresAtMs !== null) a.expiresAtMs = now + (a.expiresAtMs - a.atMs);
     a.approvedBy = by;
     a.atMs = now;
+    touch(s, run, a);
     if (a.kind !== 'isolate' || !a.hostId) continue;
     const other = s.isolatedBy.get(a.hostId);
     if (other && other !== run.id) {

@@ -47,6 +47,24 @@ export interface EngineState {
   /** Records of the planning pass in progress (planning is synchronous, so one list will do). */
   planned: Planned[];
   handledCache: WeakMap<string[], Set<string>>;
+  /** What changed since the last write through the persist port (journal.ts). */
+  journal: Journal;
+}
+
+/** Changes not yet written: runs whose header changed, changed actions, counted isolations, pruned runs. */
+export interface Journal {
+  runs: Set<PlaybookRun>;
+  actions: Map<RunAction, PlaybookRun>;
+  isolations: Array<{ playbook: string; atMs: number }>;
+  deleted: string[];
+}
+
+export const emptyJournal = (): Journal => ({ runs: new Set(), actions: new Map(), isolations: [], deleted: [] });
+
+/** Marks a run (and one of its actions) changed: the next journal write carries it. */
+export function touch(s: EngineState, run: PlaybookRun, a?: RunAction): void {
+  s.journal.runs.add(run);
+  if (a) s.journal.actions.set(a, run);
 }
 
 export function newEngineState(opts: PlaybookEngineOptions): EngineState {
@@ -70,6 +88,7 @@ export function newEngineState(opts: PlaybookEngineOptions): EngineState {
     expiring: new Set(),
     planned: [],
     handledCache: new WeakMap(),
+    journal: emptyJournal(),
   };
 }
 
@@ -126,6 +145,7 @@ export function record(
   run.actions.push(a);
   run.updatedAtMs = now;
   s.planned.push({ run, action: a, lift: false });
+  touch(s, run, a);
   if (a.expiresAtMs !== null) s.expiring.add([run, a]);
   return a;
 }

@@ -31,6 +31,7 @@
 //   approvals.ts       approve() of what a guard held
 //   execution.ts       running the ops through the ports, auditing each pass
 //   persistence.ts     toJSON / restore
+//   journal.ts         runs, actions and blast-radius counts written to the store as they change
 //   engine-state.ts    the state they share and the helpers that change it
 import type { AlertTransition } from '../pipeline/stage-types.ts';
 import { planApproval } from './approvals.ts';
@@ -40,7 +41,9 @@ import { blastLimit } from './guards.ts';
 import { planExpiries } from './lifts.ts';
 import type { LoadResult, PlaybookIssue } from './loader.ts';
 import type { FleetView } from './match.ts';
+import { commitJournal, journalAll, snapshotFromRows } from './journal.ts';
 import { restoreState, snapshotState } from './persistence.ts';
+import type { StoredRuns } from '../store/store.ts';
 import { planTransition } from './run-lifecycle.ts';
 
 import type { EngineSnapshot, PlaybookEngineOptions, PlaybookRun, PlaybookStatus, RunSummary } from './records.ts';
@@ -182,6 +185,33 @@ export class PlaybookEngine {
   /** Plain JSON: persist it as text; restore with PlaybookEngine.restore. */
   toJSON(): EngineSnapshot {
     return snapshotState(this.s);
+  }
+
+  /** An engine resumed from the store's rows (runs, actions, counted isolations, the run seq, operator overrides). */
+  static fromRows(stored: StoredRuns, seq: number, overrides: Record<string, boolean>, opts: PlaybookEngineOptions): PlaybookEngine {
+    return PlaybookEngine.restore(snapshotFromRows(stored, seq, overrides), opts);
+  }
+
+  /** Writes every run as rows (moving an old snapshot into the store once). */
+  journalAll(): Promise<void> {
+    journalAll(this.s);
+    return commitJournal(this.s);
+  }
+
+  /** Writes what changed since the last write (restore's own corrections, for one). */
+  flushJournal(): Promise<void> {
+    return commitJournal(this.s);
+  }
+
+  /** Puts an operator override back as it was (null: none), when storing the change failed. */
+  restoreOverride(name: string, on: boolean | null): void {
+    if (on === null) this.s.overrides.delete(name);
+    else this.s.overrides.set(name, on);
+  }
+
+  /** The operator override of a playbook, or null. */
+  override(name: string): boolean | null {
+    return this.s.overrides.get(name) ?? null;
   }
 
   static restore(snapshot: unknown, opts: PlaybookEngineOptions): PlaybookEngine {

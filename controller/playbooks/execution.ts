@@ -1,7 +1,8 @@
 // Running a pass's ops through the ports (bounded concurrency) and auditing the pass:
 // one entry per run, step and outcome, not one per host.
 import type { IssueCommandRequest__Output } from '../../proto/wire.ts';
-import { audit, clip, type EngineState, type Op, type Planned } from './engine-state.ts';
+import { audit, clip, touch, type EngineState, type Op, type Planned } from './engine-state.ts';
+import { commitJournal } from './journal.ts';
 import type { ActionKind, PlaybookRun, RunAction } from './records.ts';
 
 const ISSUE_VERB: Record<ActionKind, string> = {
@@ -32,22 +33,33 @@ export function issueOp(s: EngineState, run: PlaybookRun, a: RunAction, req: Iss
   };
 }
 
-/** Runs the ops (bounded concurrency), then audits them with the planning records of the same pass. */
+/**
+ * Runs the ops (bounded concurrency), then audits them with the planning records of the
+ * same pass. What the pass planned (actions, counted isolations, run changes) is written
+ * to the store before the first command goes out, what the commands answered after the
+ * last one: a kill -9 at any point leaves a run the restart can resume.
+ */
 export function execute(s: EngineState, ops: Op[]): Promise<void> {
   const planned = s.planned;
   s.planned = [];
+  for (const p of planned) touch(s, p.run, p.action);
+  const before = commitJournal(s);
   if (ops.length === 0) {
     auditBatch(s, planned);
-    return Promise.resolve();
+    return before;
   }
   let next = 0;
   const worker = async () => {
     while (next < ops.length) {
       const op = ops[next++]!;
       await op.go();
+      touch(s, op.run, op.action);
     }
   };
-  return Promise.all(Array.from({ length: Math.min(s.concurrency, ops.length) }, worker)).then(() => auditBatch(s, planned));
+  return before
+    .then(() => Promise.all(Array.from({ length: Math.min(s.concurrency, ops.length) }, worker)))
+    .then(() => commitJournal(s))
+    .then(() => auditBatch(s, planned));
 }
 
 /**

@@ -5,6 +5,7 @@ export { PlaybookEngine, PlaybookError, countStatuses } from './engine.ts';
 export type {
   ActionKind, ActionLift, ActionStatus, EngineSnapshot, PlaybookEngineOptions, PlaybookPorts, PlaybookRun, PlaybookStatus, RunAction, RunSummary,
 } from './engine.ts';
+export { RUN_SEQ_COUNTER, snapshotFromRows } from './journal.ts';
 export { PlaybookSource, formatIssue, loadPlaybookDir, parsePlaybook, validatePlaybookFile } from './loader.ts';
 export type { LoadResult, LoadedPlaybook, ParseOutcome, PlaybookIssue } from './loader.ts';
 export { staticFleet, whenMatches, NEVER_ISOLATE_TAG } from './match.ts';

@@ -2,7 +2,7 @@
 // unthrottled when their alert resolves (`expiry: alert`), and at their expiry time
 // (tick): isolations by a release command, blocks and throttles by the agent itself.
 import type { IssueCommandRequest__Output } from '../../proto/wire.ts';
-import { clip, reasonText, type EngineState, type Op } from './engine-state.ts';
+import { clip, reasonText, touch, type EngineState, type Op } from './engine-state.ts';
 import type { ActionLift, PlaybookRun, RunAction } from './records.ts';
 
 export function planLift(s: EngineState, run: PlaybookRun, a: RunAction, now: number, why: string, ops: Op[]): void {
@@ -59,6 +59,7 @@ export function planExpiries(s: EngineState, now: number): Op[] {
       // nobody approved it before it would have ended anyway
       a.status = 'cancelled';
       a.reason = `${a.reason} — cancelled: its expiry passed before an operator approved`;
+      touch(s, run, a);
       s.expiring.delete(entry);
       continue;
     }

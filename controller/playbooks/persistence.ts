@@ -1,7 +1,7 @@
 // The engine's state as plain JSON (EngineSnapshot) and back: runs, operator
 // overrides and the blast-radius windows. The indexes (latest run per alert, isolated
 // hosts, pending expiries) are rebuilt from the runs rather than stored.
-import { releasePending, type EngineState } from './engine-state.ts';
+import { releasePending, touch, type EngineState } from './engine-state.ts';
 import { SlidingCount } from './guards.ts';
 import type { EngineSnapshot } from './records.ts';
 
@@ -30,8 +30,12 @@ export function restoreState(e: EngineState, s: EngineSnapshot): void {
       if (a.status === 'issuing') {
         a.status = 'failed';
         a.reason = `${a.reason}: the controller stopped before the command was confirmed; check 'firebreak commands --host ${a.hostId ?? ''}'`;
+        touch(e, r, a);
       }
-      if (a.lift?.status === 'issuing') a.lift.status = 'failed';
+      if (a.lift?.status === 'issuing') {
+        a.lift.status = 'failed';
+        touch(e, r, a);
+      }
     }
     e.runs.set(r.id, r);
     for (const a of r.actions) if (a.expiresAtMs !== null && !a.lift) e.expiring.add([r, a]);

@@ -8,6 +8,7 @@ import type { PlaybookIssue } from './loader.ts';
 import type { AlertPort } from './match.ts';
 import type { NotifyRequestOptions, NotifyResult } from './notify.ts';
 import type { Playbook } from './schema.ts';
+import type { RunJournal } from '../store/store.ts';
 
 // ------------------------------------------------------------- ports
 
@@ -19,6 +20,12 @@ export interface PlaybookPorts {
   audit(actor: string, action: string, target: string, detail: unknown): unknown;
   /** A webhook delivery with bounded retries (webhookNotifier() from notify.ts). */
   notify(url: string, body: unknown, opts?: NotifyRequestOptions): Promise<NotifyResult>;
+  /**
+   * Writes what changed (runs, actions, counted isolations) to the store: called before a
+   * pass issues any command and again when its commands answered. Without it the engine
+   * keeps its state in memory only (tests, the simulator).
+   */
+  persist?(j: RunJournal): Promise<void>;
 }
 
 export interface PlaybookEngineOptions {

@@ -8,7 +8,7 @@ import { planBlocks } from './action-block.ts';
 import { planIsolate } from './action-isolate.ts';
 import { planNotify } from './action-notify.ts';
 import { planThrottle } from './action-throttle.ts';
-import { activeRunsOf, audit, countStatuses, isEnabled, releasePending, type EngineState, type Op } from './engine-state.ts';
+import { activeRunsOf, audit, countStatuses, isEnabled, releasePending, touch, type EngineState, type Op } from './engine-state.ts';
 import { planLift } from './lifts.ts';
 import type { LoadedPlaybook } from './loader.ts';
 import { dominantPort, isCore, selectHosts, whenMatches, type AlertHost, type FleetView } from './match.ts';
@@ -38,6 +38,7 @@ export function planTransition(s: EngineState, t: AlertTransition, fleet: FleetV
       if (!verdict.match) continue;
       if (last && now - last.startedAtMs < pb.cooldown) {
         last.cooldownSkips++;
+        touch(s, last);
         continue;
       }
       const run = startRun(s, lp, t, verdict.signatures, now);
@@ -96,6 +97,7 @@ function startRun(s: EngineState, lp: LoadedPlaybook, t: AlertTransition, matche
   };
   s.runs.set(run.id, run);
   s.latest.set(`${pb.name}\0${t.alert.id}`, run.id);
+  touch(s, run);
   s.log?.info({ run: run.id, playbook: pb.name, alert: t.alert.id, mode: pb.mode, rootCause: t.alert.rootCause }, 'playbook run started');
   return run;
 }
@@ -143,12 +145,14 @@ function onResolved(s: EngineState, t: AlertTransition, now: number, ops: Op[], 
       if (there?.status === 'active' && there !== run) {
         for (const a of run.actions) if (a.liftOnResolve && !a.lift) there.inherited.push([run.id, a.seq]);
         there.inherited.push(...run.inherited);
+        touch(s, there);
         finish(s, run, now, `alert merged into ${target}; its alert-tied actions are lifted when run ${there.id} finishes`, ops, false);
       } else {
         run.alertId = target;
         run.alertIds.push(target);
         s.latest.set(key, run.id);
         run.updatedAtMs = now;
+        touch(s, run);
         audit(s, `playbook:${run.playbook}`, 'playbook.run.follow', target, { runId: run.id, from: t.alert.id });
       }
       continue;
@@ -171,6 +175,7 @@ function finish(s: EngineState, run: PlaybookRun, now: number, reason: string, o
     if (a.status === 'held') {
       a.status = 'cancelled';
       a.reason = `${a.reason} — cancelled: the run finished before an operator approved`;
+      touch(s, run, a);
     }
   }
   // An isolation this run will still lift outlives it (a timed one until its expiry, an
@@ -183,6 +188,7 @@ function finish(s: EngineState, run: PlaybookRun, now: number, reason: string, o
   run.finishedAtMs = now;
   run.finishReason = reason;
   run.updatedAtMs = now;
+  touch(s, run);
   audit(s, `playbook:${run.playbook}`, 'playbook.run.finish', run.alertIds[0]!, { runId: run.id, reason, counts: countStatuses(run) });
 }
 
@@ -199,6 +205,7 @@ function prune(s: EngineState): void {
       || r.actions.some((a) => a.expiresAtMs !== null && !a.lift && (a.status === 'issued' || a.status === 'issuing'));
     if (needed) continue;
     s.runs.delete(id);
+    s.journal.deleted.push(id);
     finished--;
   }
 }
