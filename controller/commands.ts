@@ -32,6 +32,8 @@ export interface CommandsOptions {
   /** signs a command before it is stored, so what is re-delivered later is what was signed */
   sign: (cmd: Command__Output) => Buffer;
   audit?: AuditLog;
+  /** told of each command issued and each final status (metrics); must not throw */
+  observe?: { issued(action: string, issuer: string): void; final(action: string, status: string): void };
 }
 
 export class Commands {
@@ -109,6 +111,7 @@ export class Commands {
     await this.opts.store.insertCommand(cmd, now);
     await this.opts.audit?.append(issuer, 'command.issue', hostId, { command: cmd.id, action, reason, params: cmd[cmd.params ?? 'isolate'] ?? null });
     this.opts.log.info({ command: cmd.id, host: hostId, action, issuer, reason }, 'command queued');
+    this.opts.observe?.issued(action, issuer);
     await this.send(hostId, cmd);
     return (await this.opts.store.getCommand(cmd.id))!;
   }
@@ -145,6 +148,7 @@ export class Commands {
     });
     if (updated) {
       this.opts.log.info({ command: r.commandId, host: hostId, status: r.status, message: r.message }, 'command finished');
+      this.opts.observe?.final(view.command.action, r.status);
       if (r.status !== 'APPLIED') this.opts.audit?.record(`agent:${hostId}`, `command.${r.status.toLowerCase()}`, hostId, { command: r.commandId, message: r.message });
       this.emit(r.commandId);
     }
@@ -153,6 +157,7 @@ export class Commands {
   async expire(): Promise<void> {
     for (const id of await this.opts.store.expireCommands(this.opts.now())) {
       this.opts.log.warn({ command: id }, 'command expired before the agent applied it');
+      if (this.opts.observe) this.opts.observe.final((await this.opts.store.getCommand(id))?.command?.action ?? 'unknown', 'EXPIRED');
       this.emit(id);
     }
   }

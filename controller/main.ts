@@ -20,6 +20,7 @@ const program = new Command('firebreak-controller')
   .option('--playbooks <dir>', 'directory of playbook YAML files for automated containment (e.g. ./playbooks); reloaded on change')
   .option('--blast-radius <n>', 'at most this many hosts isolated automatically per 10 minutes (default: 5% of the fleet, at most 20)', (v) => Number(v))
   .option('--max-agent-frame-rate <n>', 'frames per second one agent may send before its stream is cut (burst: 5 s worth)', (v) => Number(v), 50)
+  .option('--metrics-listen <host:port>', 'serve Prometheus metrics (GET /metrics, plain HTTP) here, e.g. 127.0.0.1:9464; off when unset')
   .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
   .showHelpAfterError()
   .addHelpText('after', `
@@ -39,6 +40,7 @@ program.action(async (o) => {
     offlineAfterBeats: o.offlineAfter, commandTtlMs: o.commandTtl, log, maxFramesPerSecond: o.maxAgentFrameRate,
     playbookDir: o.playbooks ? resolve(o.playbooks) : undefined,
     blastRadius: o.blastRadius ? { maxHosts: o.blastRadius, fraction: 1 } : undefined,
+    metricsListen: o.metricsListen,
   });
   try {
     await controller.start();
@@ -49,11 +51,11 @@ program.action(async (o) => {
   // the CLI and scripts find the live ports here
   writeFileSync(join(dataDir, 'controller.json'), JSON.stringify({
     pid: process.pid, agentPort: controller.agentPort, enrollPort: controller.enrollPort, operatorPort: controller.operatorPort,
-    caFingerprint: controller.trust.caFingerprint, credentials: controller.credentialsFile,
+    metricsPort: controller.metricsPort || undefined, caFingerprint: controller.trust.caFingerprint, credentials: controller.credentialsFile,
   }));
   log.info({
     agentPort: controller.agentPort, enrollPort: controller.enrollPort, operatorPort: controller.operatorPort,
-    caFingerprint: controller.trust.caFingerprint, credentials: controller.credentialsFile, dataDir,
+    metricsPort: controller.metricsPort || undefined, caFingerprint: controller.trust.caFingerprint, credentials: controller.credentialsFile, dataDir,
   }, 'controller ready');
   let stopping = false;
   const stop = async (sig: string) => {

@@ -30,6 +30,8 @@ export interface IngestedEvent {
 export type EventSink = (events: IngestedEvent[]) => void;
 /** Receives each new report's sample (for its contacts) before its events go to the EventSink. */
 export type SampleSink = (hostId: string, sample: MetricsSample__Output) => void;
+/** Told how each report went (metrics); must not throw. */
+export interface IngestObserver { stored(seconds: number, events: number): void; duplicate(): void }
 
 /** Returns why an event is refused, or undefined when it is fine. */
 export function refuseEvent(e: AnomalyEvent__Output): string | undefined {
@@ -62,10 +64,12 @@ export class Ingest {
     private readonly log: Logger,
     private readonly sink: EventSink = () => {},
     private readonly sampleSink: SampleSink = () => {},
+    private readonly observe?: IngestObserver,
   ) {}
 
   /** Stores one report; returns true when it was new. */
   async report(hostId: string, bootId: string, report: Report__Output, receivedAtMs: number): Promise<boolean> {
+    const t0 = this.observe ? performance.now() : 0;
     const events: AnomalyEvent__Output[] = [];
     for (const [i, e] of report.events.entries()) {
       if (i >= LIMITS.eventsPerReport) {
@@ -80,7 +84,11 @@ export class Ingest {
       events.push(boundEvidence(e));
     }
     const outcome = await this.store.ingestReport({ hostId, bootId, seq: report.seq, sample: report.sample, events, receivedAtMs });
-    if (outcome.duplicate) return false;
+    if (outcome.duplicate) {
+      this.observe?.duplicate();
+      return false;
+    }
+    this.observe?.stored((performance.now() - t0) / 1000, outcome.eventIds.length);
     if (report.sample) this.sampleSink(hostId, report.sample);
     if (outcome.eventIds.length > 0) {
       this.sink(outcome.eventIds.map((id, i) => ({ id, hostId, receivedAtMs, event: events[i]! })));

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { CommandView__Output, Host__Output } from '../../proto/wire.ts';
 import {
-  cli, cliJson, eventually, startAgent, startController, stopAll, stopProcess, tempDir,
+  cli, cliJson, eventually, readJson, startAgent, startController, stopAll, stopProcess, tempDir,
   type ControllerProc, type Proc,
 } from '../helpers/procs.ts';
 
@@ -19,7 +19,7 @@ describe('end to end: controller, two agents, operator CLI', () => {
   const host = (id: string) => cliJson<Host__Output>(ctl, ['host', id]);
 
   before(async () => {
-    ctl = await startController(join(dir.path, 'controller'));
+    ctl = await startController(join(dir.path, 'controller'), ['--metrics-listen', '127.0.0.1:0']);
     [a1, a2] = await Promise.all([
       startAgent('a1', ctl, join(dir.path, 'a1'), ['-t', 'role=web']),
       startAgent('a2', ctl, join(dir.path, 'a2'), ['-t', 'role=mail']),
@@ -74,6 +74,35 @@ describe('end to end: controller, two agents, operator CLI', () => {
     assert.equal((await host('a2')).enforcement?.isolated ?? false, false, 'a2 is untouched');
     const shown = await cli(ctl, ['command', view.command!.id]);
     assert.match(shown.stdout, /status\s+applied/);
+  });
+
+  it('serves Prometheus metrics with live values: hosts, reports, ingest latency, the isolation and its command', async () => {
+    const { metricsPort } = readJson<{ metricsPort: number }>(join(ctl.dataDir, 'controller.json'));
+    const scrape = async () => {
+      const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+      return res.text();
+    };
+    const value = (text: string, series: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(series + ' '));
+      assert.ok(line, `${series} in /metrics`);
+      return Number(line.slice(series.length + 1));
+    };
+    const text = await eventually(async () => {
+      const t = await scrape();
+      return t.includes('firebreak_enforcement_hosts{measure="isolated"} 1') && t;
+    }, 5000, 'the isolated host in /metrics');
+    assert.equal(value(text, 'firebreak_hosts{state="online"}'), 2);
+    assert.ok(value(text, 'firebreak_reports_total{outcome="stored"}') > 0);
+    assert.ok(value(text, 'firebreak_ingest_seconds_count') > 0);
+    assert.equal(value(text, 'firebreak_commands_issued_total{action="ISOLATE",issuer="operator"}'), 1);
+    assert.equal(value(text, 'firebreak_command_results_total{action="ISOLATE",status="APPLIED"}'), 1);
+    for (const family of ['firebreak_events_total', 'firebreak_event_to_alert_seconds', 'firebreak_alerts', 'firebreak_playbook_runs', 'firebreak_connections_rejected_total', 'firebreak_audit_entries_total', 'firebreak_controller_process_resident_memory_bytes']) {
+      assert.match(text, new RegExp(`^# TYPE ${family} `, 'm'), `${family} is exported`);
+    }
+    const other = await fetch(`http://127.0.0.1:${metricsPort}/`);
+    assert.equal(other.status, 404);
   });
 
   it('delivers a command issued while the agent is stopped once it restarts', async () => {
