@@ -43,13 +43,14 @@ export const BACKOFF_MAX_MS = 5000;
 /** a stream must stay up this long before the backoff starts over (a welcome then a failure is no recovery) */
 export const HEALTHY_AFTER_MS = 10_000;
 /**
- * Frames per second the link sends reports at, with its burst. The controller
- * cuts an agent past 50/s with a 5 s burst (controller/gateway.ts,
- * maxFramesPerSecond); 40/s with a 2.5 s burst leaves room for heartbeats and
- * command results, so replaying a long outage is never cut.
+ * Frames per second the link sends reports at, and its burst. The controller
+ * cuts an agent past 50/s after a burst of 250 (5 s worth, full at each Hello:
+ * controller/gateway.ts, maxFramesPerSecond); 45/s after a burst of 200 leaves
+ * room for heartbeats and command results, so replaying a long outage is never
+ * cut. A controller configured lower cuts once; the link then halves its pace.
  */
-export const REPLAY_FRAMES_PER_SECOND = 40;
-export const REPLAY_BURST = 100;
+export const REPLAY_FRAMES_PER_SECOND = 45;
+export const REPLAY_BURST = 200;
 
 export interface LinkOptions {
   address: string;
@@ -230,7 +231,7 @@ export class Link {
         // a welcome then a failure is no recovery: the backoff starts over only after a healthy spell
         clearTimeout(this.healthyTimer);
         this.healthyTimer = setTimeout(() => { this.attempt = 0; }, this.opts.healthyAfterMs ?? HEALTHY_AFTER_MS);
-        this.tokens = Math.min(REPLAY_BURST, this.rate * 2.5);
+        this.tokens = Math.min(REPLAY_BURST, this.rate * 4);
         this.tokensAt = Date.now();
         this.opts.log.info({ controller: this.opts.address, boot: this.spool.bootId, resend: this.spool.pending.length, heartbeatMs: this.heartbeatMs }, 'connected to controller');
         clearInterval(this.heartbeatTimer);
@@ -264,7 +265,7 @@ export class Link {
 
   private refill(): void {
     const now = Date.now();
-    const burst = Math.min(REPLAY_BURST, this.rate * 2.5);
+    const burst = Math.min(REPLAY_BURST, this.rate * 4);
     this.tokens = Math.min(burst, this.tokens + ((now - this.tokensAt) / 1000) * this.rate);
     this.tokensAt = now;
   }
