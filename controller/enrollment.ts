@@ -26,7 +26,8 @@ export function enrollmentHandlers(o: EnrollmentOptions): EnrollmentHandlers {
       const peer = call.getPeer();
       const refuse = (code: grpc.status, details: string, agentId = '') => {
         o.log.warn({ peer, agentId, code: grpc.status[code] }, `enrollment refused: ${details}`);
-        o.audit.record(`agent:${agentId || 'unknown'}`, 'agent.enroll.refused', agentId, { peer, reason: details });
+        // filed under the peer's address, per minute: the claimed id is only a sample in the entry
+        o.audit.refused({ peer, action: 'agent.enroll.refused', claimed: agentId, code: grpc.status[code], reason: details });
         cb({ code, details });
       };
       (async () => {

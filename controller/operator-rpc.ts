@@ -59,7 +59,8 @@ export function rpcFactory(o: { store: Store; audit: AuditLog; log: Logger }) {
           if (status.code === grpc.status.INTERNAL) o.log.error({ rpc: name, err }, `operator call failed: ${status.details}`);
           else o.log.info({ rpc: name, code, operator: op?.name }, `operator call refused: ${status.details}`);
           if (status.code === grpc.status.PERMISSION_DENIED || status.code === grpc.status.UNAUTHENTICATED) {
-            o.audit.record(op ? `operator:${op.name}` : `peer:${call.getPeer()}`, 'rpc.denied', name, { code, reason: status.details });
+            // counted per peer address and minute, not one entry per call (a flood costs rows per minute)
+            o.audit.refused({ peer: call.getPeer(), action: 'rpc.denied', claimed: op ? `operator:${op.name} ${name}` : name, code, reason: status.details ?? '' });
           }
           cb(status);
         },

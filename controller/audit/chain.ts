@@ -60,7 +60,10 @@ export function nextEntry(prev: Pick<AuditEntry, 'seq' | 'hash'> | null, input: 
   return { ...base, hash: entryHash(base) };
 }
 
-export type ChainProblem = 'edited' | 'missing' | 'reordered' | 'broken_link' | 'truncated';
+export type ChainProblem = 'edited' | 'missing' | 'reordered' | 'broken_link' | 'truncated' | 'head_missing' | 'discontinuity' | 'anchor_mismatch';
+
+/** The action of the entry the audit log appends when it found the database's last entry was not the head it recorded. */
+export const DISCONTINUITY_ACTION = 'audit.discontinuity';
 
 export type ChainVerdict =
   | { ok: true; count: number; head: { seq: number; hash: string } | null }
@@ -71,6 +74,8 @@ export interface VerifyOptions {
   after?: { seq: number; hash: string };
   /** The last entry known elsewhere (printed, exported): detects deletion at the end. */
   expectHead?: { seq: number; hash: string };
+  /** Older heads copied elsewhere (an anchor file on another mount): the chain must still hold each, unchanged. */
+  anchors?: readonly { seq: number; hash: string; source: string }[];
 }
 
 /**
@@ -115,6 +120,30 @@ export function verifyChain(entries: readonly AuditEntry[], opts: VerifyOptions 
       return { ok: false, seq: head.seq, problem: 'edited', reason: `entry ${head.seq} differs from the head recorded earlier: the log was rewritten from there` };
     }
   }
+  for (const a of opts.anchors ?? []) {
+    if (prevSeq < a.seq) {
+      return { ok: false, seq: prevSeq + 1, problem: 'anchor_mismatch', reason: `the log ends at entry ${prevSeq} but ${a.source} recorded entry ${a.seq}: the newest entries were deleted (and the head file rewritten to match)` };
+    }
+    const at = a.seq === opts.after?.seq ? opts.after : entries.find((e) => e.seq === a.seq);
+    if (at && at.hash !== a.hash) {
+      return { ok: false, seq: a.seq, problem: 'anchor_mismatch', reason: `entry ${a.seq} differs from the one ${a.source} recorded: the log was rewritten from there` };
+    }
+  }
+  // A valid chain can still hold the alarm of an earlier cut: the entries between the head
+  // recorded then and the entry appended after the cut are gone, so the log is not whole.
+  const cut = entries.find((e) => e.action === DISCONTINUITY_ACTION);
+  if (cut) {
+    return { ok: false, seq: cut.seq, problem: 'discontinuity', reason: `entry ${cut.seq} (${new Date(cut.at_ms).toISOString()}) records that the log did not continue the recorded head: ${discontinuityText(cut.detail)}` };
+  }
   const last = entries.at(-1);
   return { ok: true, count: entries.length, head: last ? { seq: last.seq, hash: last.hash } : opts.after ?? null };
+}
+
+/** What a discontinuity entry's detail says, in words. */
+function discontinuityText(detail: string): string {
+  try {
+    const d = JSON.parse(detail) as { why?: string };
+    if (d.why) return d.why;
+  } catch { /* an edited detail is caught by its hash */ }
+  return detail;
 }
