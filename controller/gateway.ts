@@ -14,6 +14,7 @@ import type {
   Hello__Output,
 } from '../proto/wire.ts';
 import { checkAgentId, checkText, ValidationError } from '../proto/validate.ts';
+import { ByteBudgets, storedBytes, wireBytes, type BudgetVerdict, type ByteBudgetLimits } from './byte-budget.ts';
 import { ClockOffset } from './clock-offset.ts';
 import type { Commands } from './commands.ts';
 import type { Ingest } from './pipeline/ingest.ts';
@@ -45,6 +46,10 @@ export interface GatewayOptions {
    * one its stream comes from) or goes offline
    */
   onPresence?: (hostId: string, tags: Record<string, string>, online: boolean, addresses: readonly string[]) => void;
+  /** per-agent bytes per second and stored bytes per day (defaults in byte-budget.ts) */
+  byteBudget?: Partial<ByteBudgetLimits>;
+  /** told once per episode of an agent over its byte budget (for the audit log) */
+  onOverBudget?: (info: { hostId: string; peer: string; kind: 'rate' | 'day'; reason: string }) => void;
   /** told of every refused agent stream (for the audit log) */
   onRefused?: (info: { peer: string; agentId?: string; code: string; reason: string }) => void;
 }
@@ -54,6 +59,9 @@ export class StatusError extends Error {
     super(message);
   }
 }
+
+/** An agent over its byte budget: audited once per episode by onOverBudget, not once per refused stream. */
+class BudgetError extends StatusError {}
 
 /** One connected agent. Writes honour backpressure: they wait for drain. */
 export class Session {
@@ -132,7 +140,10 @@ function failCall(call: Call, code: grpc.status, details: string): void {
 export class Gateway {
   private readonly sessions = new Map<string, Session>();
 
+  readonly budgets: ByteBudgets;
+
   constructor(private readonly opts: GatewayOptions) {
+    this.budgets = new ByteBudgets(opts.byteBudget ?? {}, opts.now);
     opts.commands.setDeliver((hostId, cmd) => this.deliver(hostId, cmd));
   }
 
@@ -180,7 +191,7 @@ export class Gateway {
         : new StatusError(grpc.status.INTERNAL, `controller error: ${(err as Error).message}`);
       if (ended) return;
       log.warn({ peer, host: session?.hostId, code: grpc.status[status.code] }, `agent stream refused: ${status.message}`);
-      this.opts.onRefused?.({ peer, agentId: session?.hostId, code: grpc.status[status.code], reason: status.message });
+      if (!(status instanceof BudgetError)) this.opts.onRefused?.({ peer, agentId: session?.hostId, code: grpc.status[status.code], reason: status.message });
       ended = true;
       if (session) session.fail(status.code, status.message);
       else failCall(call, status.code, status.message);
@@ -201,9 +212,16 @@ export class Gateway {
         throw new StatusError(grpc.status.RESOURCE_EXHAUSTED,
           `agent ${s.hostId} sends frames faster than ${this.opts.maxFramesPerSecond ?? 50}/s; reconnect with backoff`);
       }
+      const overRate = this.budgets.receive(s.hostId, wireBytes(frame) ?? 0);
+      if (!overRate.ok) throw this.overBudget(s.hostId, peer, overRate);
       switch (frame.body) {
         case 'report': {
-          const r = frame.report!;
+          let r = frame.report!;
+          const overDay = this.budgets.store(s.hostId, storedBytes(r.events));
+          if (!overDay.ok) {
+            if (!overDay.drop) throw this.overBudget(s.hostId, peer, overDay);
+            r = { ...r, events: [] };
+          }
           // a sample's time is another stamp from the agent's clock: more samples, a tighter offset
           const t = now();
           if (r.sample) s.clock.add(Number(r.sample.observedAtMs), t);
@@ -247,6 +265,11 @@ export class Gateway {
     call.on('cancelled', () => gone('stream cancelled'));
     call.on('error', (err) => gone(`stream error: ${err.message}`));
     call.on('close', () => gone('stream closed'));
+  }
+
+  private overBudget(hostId: string, peer: string, v: Extract<BudgetVerdict, { ok: false }>): BudgetError {
+    if (v.first) this.opts.onOverBudget?.({ hostId, peer, kind: v.kind, reason: v.reason });
+    return new BudgetError(grpc.status.RESOURCE_EXHAUSTED, v.reason);
   }
 
   private async hello(call: Call, h: Hello__Output, proven: string | undefined): Promise<Session> {
