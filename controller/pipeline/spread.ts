@@ -162,37 +162,88 @@ export function buildSpread(members: readonly SpreadMember[], book: ContactBook,
 }
 
 /**
- * Each member's clock error against its peers: for contacts both ends reported, the
- * sender's time minus the receiver's. A host at least two thirds of whose contacts (two or
- * more) disagree beyond the slack, the same way, is skewed by their median (honest peers
- * agree with each other; one liar disagrees with all of them). Others get 0.
+ * Each member's clock error against its peers. A contact both ends reported is one event
+ * on two clocks: the sender's first-seen time minus the receiver's is their clocks'
+ * difference. Hosts whose contacts agree within the slack share a clock (a group); in
+ * each set of hosts linked by such contacts the largest group is the reference, since a
+ * clock many peers agree on is the honest one and one liar agrees with nobody. Every other
+ * group is put on the reference's clock by the median of its contacts' differences with
+ * hosts already placed, nearest groups first. So a host that backdates everything it
+ * reports is found from one contact with a host whose clock another peer corroborates,
+ * which is all a contained worm leaves (three or four hosts). A tie between groups (two
+ * hosts, one contact) says nothing about which one lies: both keep 0. Hosts without a
+ * contact seen from both ends get 0 (the controller's clock-offset estimate stands).
  */
 function peerSkews(members: readonly SpreadMember[], book: ContactBook, slack: number): Map<string, number> {
   const ids = new Set(members.map((m) => m.hostId));
-  const diffs = new Map<string, number[]>();
-  const add = (h: string, d: number) => {
-    const l = diffs.get(h);
-    if (l) l.push(d);
-    else diffs.set(h, [d]);
-  };
+  // [sender, receiver, sender's clock minus receiver's]
+  const pairs: Array<[string, string, number]> = [];
   for (const b of members) {
     for (const link of book.linksInto(b.hostId)) {
-      if (!ids.has(link.from) || link.outAt.length === 0 || link.inAt.length === 0) continue;
+      if (!ids.has(link.from) || link.from === b.hostId || link.outAt.length === 0 || link.inAt.length === 0) continue;
       // pair the first-seen times nearest each other: the same connection from both ends
       let best = Infinity;
       for (const o of link.outAt) for (const i of link.inAt) if (Math.abs(o - i) < Math.abs(best)) best = o - i;
-      add(link.from, best);
-      add(b.hostId, -best);
+      pairs.push([link.from, b.hostId, best]);
     }
   }
   const out = new Map<string, number>();
-  for (const [h, ds] of diffs) {
-    if (ds.length < 2) continue;
-    // two thirds of its contacts off the same way: a peer that talked to one liar is not itself skewed
-    for (const side of [ds.filter((d) => d > slack), ds.filter((d) => d < -slack)]) {
-      if (side.length * 3 < ds.length * 2) continue;
-      side.sort((x, y) => x - y);
-      out.set(h, side[Math.floor(side.length / 2)]!);
+  if (pairs.length === 0) return out;
+  // union-find twice: clock groups (agreeing contacts), components (any contact)
+  const find = (uf: Map<string, string>, h: string): string => {
+    let r = h;
+    while (uf.get(r) !== undefined && uf.get(r) !== r) r = uf.get(r)!;
+    uf.set(h, r);
+    return r;
+  };
+  const join = (uf: Map<string, string>, a: string, b: string) => {
+    const ra = find(uf, a), rb = find(uf, b);
+    if (ra !== rb) uf.set(ra < rb ? rb : ra, ra < rb ? ra : rb);
+  };
+  const group = new Map<string, string>();
+  const comp = new Map<string, string>();
+  for (const [a, b, d] of pairs) {
+    for (const h of [a, b]) { if (!group.has(h)) group.set(h, h); if (!comp.has(h)) comp.set(h, h); }
+    join(comp, a, b);
+    if (Math.abs(d) <= slack) join(group, a, b);
+  }
+  const groupHosts = new Map<string, string[]>();
+  for (const h of group.keys()) {
+    const g = find(group, h);
+    const l = groupHosts.get(g);
+    if (l) l.push(h);
+    else groupHosts.set(g, [h]);
+  }
+  const byComp = new Map<string, string[]>();
+  for (const g of groupHosts.keys()) {
+    const c = find(comp, g);
+    const l = byComp.get(c);
+    if (l) l.push(g);
+    else byComp.set(c, [g]);
+  }
+  for (const groups of byComp.values()) {
+    if (groups.length < 2) continue;
+    groups.sort((x, y) => groupHosts.get(y)!.length - groupHosts.get(x)!.length || (x < y ? -1 : 1));
+    if (groupHosts.get(groups[0]!)!.length === groupHosts.get(groups[1]!)!.length) continue;
+    const offset = new Map<string, number>([[groups[0]!, 0]]);
+    // place the group with the most contacts to placed hosts next, at the median offset they imply
+    for (;;) {
+      const implied = new Map<string, number[]>();
+      for (const [a, b, d] of pairs) {
+        const ga = find(group, a), gb = find(group, b);
+        const oa = offset.get(ga), ob = offset.get(gb);
+        if (oa !== undefined && ob === undefined) (implied.get(gb) ?? implied.set(gb, []).get(gb)!).push(oa - d);
+        else if (ob !== undefined && oa === undefined) (implied.get(ga) ?? implied.set(ga, []).get(ga)!).push(ob + d);
+      }
+      if (implied.size === 0) break;
+      let next: string | undefined;
+      for (const [g, l] of implied) if (!next || l.length > implied.get(next)!.length || (l.length === implied.get(next)!.length && g < next)) next = g;
+      const l = implied.get(next!)!.sort((x, y) => x - y);
+      offset.set(next!, l[Math.floor(l.length / 2)]!);
+    }
+    for (const g of groups) {
+      const o = offset.get(g);
+      if (o !== undefined && o !== 0) for (const h of groupHosts.get(g)!) out.set(h, o);
     }
   }
   return out;
@@ -200,30 +251,54 @@ function peerSkews(members: readonly SpreadMember[], book: ContactBook, slack: n
 
 /**
  * A root that claims an onset earlier than anyone's yet spread nothing until an affected
- * host reached it is not patient zero: its first edge out came after that contact, so its
- * claimed onset is not borne out by anything it did (an agent backdating its events only).
- * Such a root is hung under the host that reached it first, unless that host is in its
- * own subtree. The true patient zero reaches its first victim before anyone reaches it.
+ * host reached it is not patient zero: its claimed onset is not borne out by anything it
+ * did. Such a root is hung under the host that reached it first, unless that host is in
+ * its own subtree. The true patient zero reaches its first victim before anyone reaches it.
+ *
+ * Each ordering is read on one clock where it can be, since the root's clock is what is in
+ * doubt. What the root spread is timed by its victims (their inbound first-seen times);
+ * the contact into the root either by the sender (its outbound time: after the sender's
+ * onset, before the root's first victim) or by the root itself (its inbound time: before
+ * its own onset, which a root backdating everything it reports shifts alike). In the
+ * latter case the sender must have been affected before the root's first victim was
+ * reached and after the onset the root claims: a worm cannot infect before it was itself
+ * reached, so the root's earlier claim rests on its clock alone.
  */
 function adoptEarlyRoots(parent: Map<string, SpreadEdge>, onset: ReadonlyMap<string, number>, book: ContactBook, skew: ReadonlyMap<string, number>, slack: number): void {
   const firstOut = new Map<string, number>();
-  for (const e of parent.values()) firstOut.set(e.from, Math.min(firstOut.get(e.from) ?? Infinity, e.atMs));
+  for (const e of parent.values()) {
+    // the victim's own record of the contact, on its clock, where it has one
+    let t = e.atMs;
+    for (const l of book.linksInto(e.to)) {
+      if (l.from !== e.from || l.port !== e.port || l.protocol !== e.protocol) continue;
+      for (const i of l.inAt) if (i - (skew.get(e.to) ?? 0) >= e.atMs - slack) t = Math.min(t, i - (skew.get(e.to) ?? 0));
+    }
+    firstOut.set(e.from, Math.min(firstOut.get(e.from) ?? Infinity, t));
+  }
   for (const [root, out] of firstOut) {
     if (parent.has(root)) continue;
     const inSubtree = (h: string): boolean => {
       for (let cur: string | undefined = h, n = 0; cur !== undefined && n <= parent.size; cur = parent.get(cur)?.from, n++) if (cur === root) return true;
       return false;
     };
+    const tr = onset.get(root)!;
     let best: SpreadEdge | undefined;
+    const consider = (from: string, link: { protocol: 'tcp' | 'udp'; port: number; outAt: number[]; inAt: number[] }, t: number) => {
+      if (!best || t < best.atMs) best = { from, to: root, protocol: link.protocol, port: link.port, atMs: t, corroborated: link.outAt.length > 0 && link.inAt.length > 0 };
+    };
     for (const link of book.linksInto(root)) {
       const ta = onset.get(link.from);
       if (ta === undefined || link.from === root || inSubtree(link.from)) continue;
-      const times = [...link.outAt.map((t) => t - (skew.get(link.from) ?? 0)), ...link.inAt.map((t) => t - (skew.get(root) ?? 0))];
-      for (const t of times) {
-        if (t < ta - slack || t > out + slack || t <= onset.get(root)! + slack) continue;
-        if (!best || t < best.atMs) {
-          best = { from: link.from, to: root, protocol: link.protocol, port: link.port, atMs: t, corroborated: link.outAt.length > 0 && link.inAt.length > 0 };
-        }
+      const sa = skew.get(link.from) ?? 0;
+      const sr = skew.get(root) ?? 0;
+      for (const t of [...link.outAt.map((x) => x - sa), ...link.inAt.map((x) => x - sr)]) {
+        // the contact came after the root's claimed onset: its events alone were backdated
+        if (t >= ta - slack && t <= out + slack && t > tr + slack) consider(link.from, link, t);
+      }
+      // on the root's own clock it was reached just before its onset, by a host affected
+      // after that claimed onset but before the root's first victim: its clock is the odd one
+      if (ta > tr + slack && ta <= out + slack && link.inAt.some((x) => x - sr <= tr + slack && x - sr >= tr - slack)) {
+        consider(link.from, link, Math.min(out, ta));
       }
     }
     if (best) parent.set(root, best);

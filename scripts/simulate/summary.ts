@@ -48,6 +48,8 @@ export interface SimulationSummary {
     measured_doubling_s: number | null;
     expected_classification: string | null;
     extra: ScenarioTruth['extra'];
+    /** who infected whom, in order (ms after the run's start; by null = patient zero or not a spread) */
+    affected: { host: string; at_ms: number; by: string | null }[];
   };
   raw_events: number;
   raw_events_from_affected_hosts: number;
@@ -94,6 +96,9 @@ export interface SimulationSummary {
     generations: number | null;
     /** hosts of the alert whose agents trace contacts (0: the controller fell back on onset timing) */
     traced_hosts: number | null;
+    /** the true edges (by>host) the tree lacks, and the tree's edges no infection made: what to look at when it is wrong */
+    missed: string[];
+    not_true: string[];
   };
   affected_over_time: { t_s: number; hosts: number }[];
   alert_hosts_over_time: { t_s: number; hosts: number }[];
@@ -213,6 +218,7 @@ export function summarize(i: Inputs): SimulationSummary {
       measured_doubling_s: measured === null ? null : round(measured / 1000, 2),
       expected_classification: truth.expect.classification ?? null,
       extra: truth.extra,
+      affected: truth.affected.map((a) => ({ host: a.hostId, at_ms: a.atMs - t0, by: a.by })),
     },
     raw_events: raw,
     raw_events_from_affected_hosts: rawAffected,
@@ -321,6 +327,8 @@ function spreadTreeOf(d: AlertDetail | undefined, truth: ScenarioTruth, alertHos
     root_right: pz && d ? root === pz : null,
     generations: g?.generations ?? null,
     traced_hosts: g?.tracedHosts ?? null,
+    missed: trueEdges.filter((e) => !edges.has(e)),
+    not_true: [...edges].filter((e) => !isTrue.has(e)),
   };
 }
 

@@ -312,3 +312,56 @@ test('a host that backdates only its events (its contacts honest) is no root eit
   const parentOf = new Map(p.getAlert(a.id)!.spreadGraph.nodes.map((n) => [n.hostId, n.parent]));
   assert.equal(parentOf.get(hostId(1)), hostId(0));
 });
+
+test('a contained worm leaves four hosts: a rogue backdating by 45 s with one contact seen from both ends is put on the clock its peers agree on, and patient zero is the host that reached it', () => {
+  const p = pipeline(100);
+  for (let i = 0; i < 100; i++) p.ingestContacts(hostId(i), [], true, 0, T0);
+  // h0 infects h1 (the rogue) at +6.7 s; h1 infects h2; h2 infects h3. h0's own outbound
+  // list was full of its fan-out to the outside: only h1's inbound records h0 -> h1.
+  const infections: Array<[number, number, number]> = [[0, 1, 6700], [1, 2, 7300], [2, 3, 8100]];
+  const onsets = new Map<number, number>([[0, T0]]);
+  for (const [, to, at] of infections) onsets.set(to, T0 + at + 300);
+  const lie = (i: number) => (i === 1 ? -45_000 : 0);
+  for (const [from, to, at] of infections) {
+    const t = T0 + at;
+    if (from !== 0) p.ingestContacts(hostId(from), [contact('OUT', ip(to), 25, t + lie(from))], true, 0, t + 500);
+    p.ingestContacts(hostId(to), [contact('IN', ip(from), 25, t + lie(to))], true, 0, t + 500);
+  }
+  const events = [...onsets].flatMap(([i, on]) => oneShot(host(i, on), [BINARY]).map((e) => ({ ...e, event: { ...e.event, observedAtMs: e.event.observedAtMs + lie(i) } })));
+  drive(p, events.sort((a, b) => a.receivedAtMs - b.receivedAtMs), { from: T0, to: T0 + 30_000 });
+  const [a] = p.listAlerts({ scope: 'fleet' });
+  assert.ok(a);
+  const d = p.getAlert(a.id)!;
+  const parentOf = new Map(d.spreadGraph.nodes.map((n) => [n.hostId, n.parent]));
+  assert.equal(a.patientZero?.hostId, hostId(0), `the rogue claimed the earliest onset; tree ${JSON.stringify(d.spreadGraph.edges.map((e) => `${e.from}>${e.to}`))}`);
+  assert.equal(parentOf.get(hostId(1)), hostId(0));
+  assert.equal(parentOf.get(hostId(2)), hostId(1));
+  assert.equal(parentOf.get(hostId(3)), hostId(2));
+  // h2's clock, corroborated by h3, puts the rogue back 45 s: the tree shows its true onset
+  const rogueOnset = d.spreadGraph.nodes.find((n) => n.hostId === hostId(1))!.onsetMs;
+  assert.ok(Math.abs(rogueOnset - onsets.get(1)!) < 2000, `the rogue's onset on its peers' clock: ${rogueOnset - T0} ms after T0, truly ${onsets.get(1)! - T0}`);
+});
+
+test('a rogue backdating everything by 45 s with no contact seen from both ends (a loud worm\'s outbound list is full): its victims\' clocks time what it spread, so the host that reached it is patient zero', () => {
+  const p = pipeline(100);
+  for (let i = 0; i < 100; i++) p.ingestContacts(hostId(i), [], true, 0, T0);
+  // h0 infects h1 (the rogue) at +6.6 s; h1 infects h2, h4, h5; h2 infects h3; h0 infects h6.
+  // Only the receiving end records each contact (every sender's outbound list is full).
+  const infections: Array<[number, number, number]> = [[0, 1, 6600], [1, 2, 7200], [2, 3, 8000], [1, 4, 21_600], [0, 6, 21_000], [1, 5, 36_000]];
+  const onsets = new Map<number, number>([[0, T0]]);
+  for (const [, to, at] of infections) onsets.set(to, T0 + at + 300);
+  const lie = (i: number) => (i === 1 ? -45_000 : 0);
+  for (const [from, to, at] of infections) {
+    const t = T0 + at;
+    p.ingestContacts(hostId(to), [contact('IN', ip(from), 25, t + lie(to))], true, 0, t + 500);
+  }
+  const events = [...onsets].flatMap(([i, on]) => oneShot(host(i, on), [BINARY]).map((e) => ({ ...e, event: { ...e.event, observedAtMs: e.event.observedAtMs + lie(i) } })));
+  drive(p, events.sort((a, b) => a.receivedAtMs - b.receivedAtMs), { from: T0, to: T0 + 50_000 });
+  const [a] = p.listAlerts({ scope: 'fleet' });
+  assert.ok(a);
+  const d = p.getAlert(a.id)!;
+  const parentOf = new Map(d.spreadGraph.nodes.map((n) => [n.hostId, n.parent]));
+  assert.equal(a.patientZero?.hostId, hostId(0), `tree ${JSON.stringify(d.spreadGraph.edges.map((e) => `${e.from}>${e.to}`))}`);
+  assert.equal(parentOf.get(hostId(1)), hostId(0));
+  for (const [from, to] of infections) assert.equal(parentOf.get(hostId(to)), hostId(from), `${hostId(to)}'s parent`);
+});
