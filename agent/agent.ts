@@ -3,7 +3,6 @@
 // run many agents in one process with synthetic samplers.
 import { lookup } from 'node:dns/promises';
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { AgentHealth, Command__Output, CommandResult, HostInventory } from '../proto/wire.ts';
@@ -11,7 +10,8 @@ import type { AgentConfig } from './config.ts';
 import { CommandLedger } from './command-ledger.ts';
 import type { Detector } from './detect/detector.ts';
 import type { ControllerEndpoint, FirewallBackend } from './enforce/backend.ts';
-import { Enforcer } from './enforce/enforcer.ts';
+import { Enforcer, endpointText, parseEndpointText, readStateFile } from './enforce/enforcer.ts';
+import { isNamedHost, readResolvers, stateFileIn } from './enforce/boot.ts';
 import { Link } from './link.ts';
 import { Spool } from './spool.ts';
 import { checkCommandTrust } from '../proto/command-signing.ts';
@@ -28,6 +28,11 @@ export interface AgentParts {
   sampler: Sampler;
   detector: Detector;
   backend: FirewallBackend;
+  /**
+   * The enforcer main.ts started at boot, before anything that can fail (see
+   * enforce/boot.ts); without it the agent makes its own and starts it first.
+   */
+  enforcer?: Enforcer;
   /** the agent's own health for its heartbeat (the watchdog) */
   health?: () => AgentHealth;
   /** true while the watchdog sheds work: samples come half as often */
@@ -49,8 +54,7 @@ export async function resolveController(hostPort: string): Promise<ControllerEnd
   const host = m[1]!;
   const port = Number(m[2]);
   const addrs = await lookup(host, { all: true });
-  const named = !/^[\d.]+$/.test(host) && !host.includes(':');
-  return { addresses: [...new Set(addrs.map((a) => a.address))], port, dnsServers: named ? readResolvers() : [] };
+  return { addresses: [...new Set(addrs.map((a) => a.address))], port, dnsServers: isNamedHost(host) ? readResolvers() : [] };
 }
 
 function parseTarget(hostPort: string): { address: string; port: number } {
@@ -59,14 +63,6 @@ function parseTarget(hostPort: string): { address: string; port: number } {
   return { address: m[1]!, port: Number(m[2]) };
 }
 
-function readResolvers(): string[] {
-  try {
-    return readFileSync('/etc/resolv.conf', 'utf8').split('\n')
-      .map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1]).filter((s): s is string => Boolean(s));
-  } catch {
-    return [];
-  }
-}
 
 export class Agent {
   readonly link: Link;
@@ -75,7 +71,9 @@ export class Agent {
   private readonly nonces: NonceStore;
   /** every command result, for tests and the simulator to observe */
   readonly results = new EventEmitter();
-  private controller: ControllerEndpoint = { addresses: [], port: 0, dnsServers: [] };
+  private controller: ControllerEndpoint;
+  /** the controller's name did not resolve at the last try: retried every interval */
+  private unresolved = false;
   private timer: NodeJS.Timeout | undefined;
   private driftTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -88,12 +86,21 @@ export class Agent {
     this.rand = p.random ?? Math.random;
     this.now = p.now ?? Date.now;
     const { config, log } = p;
-    this.ledger = new CommandLedger(join(config.dataDir, 'commands.json'));
+    this.ledger = new CommandLedger(join(config.dataDir, 'commands.json'), undefined, (m) => log.warn(m));
     this.nonces = NonceStore.open(join(config.dataDir, 'nonces.json'), {
       onCorrupt: (m) => log.warn(m),
     });
-    this.enforcer = new Enforcer({
-      backend: p.backend, stateFile: join(config.dataDir, 'enforcement.json'), controller: () => this.controller,
+    const stateFile = stateFileIn(config.dataDir);
+    if (p.enforcer) {
+      this.controller = p.enforcer.endpoint();
+    } else {
+      // until the name resolves: the addresses the saved state was applied with
+      const saved = readStateFile(stateFile);
+      this.controller = saved.kind === 'ok' ? parseEndpointText(saved.state.controllerEndpoint) : { addresses: [], port: 0, dnsServers: [] };
+    }
+    this.enforcer = p.enforcer ?? new Enforcer({ backend: p.backend, stateFile, controller: () => this.controller, log });
+    this.enforcer.attach({
+      controller: () => this.controller,
       log: log.child({ part: 'enforce' }),
       // isolation must prove the controller still answers and the host is cut off, else it rolls back
       // (dry-run has nothing to prove)
@@ -127,8 +134,14 @@ export class Agent {
   }
 
   async start(): Promise<void> {
-    this.controller = await resolveController(this.p.config.controller);
+    // Fail closed: the saved enforcement is in the kernel before anything that can
+    // fail. main.ts did it at boot; an agent built without that (simulator) does it here.
     await this.enforcer.start();
+    await this.locateController();
+    await this.enforcer.controllerMoved().catch((err) => this.p.log.error({ err }, 'could not re-apply enforcement for the controller\'s addresses'));
+    const lost = this.enforcer.stateLostEvent();
+    // spooled now, delivered once connected
+    if (lost) this.link.report({ events: [lost] });
     this.link.start();
     this.scheduleSample(0);
     // A host under enforcement (isolated or blocking) is checked every interval: a worm
@@ -136,9 +149,29 @@ export class Agent {
     // escape, and the check costs an nft run (~3.5 ms of CPU): every 12th interval then.
     let ticks = 0;
     this.driftTimer = setInterval(() => {
+      if (this.unresolved) void this.locateController().then(() => this.enforcer.controllerMoved()).catch(() => undefined);
       const st = this.enforcer.state();
       if (st.isolated || st.blocks.length > 0 || ++ticks % 12 === 0) void this.checkDrift();
     }, this.p.config.intervalMs);
+  }
+
+  /**
+   * Resolves the controller's name. Never throws: when it does not resolve the
+   * saved enforcement stays applied with the addresses it was applied with, and
+   * the name is tried again every interval (the link retries on its own).
+   */
+  private async locateController(): Promise<void> {
+    try {
+      this.controller = await resolveController(this.p.config.controller);
+      if (this.unresolved) this.p.log.info({ controller: this.p.config.controller }, 'the controller\'s name resolves again');
+      this.unresolved = false;
+    } catch (err) {
+      if (!this.unresolved) {
+        const known = endpointText(this.controller) || 'none saved';
+        this.p.log.warn(`the controller's address ${this.p.config.controller} does not resolve (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): the saved enforcement stays applied with its last known addresses (${known}); retrying every interval`);
+      }
+      this.unresolved = true;
+    }
   }
 
   /** Rules changed behind our back (a hand flush, another tool): re-applied, and reported as an event. */

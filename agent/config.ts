@@ -2,9 +2,10 @@
 // overridden by command-line flags, validated by one zod schema (the types
 // below are inferred from it, never declared twice).
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import Conf from 'conf';
 import { z } from 'zod';
+import { describeUnknownKey, unknownKeys } from '../proto/config-keys.ts';
 import { AGENT_ID_PATTERN } from '../proto/validate.ts';
 import { DetectorConfigSchema } from './detect/config.ts';
 
@@ -56,18 +57,37 @@ export function defaultAgentId(): string {
  */
 export function loadAgentConfig(dataDir: string, overrides: Partial<AgentConfig>, save = false): AgentConfig {
   const dir = resolve(dataDir);
-  const store = new Conf<Record<string, unknown>>({ cwd: dir, configName: 'agent', projectName: 'firebreak-agent' });
-  const merged = { agentId: defaultAgentId(), ...store.store, ...stripUndefined(overrides), dataDir: dir };
+  const { store, file } = openConfigFile(dir);
+  const merged = { agentId: defaultAgentId(), ...file, ...stripUndefined(overrides), dataDir: dir };
   const parsed = AgentConfigSchema.safeParse(merged);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || 'config'}: ${i.message} (got ${JSON.stringify(valueAt(merged, i.path))})`);
-    throw new ConfigError(`agent config is invalid (file ${store.path}, flags override it):\n${lines.join('\n')}`);
+  // strict: a misspelt key would otherwise be dropped and its default used without a word
+  const unknown = unknownKeys(AgentConfigSchema, file).map((u) => `  ${describeUnknownKey(u)}`);
+  if (!parsed.success || unknown.length) {
+    const lines = parsed.success ? [] : parsed.error.issues.map((i) => `  ${i.path.join('.') || 'config'}: ${i.message} (got ${JSON.stringify(valueAt(merged, i.path))})`);
+    throw new ConfigError(`agent config is invalid (file ${store.path}, flags override it):\n${[...unknown, ...lines].join('\n')}`);
   }
   if (save) {
     const { dataDir: _d, ...persist } = parsed.data;
     store.set(persist);
   }
   return parsed.data;
+}
+
+/** The config file and what it holds; a file that does not parse is one ConfigError line naming it. */
+function openConfigFile(dir: string): { store: Conf<Record<string, unknown>>; file: Record<string, unknown> } {
+  const path = join(dir, 'agent.json');
+  const aside = 'move it aside and start again with flags (-c HOST:PORT ... --save)';
+  try {
+    const store = new Conf<Record<string, unknown>>({ cwd: dir, configName: 'agent', projectName: 'firebreak-agent' });
+    const file: unknown = store.store;
+    if (file === null || typeof file !== 'object' || Array.isArray(file)) throw new ConfigError(`${path} does not hold a JSON object: fix it, or ${aside}`);
+    return { store, file: file as Record<string, unknown> };
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    const e = err as NodeJS.ErrnoException;
+    if (e.name === 'SyntaxError') throw new ConfigError(`${path} is not valid JSON (${e.message}): fix it, or ${aside}`);
+    throw new ConfigError(`${path} cannot be read (${e.code ?? e.message}): fix its permissions, or ${aside}`);
+  }
 }
 
 /** Keeps tags granted at enrollment, so later starts report them without flags. */

@@ -55,8 +55,8 @@ export async function prepare(req: PrepareRequest): Promise<Prepared> {
       inventory.tags = config.tags;
     }
   } catch (err) {
-    // a refused token, a CA that does not match the pin, an unreachable controller: all need the operator
-    log.fatal(`cannot start: ${(err as Error).message}`);
+    // a refused token, a CA that does not match the pin, an unreachable controller, a damaged
+    // identity: all need the operator; said once, by the `prepare` command (main.ts)
     throw new PrepareError(`cannot start: ${(err as Error).message}`);
   }
   return { config, inventory };

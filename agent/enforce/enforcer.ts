@@ -166,6 +166,11 @@ export class Enforcer {
     this.opts = { ...this.opts, ...Object.fromEntries(Object.entries(hooks).filter(([, v]) => v !== undefined)) };
   }
 
+  /** Where the controller is, as the enforcer keeps it reachable now. */
+  endpoint(): ControllerEndpoint {
+    return this.opts.controller();
+  }
+
   get started(): boolean {
     return this.starting !== undefined;
   }

@@ -2,7 +2,7 @@
 // enrollment returns (its certificate, the controller's CA certificate and
 // command-signing public key), kept in <data dir>/trust with files 0600.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkAgentId } from '../../proto/validate.ts';
 import { openssl } from '../../proto/openssl.ts';
@@ -71,20 +71,50 @@ export function saveEnrollment(dir: string, agentId: string, got: { certPem: str
   return identity;
 }
 
-/** The stored identity, or null when the agent has not enrolled yet. */
+/**
+ * The stored identity, or null when the agent has not enrolled yet (no
+ * certificate). Any other trouble is an EnrollmentError of one line naming the
+ * file and what to do: an identity that cannot be read is not "not enrolled".
+ */
 export function loadIdentity(dir: string): AgentIdentity | null {
   const certPath = join(dir, FILES.cert);
-  if (!existsSync(certPath)) return null;
+  const reEnroll = `restore it from a backup, or re-enroll: move ${dir} aside and start with --enroll-token and --ca-pin`;
+  try {
+    statSync(certPath);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return null;
+    throw new EnrollmentError(`${certPath} cannot be read (${code ?? (err as Error).message}): this agent's identity is there but unreadable; fix the permissions of ${dir} (the agent needs to read it)`);
+  }
   const read = (f: string): string => {
+    const path = join(dir, f);
     try {
-      return readFileSync(join(dir, f), 'utf8');
+      return readFileSync(path, 'utf8');
     } catch (err) {
-      throw new EnrollmentError(`${join(dir, f)} is unreadable (${(err as Error).message}); re-enroll this agent with a new token`);
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new EnrollmentError(code === 'ENOENT'
+        ? `${path} is missing while ${certPath} is there: ${reEnroll}`
+        : `${path} cannot be read (${code ?? (err as Error).message}): fix its permissions`);
     }
   };
-  const certPem = read(FILES.cert);
-  const cn = /^CN=(.*)$/m.exec(new X509Certificate(certPem).subject)?.[1] ?? '';
-  return checkIdentity(checkAgentId(cn, 'certificate CN'), read(FILES.key), certPem, read(FILES.ca), read(FILES.commandKey));
+  const parsed = <T>(f: string, what: string, parse: (pem: string) => T): [string, T] => {
+    const pem = read(f);
+    try {
+      return [pem, parse(pem)];
+    } catch (err) {
+      throw new EnrollmentError(`${join(dir, f)} does not parse as ${what} (${(err as Error).message.replace(/^error:[0-9A-F]+:/, '')}): ${reEnroll}`);
+    }
+  };
+  const [certPem, cert] = parsed(FILES.cert, 'a certificate', (pem) => new X509Certificate(pem));
+  const [caPem] = parsed(FILES.ca, 'a certificate', (pem) => new X509Certificate(pem));
+  const [keyPem] = parsed(FILES.key, 'a private key', (pem) => createPrivateKey(pem));
+  const [commandKeyPem] = parsed(FILES.commandKey, 'a public key', (pem) => createPublicKey(pem));
+  const cn = /^CN=(.*)$/m.exec(cert.subject)?.[1] ?? '';
+  try {
+    return checkIdentity(checkAgentId(cn, 'certificate CN'), keyPem, certPem, caPem, commandKeyPem);
+  } catch (err) {
+    throw new EnrollmentError(`the identity in ${dir} is inconsistent (${(err as Error).message}): ${reEnroll}`);
+  }
 }
 
 function checkIdentity(agentId: string, keyPem: string, certPem: string, caCertPem: string, commandKeyPem: string): AgentIdentity {

@@ -1,7 +1,7 @@
 // Driver run INSIDE a namespace: the real Enforcer with the real nftables
 // backend, as the agent uses them, for one step; prints the outcome as JSON.
 //   isolate '<json Opts>'   isolate with verification (a fresh TCP connection to the controller)
-//   start '<json Opts>'     start only: re-apply the persisted state (as after a reboot)
+//   start '<json Opts>'     start only: re-apply the persisted state (as after a reboot), one drift check
 //   watch '<json Opts>'     start, print "ready", then check drift every 200 ms (at most 60 s),
 //                           printing each drift event as one JSON line, as the agent's loop does
 //   release-local '<json Opts>'
@@ -48,7 +48,9 @@ if (mode === 'isolate') {
   });
   out = { status: r.status, message: r.message, isolated: enforcer.state().isolated };
 } else if (mode === 'start') {
-  out = { isolated: enforcer.state().isolated, blocks: enforcer.state().blocks.length };
+  // and the agent's first drift check, which must not "repair" the kernel to a lost state's emptiness
+  const drift = await enforcer.checkDrift();
+  out = { drift: drift?.signature, isolated: enforcer.state().isolated, blocks: enforcer.state().blocks.length, stateLost: enforcer.state().stateLost, event: enforcer.stateLostEvent()?.signature };
 } else if (mode === 'watch') {
   process.stdout.write('ready\n');
   for (let i = 0; i < 300; i++) {

@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireNetnsTools, TestNetwork, waitForLine } from '../../scripts/netns/netns.ts';
@@ -77,6 +77,21 @@ describe('Enforcer with nftables in a network namespace', { timeout: 90_000 }, (
     const r = await drive('start', good());
     assert.equal(r.isolated, true);
     assert.equal(await reach(80), false);
+  });
+
+  it('a truncated state file at start leaves the kernel\'s isolation untouched (no flush) and says the state is lost', async () => {
+    const table = async () => (await net.mustExec('h1', 'nft', ['list', 'table', 'inet', 'firebreak'])).replace(/counter packets \d+ bytes \d+/g, 'counter');
+    const before = await table();
+    assert.match(before, /isolat|drop/i, 'isolated before the restart');
+    const file = join(dataDir, 'enforcement.json');
+    const saved = readFileSync(file, 'utf8');
+    writeFileSync(file, saved.slice(0, Math.floor(saved.length / 2)));
+    const r = await drive('start', good());
+    assert.equal(await table(), before, 'the kernel table is as it was');
+    assert.match(String(r.stateLost), /enforcement\.json is unreadable: it is not valid JSON/);
+    assert.equal(r.event, 'enforce.state-lost');
+    assert.equal(await reach(80), false, 'still isolated');
+    writeFileSync(file, saved);
   });
 
   it('release --local lifts isolation', async () => {
