@@ -2,10 +2,26 @@
 // the data dir) until SIGINT/SIGTERM.
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { durationOption } from '../proto/duration-option.ts';
 import { Controller } from './controller.ts';
+import { DEFAULT_BYTE_BUDGET } from './byte-budget.ts';
+import { DEFAULT_CONNECTION_LIMITS as LIMITS } from './net-limits.ts';
+
+/** A count of bytes: 4096, 256K, 64M, 1G (binary multiples). */
+const byteCount = (v: string): number => {
+  const m = /^(\d+(?:\.\d+)?)([KMG]i?B?)?$/i.exec(v.trim());
+  if (!m) throw new InvalidArgumentError(`'${v}' is not a byte count (e.g. 262144, 256K, 64M)`);
+  const unit = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[(m[2] ?? '').charAt(0).toUpperCase() as '' | 'K' | 'M' | 'G'];
+  return Math.round(Number(m[1]) * unit);
+};
+/** A whole number, 0 allowed (0 turns a per-source cap off). */
+const count = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`'${v}' is not a whole number`);
+  return n;
+};
 
 const program = new Command('firebreak-controller')
   .description('Firebreak controller: receives agent reports over gRPC, correlates them, and commands agents.')
@@ -21,6 +37,17 @@ const program = new Command('firebreak-controller')
   .option('--blast-radius <n>', 'at most this many hosts isolated automatically per 10 minutes (default: 5% of the fleet, at most 20)', (v) => Number(v))
   .option('--max-agent-frame-rate <n>', 'frames per second one agent may send before its stream is cut (burst: 5 s worth)', (v) => Number(v), 50)
   .option('--metrics-listen <host:port>', 'serve Prometheus metrics (GET /metrics, plain HTTP) here, e.g. 127.0.0.1:9464; off when unset')
+  .option('--audit-anchor <file>', 'copy the audit head to this file on a schedule; put it on another mount, so a rewrite of the database and its head file is caught by `firebreak audit verify`')
+  .addOption(durationOption('--audit-anchor-interval <duration>', 'how often the audit anchor is written', 60_000))
+  .option('--agent-max-connections <n>', 'connections open at once on the agent port', count, LIMITS.agent.maxConnections)
+  .option('--agent-max-per-source <n>', 'agent-port connections from one address (raise it, or 0 for no cap, when agents reach the controller through one NAT or balancer address)', count, LIMITS.agent.maxPerSource)
+  .option('--enroll-max-connections <n>', 'connections open at once on the enrollment port', count, LIMITS.enroll.maxConnections)
+  .option('--enroll-max-per-source <n>', 'enrollment-port connections from one address', count, LIMITS.enroll.maxPerSource)
+  .option('--operator-max-connections <n>', 'connections open at once on the operator port (kept out of the other ports\' share of descriptors)', count, LIMITS.operator.maxConnections)
+  .option('--operator-max-per-source <n>', 'operator-port connections from one address', count, LIMITS.operator.maxPerSource)
+  .addOption(durationOption('--handshake-timeout <duration>', 'a connection must finish its TLS handshake within this (every port)', LIMITS.agent.handshakeTimeoutMs))
+  .option('--agent-bytes-per-second <bytes>', 'bytes per second one agent may send (token bucket; burst 8M); over it its stream is closed with RESOURCE_EXHAUSTED', byteCount, DEFAULT_BYTE_BUDGET.bytesPerSecond)
+  .option('--agent-stored-bytes-per-day <bytes>', 'bytes of events one agent may add to the store per UTC day; past it its events are not stored (it stays online)', byteCount, DEFAULT_BYTE_BUDGET.storedBytesPerDay)
   .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
   .showHelpAfterError()
   .addHelpText('after', `
@@ -41,6 +68,13 @@ program.action(async (o) => {
     playbookDir: o.playbooks ? resolve(o.playbooks) : undefined,
     blastRadius: o.blastRadius ? { maxHosts: o.blastRadius, fraction: 1 } : undefined,
     metricsListen: o.metricsListen,
+    auditAnchorFile: o.auditAnchor ? resolve(o.auditAnchor) : undefined, auditAnchorIntervalMs: o.auditAnchorInterval,
+    connectionLimits: {
+      agent: { maxConnections: o.agentMaxConnections, maxPerSource: o.agentMaxPerSource, handshakeTimeoutMs: o.handshakeTimeout },
+      enroll: { maxConnections: o.enrollMaxConnections, maxPerSource: o.enrollMaxPerSource, handshakeTimeoutMs: o.handshakeTimeout },
+      operator: { maxConnections: o.operatorMaxConnections, maxPerSource: o.operatorMaxPerSource, handshakeTimeoutMs: o.handshakeTimeout },
+    },
+    byteBudget: { bytesPerSecond: o.agentBytesPerSecond, storedBytesPerDay: o.agentStoredBytesPerDay },
   });
   try {
     await controller.start();

@@ -286,7 +286,10 @@ const audit = program.command('audit').description('the tamper-evident audit log
 audit.command('verify').description('check the hash chain; names the first bad entry').action(async () => {
   const v = await call<object, { ok: boolean; count: number; firstBadSeq: number; problem: string; head: string }>(api(), 'VerifyAudit', {});
   if (json()) printJson(v);
-  else out(v.ok ? `audit log intact: ${v.count} entries, head ${v.head}\n` : `AUDIT LOG TAMPERED: first bad entry is seq ${v.firstBadSeq} (${v.problem})\n`);
+  // no bad entry to name (a deleted head file or anchor): say what is missing instead
+  else out(v.ok ? `audit log intact: ${v.count} entries, head ${v.head}\n` : v.firstBadSeq
+    ? `AUDIT LOG TAMPERED: first bad entry is seq ${v.firstBadSeq} (${v.problem})\n`
+    : `AUDIT LOG CANNOT BE VERIFIED (${v.problem})\n`);
   if (!v.ok) process.exitCode = 5;
 });
 
