@@ -121,7 +121,7 @@ describe('playbook runs in the store as they change', () => {
         const fleet = makeFleet(fleetHosts(100), { [id]: members(k * 2, k * 2 + 2, SIG) });
         const a = summary({ id, signatures: [SIG], hostCount: 2 });
         await engine.onTransition(transition('opened', a, []), fleet, T0 + k * 10);
-        await engine.onTransition(transition('resolved', { ...a, status: 'resolved', resolvedReason: 'quiet' }), fleet, T0 + k * 10 + 5);
+        await engine.onTransition(transition('resolved', { ...a, status: 'resolved', resolvedReason: 'quiet' }, []), fleet, T0 + k * 10 + 5);
       }
       assert.deepEqual(ports.unrecorded, [], 'lifts too were stored before their command');
       const rows = await store.loadRuns(0);
