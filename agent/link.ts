@@ -5,7 +5,6 @@
 // in order and paced under the controller's frame limit, what is missing (the
 // controller drops duplicates). Reconnects back off exponentially with jitter,
 // capped, so a fleet neither returns in one instant nor stays away long.
-import { once } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type {
@@ -306,7 +305,13 @@ export class Link {
     if (!call) return Promise.resolve();
     const next = this.writeQueue.then(async () => {
       if (call !== this.call) return;
-      if (!call.write(frame)) await Promise.race([once(call, 'drain'), once(call, 'close')]);
+      if (call.write(frame)) return;
+      // one pair of listeners per wait, removed after (events.once in a race leaves the loser's behind)
+      await new Promise<void>((resolve) => {
+        const done = () => { call.off('drain', done); call.off('close', done); resolve(); };
+        call.on('drain', done);
+        call.on('close', done);
+      });
     });
     this.writeQueue = next.catch(() => {});
     return next;

@@ -28,6 +28,8 @@ const T_ACK = 3;
 const HEADER = 9;
 /** a record longer than this is damage, not a report (frames are at most 4 MiB) */
 const MAX_RECORD = 16 * 1024 * 1024;
+/** a file with fewer dead bytes than this is not rewritten (a rewrite syncs on the event loop) */
+const COMPACT_AFTER_BYTES = 256 * 1024;
 /** how many first reports of each signature overflow keeps whole: an incident's onset */
 export const ONSET_REPORTS = 3;
 
@@ -220,7 +222,7 @@ export class Spool {
     // an ack need not be durable: a lost one only means a resend the controller drops
     this.write(encode(T_ACK, { seq }));
     // compaction rewrites only the live records, so it runs when most of the file is dead
-    if (this.fileBytes > 64 * 1024 && this.fileBytes > 2 * this.liveBytes + 4096) this.rewrite();
+    if (this.fileBytes > COMPACT_AFTER_BYTES && this.fileBytes > 2 * this.liveBytes + 4096) this.rewrite();
   }
 
   /**

@@ -75,7 +75,7 @@ function recordIngest(c: Controller, stored: Map<string, number>): void {
   };
 }
 
-test('after a controller restart the agent is back within 10 s and replays a backlog beyond the frame burst, paced, each report once', async (t) => {
+test('an agent stopped during an outage keeps its spool; after the controller returns it is back within 10 s and replays a backlog beyond the frame burst, paced, each report once', async (t) => {
   const dir = tempDir(); t.after(() => dir.remove());
   const ctlDir = join(dir.path, 'ctl');
   let c = await startInProcessController(ctlDir);
@@ -87,10 +87,11 @@ test('after a controller restart the agent is back within 10 s and replays a bac
   const config = AgentConfigSchema.parse({
     agentId: 'a1', controller: `127.0.0.1:${port}`, intervalMs: 1000, dataDir: join(dir.path, 'a1'), backend: 'dry-run',
   });
-  const agent = new Agent({
+  const newAgent = () => new Agent({
     config, identity, inventory, backend: new DryRunBackend(), log,
     sampler: { sample: async () => emptySample(Date.now()) }, detector: { observe: () => [] },
   });
+  let agent = newAgent();
   await agent.start();
   t.after(async () => { await agent.stop(); await c.stop(); });
   await eventually(async () => agent.link.connected, 10_000, 'the agent to connect');
@@ -102,6 +103,12 @@ test('after a controller restart the agent is back within 10 s and replays a bac
   for (let i = 0; i < backlog; i++) {
     agent.link.report({ events: [{ kind: 'CONN_FANOUT', signature: `conn.fanout/tcp:${i}`, observedAtMs: Date.now(), value: 1, baseline: 0, score: 1, count: 1 }] });
   }
+  // a graceful stop during the outage: the next start replays what the last one spooled
+  const boot = agent.link.bootId;
+  await agent.stop();
+  agent = newAgent();
+  await agent.start();
+  assert.equal(agent.link.bootId, boot, 'the same boot continues');
   const back = Date.now();
   c = await startInProcessController(ctlDir, { agentListen: `127.0.0.1:${port}` });
   recordIngest(c, stored);
@@ -114,7 +121,6 @@ test('after a controller restart the agent is back within 10 s and replays a bac
     return last >= backlog && agent.link.spooled === 0;
   }, 15_000, 'the backlog to be stored', 100);
   t.diagnostic(`reconnect ${tookMs} ms, replay ${Date.now() - replayStarted} ms`);
-  const boot = agent.link.bootId;
   const seqs = [...stored.keys()].filter((k) => k.startsWith(`${boot}/`)).map((k) => Number(k.split('/')[1])).sort((a, b) => a - b);
   const max = seqs.at(-1)!;
   assert.deepEqual(seqs, Array.from({ length: max }, (_, i) => i + 1), 'every report number stored, none missing');
