@@ -12,7 +12,8 @@ import { Agent } from './agent.ts';
 // run once, in the `prepare` child; the long-running agent never loads them.
 import type { AgentConfig } from './config.ts';
 import type { PrepareRequest, Prepared } from './prepare.ts';
-import { identityDir } from './trust/enroll.ts';
+import { ENROLL_TOKEN_ENV, identityDir, resolveEnrollToken } from './trust/enroll.ts';
+import { makePrivate, privateUmask } from '../proto/private-files.ts';
 import { loadIdentity } from './trust/identity.ts';
 import type { Detector } from './detect/detector.ts';
 import { Enforcer } from './enforce/enforcer.ts';
@@ -38,7 +39,8 @@ program.command('run', { isDefault: true })
   .option('-d, --data-dir <dir>', 'where the agent keeps its config, baselines and enforcement state', '.firebreak/agent')
   .option('-c, --controller <host:port>', 'the controller\'s agent address (default from the config file)')
   .option('--id <agent-id>', 'this agent\'s id (default: the host name)')
-  .option('--enroll-token <token>', 'one-time enrollment token (first start only; from `firebreak tokens create`)')
+  .option('--enroll-token-file <file>', 'file holding the one-time enrollment token (first start only; from `firebreak tokens create`); or set FIREBREAK_ENROLL_TOKEN')
+  .option('--enroll-token <token>', "the enrollment token; '-' reads it from standard input (a value here is visible in `ps`: warned about)")
   .option('--ca-pin <sha256>', 'the controller CA\'s SHA-256 fingerprint, to trust at enrollment (printed with the token)')
   .option('--enroll-address <host:port>', 'the controller\'s enrollment address (default: controller host, port 7445)')
   .option('-i, --interval <duration>', 'report interval', duration)
@@ -53,9 +55,16 @@ Examples:
   firebreak-agent run -d /var/lib/firebreak-agent`)
   .action(async (o) => {
     const dataDir = resolve(o.dataDir);
+    // everything this agent (and its prepare child) writes is owner-only: keys, tokens, what the host saw
+    privateUmask();
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    let narrowed: ReturnType<typeof makePrivate> = [];
+    try { narrowed = makePrivate(dataDir); } catch (err) { process.stderr.write(`firebreak-agent: cannot narrow the data dir ${dataDir} to 0700/0600: ${(err as Error).message}\n`); }
+    if (narrowed.length) process.stderr.write(`firebreak-agent: ${narrowed.length} file(s) or dir(s) in the data dir were readable by others; narrowed to 0600/0700\n`);
+    // a token on argv leaves the process title here (and is warned about)
+    const enrollToken = await enrollTokenFrom(o);
     const { config, inventory } = await prepareInChild({
-      dataDir, save: Boolean(o.save), enrollToken: o.enrollToken, caPin: o.caPin,
+      dataDir, save: Boolean(o.save), enrollToken, caPin: o.caPin,
       overrides: {
         controller: o.controller, agentId: o.id, enrollAddress: o.enrollAddress, intervalMs: o.interval, tags: o.tag, backend: o.backend, logLevel: o.logLevel,
         verifyBlockedTarget: o.verifyTarget,
@@ -132,6 +141,28 @@ program.command('prepare', { hidden: true })
       process.exit(err.exitCode);
     }
   });
+
+/**
+ * The enrollment token from --enroll-token-file, FIREBREAK_ENROLL_TOKEN or stdin
+ * (`--enroll-token -`); a value on argv works but is warned about and wiped from
+ * the process title, which is what `ps` and /proc/<pid>/cmdline show.
+ */
+async function enrollTokenFrom(o: { enrollToken?: string; enrollTokenFile?: string }): Promise<string | undefined> {
+  try {
+    const r = await resolveEnrollToken({
+      flag: o.enrollToken, file: o.enrollTokenFile, env: process.env,
+      readStdin: async () => { let t = ''; for await (const c of process.stdin) t += c; return t; },
+    });
+    if (r.source === 'argv') process.title = process.argv.map((a) => a.split(o.enrollToken!).join('[token hidden]')).join(' ');
+    // children (the prepare step gets it on stdin) need not inherit it
+    delete process.env[ENROLL_TOKEN_ENV];
+    for (const w of r.warnings) process.stderr.write(`firebreak-agent: WARNING: ${w}\n`);
+    return r.token;
+  } catch (err) {
+    process.stderr.write(`firebreak-agent: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+}
 
 /**
  * Runs `prepare` in a child process and returns what it found. The request

@@ -30,6 +30,7 @@ import { ControllerTrust } from './trust/ca.ts';
 import { agentIdFromPeerCertificate } from './trust/peer.ts';
 import { createOperatorToken } from './trust/tokens.ts';
 import { tagsOf } from './trust/host-tags.ts';
+import { makePrivate, privateUmask } from '../proto/private-files.ts';
 
 export interface ControllerConfig {
   dataDir: string;
@@ -131,7 +132,11 @@ export class Controller {
   private correlatingReceivedAtMs: number | undefined;
 
   constructor(private readonly cfg: ControllerConfig) {
+    // keys, credentials, the audit chain: owner-only, also in a data dir that existed (0755) before
+    privateUmask();
     mkdirSync(cfg.dataDir, { recursive: true, mode: 0o700 });
+    const narrowed = makePrivate(cfg.dataDir);
+    if (narrowed.length) cfg.log.warn({ dir: cfg.dataDir, narrowed: narrowed.slice(0, 20) }, `${narrowed.length} file(s) or dir(s) in the data dir were readable by others; narrowed to 0600/0700`);
     this.now = cfg.now ?? Date.now;
     const now = this.now;
     const log = cfg.log;
@@ -168,6 +173,9 @@ export class Controller {
     }, {
       stored: (seconds, events) => { m.reports.inc({ outcome: 'stored' }); m.events.inc(events); m.ingestSeconds.observe(seconds); },
       duplicate: () => m.reports.inc({ outcome: 'duplicate' }),
+    }, {
+      // onsets bounded by arrival and the agent's measured offset (a backdated event is clamped and flagged)
+      clockOffsetMs: (id) => this.gateway.online.get(id)?.clockOffsetMs ?? 0,
     });
     this.gateway = new Gateway({
       store: this.store, ingest, commands: this.commands, log: log.child({ part: 'gateway' }), now,

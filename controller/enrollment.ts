@@ -1,7 +1,9 @@
 // Enrollment: a new agent presents a one-time token and a CSR over TLS (it has
 // pinned our CA by fingerprint) and receives a client certificate naming its
 // agent id, plus the key that will verify our commands. An id that is already
-// enrolled is refused unless an operator allowed that host to re-enroll.
+// enrolled is refused unless an operator allowed that host to re-enroll. The
+// token's tags become the host's granted tags (the controller's record, not the
+// agent's config: what an agent says about itself is only a request).
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { EnrollmentHandlers } from '../proto/wire.ts';
@@ -41,24 +43,26 @@ export function enrollmentHandlers(o: EnrollmentOptions): EnrollmentHandlers {
         const record = hash ? await o.store.findEnrollmentToken(hash) : undefined;
         const check = checkEnrollmentToken(req.token, () => record, o.now());
         if (!check.ok) return refuse(grpc.status.PERMISSION_DENIED, check.reason, agentId);
-        const existing = await o.store.getAgent(agentId);
-        if (existing && !existing.reenrollAllowed) {
-          return refuse(grpc.status.ALREADY_EXISTS,
-            `agent id '${agentId}' is already enrolled; if this host was re-imaged, an admin must run 'firebreak agents allow-reenroll ${agentId}' first`, agentId);
+        // the id check and the token's use in one transaction, before any certificate is signed:
+        // of concurrent enrollments of one id exactly one gets a certificate
+        const held = await o.store.reserveEnrollment(agentId, hash, o.now());
+        if (!held.ok) {
+          return held.code === 'already_enrolled'
+            ? refuse(grpc.status.ALREADY_EXISTS,
+              `agent id '${agentId}' is already enrolled (or its enrollment is in progress); if this host was re-imaged, an admin must run 'firebreak agents allow-reenroll ${agentId}' first`, agentId)
+            : refuse(grpc.status.PERMISSION_DENIED, `enrollment token ${check.record.id} has no uses left (or was revoked or expired meanwhile): create a new one`, agentId);
         }
         let issued;
         try {
           issued = await o.trust.signAgentCsr(req.csrPem, agentId);
         } catch (err) {
+          await o.store.abandonEnrollment(agentId, held.reenroll, hash);
           return refuse(grpc.status.INVALID_ARGUMENT, `the CSR was refused: ${(err as Error).message}`, agentId);
         }
-        // the token's use is spent only once everything else succeeded, atomically
-        if (!(await o.store.consumeEnrollmentToken(hash))) {
-          return refuse(grpc.status.PERMISSION_DENIED, `enrollment token ${check.record.id} has no uses left: create a new one`, agentId);
-        }
-        await o.store.enrollAgent({ id: agentId, certFingerprint: issued.fingerprint256, certNotAfterMs: issued.notAfterMs, atMs: o.now() });
+        await o.store.completeEnrollment({ id: agentId, certFingerprint: issued.fingerprint256, certNotAfterMs: issued.notAfterMs, atMs: o.now(), token: held.token });
+        const existing = held.reenroll;
         await o.audit.append(`agent:${agentId}`, existing ? 'agent.reenroll' : 'agent.enroll', agentId, {
-          peer, token: check.record.id, fingerprint: issued.fingerprint256, hostname: req.inventory?.hostname ?? '',
+          peer, token: check.record.id, fingerprint: issued.fingerprint256, hostname: req.inventory?.hostname ?? '', tags: held.token.tags,
         });
         o.log.info({ agentId, peer, token: check.record.id }, existing ? 'agent re-enrolled' : 'agent enrolled');
         cb(null, {

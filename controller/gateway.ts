@@ -50,6 +50,12 @@ export interface GatewayOptions {
   byteBudget?: Partial<ByteBudgetLimits>;
   /** told once per episode of an agent over its byte budget (for the audit log) */
   onOverBudget?: (info: { hostId: string; peer: string; kind: 'rate' | 'day'; reason: string }) => void;
+  /**
+   * The host's granted tags (enrollment token, operators): the session's tags. The
+   * Hello's tags are the agent's own claims, stored as its inventory and never used
+   * as tags. Without this, a session has no tags.
+   */
+  grantedTags?: (hostId: string) => Promise<Record<string, string>>;
   /** told of every refused agent stream (for the audit log) */
   onRefused?: (info: { peer: string; agentId?: string; code: string; reason: string }) => void;
 }
@@ -69,7 +75,7 @@ export class Session {
   private pending = 0;
   closed = false;
   lastHeartbeatMs: number;
-  /** the host's tags (from its Hello), for correlation */
+  /** the host's granted tags (never the Hello's), for correlation and playbooks */
   tags: Record<string, string> = {};
   /** the host's clock offset (agent minus controller), for correlation: from its Hello, heartbeats and samples */
   readonly clock = new ClockOffset();
@@ -295,7 +301,7 @@ export class Gateway {
     const t = now();
     const { lastSeq } = await store.recordHello({ hostId, bootId: h.bootId, inventory: inv, backend: h.backend, nowMs: t });
     const session = new Session(hostId, h.bootId, call, this.opts.maxQueuedFrames ?? 1000, t, this.opts.maxFramesPerSecond ?? 50);
-    session.tags = { ...inv.tags };
+    session.tags = { ...(await this.opts.grantedTags?.(hostId)) };
     session.clock.add(Number(h.sentAtMs), t);
     const old = this.sessions.get(hostId);
     if (old) old.fail(grpc.status.ABORTED, 'superseded by a newer stream from the same agent');
@@ -338,6 +344,12 @@ export class Gateway {
       }
     }
     return reaped;
+  }
+
+  /** An operator changed a host's granted tags: its live session uses them from now on. */
+  retag(hostId: string, tags: Record<string, string>): void {
+    const s = this.sessions.get(hostId);
+    if (s) s.tags = { ...tags };
   }
 
   /** Ends one agent's stream at once (revocation). */

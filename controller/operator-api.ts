@@ -3,12 +3,13 @@
 // needs (deny by default); a refused call gets a precise status and is audited.
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { OperatorHandlers } from '../proto/wire.ts';
+import type { Host__Output, OperatorHandlers } from '../proto/wire.ts';
 import { checkAgentId, checkText, ValidationError } from '../proto/validate.ts';
 import type { AuditLog } from './audit/log.ts';
 import { Commands, NotFoundError } from './commands.ts';
 import type { Gateway } from './gateway.ts';
 import type { Store } from './store/store.ts';
+import { checkTagKey, checkTagValue, MAX_HOST_TAGS, requestedTags, tagsOf, tagsToApprove } from './trust/host-tags.ts';
 import type { ControllerTrust } from './trust/ca.ts';
 import { parseRole, type Role } from './trust/roles.ts';
 import { createEnrollmentToken, createOperatorToken } from './trust/tokens.ts';
@@ -27,6 +28,8 @@ export interface OperatorApiOptions {
   playbooks?: () => PlaybookApi | undefined;
   log: Logger;
   now: () => number;
+  /** told when an operator changed a host's granted tags, so live sessions and playbooks use them at once */
+  onTagsChanged?: (hostId: string, tags: Record<string, string>) => void;
 }
 
 export function operatorHandlers(o: OperatorApiOptions): OperatorHandlers {
@@ -34,13 +37,22 @@ export function operatorHandlers(o: OperatorApiOptions): OperatorHandlers {
 }
 
 type CoreRpc = 'WhoAmI' | 'ListHosts' | 'GetHost' | 'ListEvents' | 'IssueCommand' | 'ListCommands' | 'GetCommand' | 'WaitCommand'
-  | 'CreateEnrollmentToken' | 'AddOperator' | 'RevokeAgent' | 'AllowReenroll' | 'ListAgents' | 'ListAudit' | 'VerifyAudit';
+  | 'CreateEnrollmentToken' | 'AddOperator' | 'RevokeAgent' | 'AllowReenroll' | 'ListAgents' | 'ListAudit' | 'VerifyAudit'
+  | 'RevokeEnrollmentToken' | 'RemoveOperator' | 'RotateOperator' | 'SetHostTags' | 'ApproveHostTags';
 
 function coreHandlers(o: OperatorApiOptions): Pick<OperatorHandlers, CoreRpc> {
   const { store, log } = o;
 
   const rpc = rpcFactory({ store, audit: o.audit, log });
 
+  const withTags = (h: Host__Output, tags: Record<string, string>): Host__Output =>
+    ({ ...h, tags, requestedTags: requestedTags(h.inventory?.tags ?? {}, tags) });
+  async function hostTagsView(id: string) {
+    const grants = await store.trust.hostTagGrants(id);
+    const tags = tagsOf(grants);
+    const claimed = (await store.getHost(id))?.inventory?.tags ?? {};
+    return { hostId: id, tags, requested: requestedTags(claimed, tags), grants };
+  }
   const limit = (n: number, dflt: number, max: number) => Math.min(n > 0 ? n : dflt, max);
   const actor = (op: Operator) => `operator:${op.name}`;
 
@@ -51,7 +63,7 @@ function coreHandlers(o: OperatorApiOptions): Pick<OperatorHandlers, CoreRpc> {
       const id = checkAgentId(req.hostId, 'host_id');
       const host = await store.getHost(id);
       if (!host) throw new NotFoundError(`unknown host '${id}' (list them with 'firebreak hosts')`);
-      return host;
+      return withTags(host, tagsOf(await store.trust.hostTagGrants(id)));
     }),
     ListEvents: rpc('ListEvents', async (req) => ({
       events: await store.listEvents({
@@ -104,6 +116,62 @@ function coreHandlers(o: OperatorApiOptions): Pick<OperatorHandlers, CoreRpc> {
       if (!(await store.trust.allowReenroll(id))) throw new NotFoundError(`agent '${id}' is not enrolled; a new agent needs no permission to enroll`);
       await o.audit.append(actor(op), 'agent.allow-reenroll', id);
       return (await store.trust.getAgent(id))!;
+    }),
+    RevokeEnrollmentToken: rpc('RevokeEnrollmentToken', async (req, op) => {
+      const id = checkText(req.id, 'id', 16);
+      if (!/^[0-9a-f]{8}$/.test(id)) throw new ValidationError(`token id ${JSON.stringify(id)} is malformed: the 8 hex digits \`firebreak tokens create\` printed as its id`);
+      const revoked = await store.trust.revokeEnrollmentToken(id);
+      if (revoked.length === 0) throw new NotFoundError(`no enrollment token with id ${id}`);
+      const r = revoked[0]!;
+      await o.audit.append(actor(op), 'token.revoke', id, { used: r.used, uses: r.maxUses, expiresAtMs: r.expiresAtMs });
+      return { id, used: r.used, uses: r.maxUses, expiresAtMs: r.expiresAtMs };
+    }),
+    RemoveOperator: rpc('RemoveOperator', async (req, op) => {
+      const name = checkAgentId(req.name, 'name');
+      const before = await store.trust.getOperator(name);
+      const r = await store.trust.removeOperator(name);
+      if (r === 'unknown') throw new NotFoundError(`no operator named '${name}'`);
+      if (r === 'last_admin') throw new ValidationError(`'${name}' is the last admin: add another admin first, or nobody could administer this controller`);
+      await o.audit.append(actor(op), 'operator.remove', name, { role: before?.role ?? '' });
+      return { name, role: before?.role ?? '' };
+    }),
+    RotateOperator: rpc('RotateOperator', async (req, op) => {
+      const name = checkAgentId(req.name, 'name');
+      const { token, hash } = createOperatorToken();
+      if (!(await store.trust.rotateOperator(name, hash))) throw new NotFoundError(`no operator named '${name}'`);
+      const role = (await store.trust.getOperator(name))!.role;
+      await o.audit.append(actor(op), 'operator.rotate', name, { role });
+      return { name, role, token };
+    }),
+    SetHostTags: rpc('SetHostTags', async (req, op) => {
+      const id = checkAgentId(req.hostId, 'host_id');
+      if (!(await store.hostExists(id)) && !(await store.trust.getAgent(id))) throw new NotFoundError(`unknown host '${id}' (list them with 'firebreak hosts')`);
+      const set: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.set)) set[checkTagKey(k)] = checkTagValue(k, v);
+      const remove = req.remove.map((k) => checkTagKey(k, 'tag to remove'));
+      if (Object.keys(set).length === 0 && remove.length === 0) throw new ValidationError('nothing to change: give KEY=VALUE to grant or --remove KEY');
+      const overlap = remove.find((k) => k in set);
+      if (overlap) throw new ValidationError(`tag ${overlap} is both granted and removed`);
+      const after = { ...tagsOf(await store.trust.hostTagGrants(id)), ...set };
+      for (const k of remove) delete after[k];
+      if (Object.keys(after).length > MAX_HOST_TAGS) throw new ValidationError(`a host may carry at most ${MAX_HOST_TAGS} tags`);
+      const tags = await store.trust.changeHostTags(id, set, remove, 'operator', actor(op), o.now());
+      await o.audit.append(actor(op), 'host.tags', id, { set, remove, tags });
+      o.onTagsChanged?.(id, tags);
+      return hostTagsView(id);
+    }),
+    ApproveHostTags: rpc('ApproveHostTags', async (req, op) => {
+      const id = checkAgentId(req.hostId, 'host_id');
+      const host = await store.getHost(id);
+      if (!host) throw new NotFoundError(`unknown host '${id}': it has not said Hello yet, so it requests nothing`);
+      const effective = tagsOf(await store.trust.hostTagGrants(id));
+      const set = tagsToApprove(requestedTags(host.inventory?.tags ?? {}, effective), req.keys, id);
+      for (const [k, v] of Object.entries(set)) { checkTagKey(k); checkTagValue(k, v); }
+      if (Object.keys({ ...effective, ...set }).length > MAX_HOST_TAGS) throw new ValidationError(`a host may carry at most ${MAX_HOST_TAGS} tags`);
+      const tags = await store.trust.changeHostTags(id, set, [], 'approved', actor(op), o.now());
+      await o.audit.append(actor(op), 'host.tags.approve', id, { approved: set, tags });
+      o.onTagsChanged?.(id, tags);
+      return hostTagsView(id);
     }),
     ListAgents: rpc('ListAgents', async () => ({ agents: await store.trust.listAgents() })),
     ListAudit: rpc('ListAudit', async (req) => ({

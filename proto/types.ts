@@ -14,6 +14,7 @@ export type { AllowEntry, AllowEntry__Output } from './gen/firebreak/v1/AllowEnt
 export type { AnomalyEvent, AnomalyEvent__Output } from './gen/firebreak/v1/AnomalyEvent.ts';
 export { AnomalyKind } from './gen/firebreak/v1/AnomalyKind.ts';
 export type { AnomalyKind__Output } from './gen/firebreak/v1/AnomalyKind.ts';
+export type { ApproveHostTagsRequest, ApproveHostTagsRequest__Output } from './gen/firebreak/v1/ApproveHostTagsRequest.ts';
 export type { AuditEntry, AuditEntry__Output } from './gen/firebreak/v1/AuditEntry.ts';
 export { Backend } from './gen/firebreak/v1/Backend.ts';
 export type { Backend__Output } from './gen/firebreak/v1/Backend.ts';
@@ -36,6 +37,7 @@ export type { EnforcementState, EnforcementState__Output } from './gen/firebreak
 export type { EnrollRequest, EnrollRequest__Output } from './gen/firebreak/v1/EnrollRequest.ts';
 export type { EnrollResponse, EnrollResponse__Output } from './gen/firebreak/v1/EnrollResponse.ts';
 export type * from './gen/firebreak/v1/Enrollment.ts';
+export type { EnrollmentTokenRef, EnrollmentTokenRef__Output } from './gen/firebreak/v1/EnrollmentTokenRef.ts';
 export type { EventView, EventView__Output } from './gen/firebreak/v1/EventView.ts';
 export type { Evidence, Evidence__Output } from './gen/firebreak/v1/Evidence.ts';
 export type { Heartbeat, Heartbeat__Output } from './gen/firebreak/v1/Heartbeat.ts';
@@ -43,6 +45,7 @@ export type { Hello, Hello__Output } from './gen/firebreak/v1/Hello.ts';
 export type { Host, Host__Output } from './gen/firebreak/v1/Host.ts';
 export type { HostInventory, HostInventory__Output } from './gen/firebreak/v1/HostInventory.ts';
 export type { HostRef, HostRef__Output } from './gen/firebreak/v1/HostRef.ts';
+export type { HostTags, HostTags__Output } from './gen/firebreak/v1/HostTags.ts';
 export type { IsolateParams, IsolateParams__Output } from './gen/firebreak/v1/IsolateParams.ts';
 export type { IssueCommandRequest, IssueCommandRequest__Output } from './gen/firebreak/v1/IssueCommandRequest.ts';
 export type { JsonDoc, JsonDoc__Output } from './gen/firebreak/v1/JsonDoc.ts';
@@ -63,6 +66,7 @@ export type { ListRunsRequest, ListRunsRequest__Output } from './gen/firebreak/v
 export type { ListSilencesRequest, ListSilencesRequest__Output } from './gen/firebreak/v1/ListSilencesRequest.ts';
 export type { MetricsSample, MetricsSample__Output } from './gen/firebreak/v1/MetricsSample.ts';
 export type * from './gen/firebreak/v1/Operator.ts';
+export type { OperatorRef, OperatorRef__Output } from './gen/firebreak/v1/OperatorRef.ts';
 export type { PortBlock, PortBlock__Output } from './gen/firebreak/v1/PortBlock.ts';
 export type { PortCount, PortCount__Output } from './gen/firebreak/v1/PortCount.ts';
 export type { PortRange, PortRange__Output } from './gen/firebreak/v1/PortRange.ts';
@@ -70,9 +74,13 @@ export type { ProcessInfo, ProcessInfo__Output } from './gen/firebreak/v1/Proces
 export { Protocol } from './gen/firebreak/v1/Protocol.ts';
 export type { Protocol__Output } from './gen/firebreak/v1/Protocol.ts';
 export type { Report, Report__Output } from './gen/firebreak/v1/Report.ts';
+export type { RevokeEnrollmentTokenResponse, RevokeEnrollmentTokenResponse__Output } from './gen/firebreak/v1/RevokeEnrollmentTokenResponse.ts';
 export type { RunRef, RunRef__Output } from './gen/firebreak/v1/RunRef.ts';
+export type { SetHostTagsRequest, SetHostTagsRequest__Output } from './gen/firebreak/v1/SetHostTagsRequest.ts';
 export type { SetPlaybookEnabledRequest, SetPlaybookEnabledRequest__Output } from './gen/firebreak/v1/SetPlaybookEnabledRequest.ts';
 export type { SilenceRef, SilenceRef__Output } from './gen/firebreak/v1/SilenceRef.ts';
+export type { StorageHealth, StorageHealth__Output } from './gen/firebreak/v1/StorageHealth.ts';
+export type { TagGrant, TagGrant__Output } from './gen/firebreak/v1/TagGrant.ts';
 export type { ThrottleParams, ThrottleParams__Output } from './gen/firebreak/v1/ThrottleParams.ts';
 export type { UnblockParams, UnblockParams__Output } from './gen/firebreak/v1/UnblockParams.ts';
 export type { ValidatePlaybookRequest, ValidatePlaybookRequest__Output } from './gen/firebreak/v1/ValidatePlaybookRequest.ts';

@@ -1,6 +1,7 @@
 // Enrollment, agent side: if this agent has no identity yet, fetch the
 // controller's CA (accepted only if its fingerprint matches the pin the
 // operator gave), send a CSR with the one-time token, and keep what comes back.
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
@@ -23,6 +24,66 @@ export interface EnrollOptions {
 
 export const identityDir = (dataDir: string) => join(dataDir, 'identity');
 
+/** The environment variable an enrollment token may come in (systemd EnvironmentFile=, a secret store). */
+export const ENROLL_TOKEN_ENV = 'FIREBREAK_ENROLL_TOKEN';
+
+export interface TokenSources {
+  /** --enroll-token: a value, or '-' for standard input */
+  flag?: string;
+  /** --enroll-token-file */
+  file?: string;
+  /** process.env */
+  env: NodeJS.ProcessEnv;
+  /** reads standard input to its end (only called for '-') */
+  readStdin: () => Promise<string>;
+}
+
+export interface ResolvedToken {
+  token?: string;
+  /** where it came from, for messages: never the token itself */
+  source?: 'argv' | 'stdin' | 'file' | 'env';
+  /** said loudly at start-up: the token was passed in a way others can read */
+  warnings: string[];
+}
+
+/**
+ * The enrollment token from exactly one source. A token on the command line is
+ * accepted (existing deploy scripts use it) but warned about: every user on the
+ * host sees argv in `ps` and /proc for the life of the process, and a token with
+ * uses left enrolls any id. Prefer a file (0600), the environment or stdin.
+ */
+export async function resolveEnrollToken(s: TokenSources): Promise<ResolvedToken> {
+  const envToken = s.env[ENROLL_TOKEN_ENV];
+  const given = [s.flag !== undefined && '--enroll-token', s.file !== undefined && '--enroll-token-file', envToken ? ENROLL_TOKEN_ENV : false].filter(Boolean);
+  if (given.length > 1) throw new EnrollmentError(`the enrollment token is given ${given.length} ways (${given.join(', ')}): give it one way`);
+  const warnings: string[] = [];
+  const clean = (text: string, from: string): string => {
+    const t = text.trim();
+    if (!t) throw new EnrollmentError(`the enrollment token from ${from} is empty`);
+    if (/\s/.test(t)) throw new EnrollmentError(`the enrollment token from ${from} contains white space: it must be the one line \`firebreak tokens create\` printed`);
+    return t;
+  };
+  if (s.file !== undefined) {
+    let text: string;
+    try {
+      const st = statSync(s.file);
+      if ((st.mode & 0o077) !== 0) warnings.push(`enrollment token file ${s.file} is readable by other users (mode ${(st.mode & 0o777).toString(8)}): chmod 600 it, or delete it once this agent has enrolled`);
+      text = readFileSync(s.file, 'utf8');
+    } catch (err) {
+      throw new EnrollmentError(`cannot read the enrollment token file ${s.file}: ${(err as Error).message}`);
+    }
+    return { token: clean(text, s.file), source: 'file', warnings };
+  }
+  if (s.flag === '-') return { token: clean(await s.readStdin(), 'standard input'), source: 'stdin', warnings };
+  if (s.flag !== undefined) {
+    warnings.push('ENROLLMENT TOKEN ON THE COMMAND LINE: any user of this host could read it in `ps` (hidden from the process title now, but shell history and start-up keep it); '
+      + `next time use --enroll-token-file FILE (mode 0600), ${ENROLL_TOKEN_ENV}, or --enroll-token - (standard input), and revoke this token once enrolled (\`firebreak tokens revoke <id>\`)`);
+    return { token: clean(s.flag, '--enroll-token'), source: 'argv', warnings };
+  }
+  if (envToken) return { token: clean(envToken, ENROLL_TOKEN_ENV), source: 'env', warnings };
+  return { warnings };
+}
+
 export interface EnrolledIdentity {
   identity: AgentIdentity;
   /** tags the enrollment token granted (only on a fresh enrollment) */
@@ -40,7 +101,7 @@ export async function ensureIdentity(o: EnrollOptions): Promise<EnrolledIdentity
     return { identity: existing, grantedTags: {} };
   }
   if (!o.token || !o.caPin) {
-    throw new EnrollmentError('this agent is not enrolled yet: pass --enroll-token and --ca-pin (both printed by `firebreak tokens create`)');
+    throw new EnrollmentError(`this agent is not enrolled yet: pass the token (--enroll-token-file FILE, ${ENROLL_TOKEN_ENV}, or --enroll-token - on standard input) and --ca-pin (both printed by \`firebreak tokens create\`)`);
   }
   const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(o.enrollAddress);
   if (!m) throw new EnrollmentError(`bad enrollment address '${o.enrollAddress}': expected HOST:PORT`);

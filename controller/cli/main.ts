@@ -36,6 +36,39 @@ program.command('hosts').description('list hosts with their status').action(asyn
   if (res.hosts.some((h) => h.backend === 'DRY_RUN')) out('\nnote: hosts on the dry-run backend record rules but enforce nothing.\n');
 });
 
+const tagText = (t: Record<string, string>): string => Object.entries(t).map(([k, v]) => (v === '' ? k : `${k}=${v}`)).join(' ') || '-';
+
+interface HostTagsView { hostId: string; tags: Record<string, string>; requested: Record<string, string>; grants: { key: string; value: string; source: string; grantedBy: string; grantedAtMs: number }[] }
+
+function printHostTags(v: HostTagsView): void {
+  if (json()) return printJson(v);
+  out([
+    `host       ${v.hostId}`,
+    `tags       ${tagText(v.tags)}`,
+    `requested  ${tagText(v.requested)}${Object.keys(v.requested).length ? ' (not in effect)' : ''}`,
+    ...v.grants.map((g) => `  ${g.key}=${g.value}  ${g.source}, by ${g.grantedBy} at ${iso(g.grantedAtMs)}`),
+    '',
+  ].join('\n'));
+}
+
+hosts.command('tag <host> [key=value...]').description('grant tags to a host (admin; audited): playbooks, guards, silences and severity read only granted tags')
+  .option('--remove <key>', 'withdraw this tag; repeat for more', (v: string, acc: string[]) => [...acc, v], [])
+  .action(async (host: string, items: string[], o) => {
+    const set: Record<string, string> = {};
+    for (const t of items) {
+      const i = t.indexOf('=');
+      if (i === 0) throw new ValidationError(`bad tag '${t}': use KEY=VALUE (or KEY alone for an empty value)`);
+      set[i < 0 ? t : t.slice(0, i)] = i < 0 ? '' : t.slice(i + 1);
+    }
+    printHostTags(await call<object, HostTagsView>(api(), 'SetHostTags', { hostId: host, set, remove: o.remove }));
+  });
+
+hosts.command('approve-tags <host> [key...]').description('grant the tags a host requests in its agent config (all, or the keys named; admin; audited)')
+  .action(async (host: string, keys: string[]) => {
+    printHostTags(await call<object, HostTagsView>(api(), 'ApproveHostTags', { hostId: host, keys }));
+  });
+
+
 program.command('host <id>').description('show one host: inventory, enforcement, last sample').action(async (id: string) => {
   const h = await call<object, Host__Output>(api(), 'GetHost', { hostId: id });
   if (json()) return printJson(h);
@@ -49,7 +82,8 @@ program.command('host <id>').description('show one host: inventory, enforcement,
     `cpu         ${inv?.cpuModel ?? '-'} (${inv?.cpuCores ?? 0} cores), memory ${bytes(inv?.memoryBytes ?? 0)}`,
     `addresses   ${inv?.ipAddresses.join(', ') || '-'}`,
     `agent       ${inv?.agentVersion ?? '-'}, backend ${lower(h.backend)}, clock offset ${h.clockOffsetMs.toFixed(0)} ms`,
-    `tags        ${Object.entries(inv?.tags ?? {}).map(([k, v]) => `${k}=${v}`).join(' ') || '-'}`,
+    `tags        ${tagText(h.tags)}`,
+    `requested   ${tagText(h.requestedTags)}${Object.keys(h.requestedTags).length ? ` (asked for by the agent, not in effect: \`firebreak hosts approve-tags ${h.id}\`)` : ''}`,
     `reports     ${h.reports}, events ${h.events}`,
     s ? `last sample cpu ${s.cpuPct.toFixed(1)}%, mem ${s.memUsedPct.toFixed(1)}%, ${s.processCount} processes, ${s.connEstablished} established / ${s.connOutbound} outbound connections, ${iso(s.observedAtMs)}` : 'last sample -',
     `isolation   ${e?.isolated ? 'ISOLATED' : 'off'}${e?.allowlist.length ? ` (allow ${e.allowlist.map((a) => a.cidr).join(', ')})` : ''}`,
@@ -215,10 +249,11 @@ const tokens = program.command('tokens').description('enrollment tokens for new 
 tokens.command('create').description('create a one-time enrollment token (shown once)')
   .option('--uses <n>', 'how many agents may enroll with it', (v) => Number(v), 1)
   .addOption(durationOption('--ttl <duration>', 'how long it stays valid', 24 * 3600_000))
-  .option('--tags <key=value...>', 'tags granted to agents enrolling with it')
+  .option('--tag <key=value>', 'a tag granted to agents enrolling with it; repeat for more', (v: string, acc: string[]) => [...acc, v], [])
+  .option('--tags <key=value...>', 'tags granted to agents enrolling with it (same as repeated --tag)')
   .action(async (o) => {
     const tags: Record<string, string> = {};
-    for (const t of (o.tags ?? []) as string[]) {
+    for (const t of [...o.tag, ...((o.tags ?? []) as string[])]) {
       const i = t.indexOf('=');
       if (i <= 0) throw new ValidationError(`bad tag '${t}': use KEY=VALUE`);
       tags[t.slice(0, i)] = t.slice(i + 1);
@@ -231,14 +266,16 @@ tokens.command('create').description('create a one-time enrollment token (shown 
       `id           ${res.id} (${res.uses} use${res.uses === 1 ? '' : 's'}, expires ${iso(res.expiresAtMs)})`,
       `ca pin       ${res.caFingerprint}`,
       '',
-      'On the new host:',
-      `  firebreak-agent run -c CONTROLLER:7443 --enroll-token ${res.token} --ca-pin ${res.caFingerprint}`,
+      'On the new host, keep the token off the command line (`ps` shows every argument to every user):',
+      `  (umask 077; printf '%s\\n' '${res.token}' > /etc/firebreak/enroll-token)   # printf is a shell builtin: no process shows it`,
+      `  firebreak-agent run -c CONTROLLER:7443 --enroll-token-file /etc/firebreak/enroll-token --ca-pin ${res.caFingerprint}`,
+      'or pass it in the environment (FIREBREAK_ENROLL_TOKEN) or on standard input (--enroll-token -).',
       '',
     ].join('\n'));
   });
 
-program.command('operators').description('operator credentials')
-  .command('add <name>').description('create an operator and print its credential (shown once)')
+const operators = program.command('operators').description('operator credentials');
+operators.command('add <name>').description('create an operator and print its credential (shown once)')
   .requiredOption('--role <role>', 'viewer, responder or admin')
   .option('--out <file>', 'write the credential file here (mode 0600) instead of printing it')
   .action(async (name: string, o) => {
@@ -251,6 +288,39 @@ program.command('operators').description('operator credentials')
     } else {
       printJson(file);
     }
+  });
+
+/** Writes a credential for `res` (mode 0600) or prints it. */
+function credentialOut(res: { name: string; role: string; token: string }, file: string | undefined, verb: string): void {
+  const { cred } = loadCredentials(program.opts().credentials);
+  const body = { controller: currentAddress(), name: res.name, role: res.role, token: res.token, caCertPem: cred.caCertPem, caFingerprint: cred.caFingerprint };
+  if (file) {
+    writeFileSync(file, JSON.stringify(body, null, 2), { mode: 0o600 });
+    out(`operator ${res.name} (${res.role}) ${verb}; credential written to ${file}\n`);
+  } else {
+    printJson(body);
+  }
+}
+
+operators.command('remove <name>').description('delete an operator: its token is refused from now on (the last admin cannot be removed)')
+  .action(async (name: string) => {
+    const res = await call<object, { name: string; role: string }>(api(), 'RemoveOperator', { name });
+    if (json()) return printJson(res);
+    out(`operator ${res.name} (${res.role}) removed: its token is refused from now on\n`);
+  });
+
+operators.command('rotate <name>').description('give an operator a new token (shown once); the old one is refused at once')
+  .option('--out <file>', 'write the new credential file here (mode 0600) instead of printing it')
+  .action(async (name: string, o) => {
+    const res = await call<object, { name: string; role: string; token: string }>(api(), 'RotateOperator', { name });
+    credentialOut(res, o.out, 'has a new token');
+  });
+
+tokens.command('revoke <id>').description('revoke an enrollment token by the id `tokens create` printed: no agent enrolls with it any more')
+  .action(async (id: string) => {
+    const res = await call<object, { id: string; used: number; uses: number }>(api(), 'RevokeEnrollmentToken', { id });
+    if (json()) return printJson(res);
+    out(`enrollment token ${res.id} revoked (${res.used} of ${res.uses} uses were spent)\n`);
   });
 
 const agents = program.command('agents').description('enrolled agents: list, revoke, allow re-enrollment');

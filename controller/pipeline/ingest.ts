@@ -58,6 +58,51 @@ function boundEvidence(e: AnomalyEvent__Output): AnomalyEvent__Output {
   };
 }
 
+/**
+ * Onset sanity: an event's observed time, on the controller's clock (observed minus
+ * the agent's measured clock offset), lies between its arrival minus maxLagMs and its
+ * arrival. Outside it the agent's clock or its honesty is off (a rogue agent backdating
+ * its events to look like patient zero); the time is clamped to the bound, and the
+ * event says so in its evidence.
+ */
+export interface OnsetBounds {
+  /** the host's measured offset (agent clock minus controller clock), 0 when unknown */
+  clockOffsetMs(hostId: string): number;
+  /**
+   * How long before its arrival an event may have been observed. Default 15 min: an
+   * agent spools reports through an outage, so a live event is seconds old but a
+   * replayed one is not; past recentMs (10 min) a clamped replay is history that opens
+   * nothing by itself, and it is flagged because its time cannot be checked.
+   */
+  maxLagMs?: number;
+}
+
+export const DEFAULT_ONSET_MAX_LAG_MS = 15 * 60_000;
+/** Transit and the offset estimate's own error: a live event a little "after" its arrival is not an outlier. */
+const FUTURE_TOLERANCE_MS = 1000;
+
+/** The event with its observed time inside [arrival - maxLag, arrival] on the controller's clock, and why it was moved. */
+export function boundOnset(e: AnomalyEvent__Output, receivedAtMs: number, offsetMs: number, maxLagMs: number): { event: AnomalyEvent__Output; note?: string } {
+  const observed = Number(e.observedAtMs);
+  if (!(observed > 0) || !Number.isFinite(observed) || !Number.isFinite(offsetMs)) return { event: e };
+  const onController = observed - offsetMs;
+  let bound: number;
+  let why: string;
+  if (onController > receivedAtMs + FUTURE_TOLERANCE_MS) {
+    bound = receivedAtMs;
+    why = `${Math.round((onController - receivedAtMs) / 1000)} s after its arrival`;
+  } else if (onController < receivedAtMs - maxLagMs) {
+    bound = receivedAtMs - maxLagMs;
+    why = `${Math.round((receivedAtMs - onController) / 1000)} s before its arrival (at most ${Math.round(maxLagMs / 1000)} s)`;
+  } else return { event: e };
+  const note = `onset clamped: the agent said it observed this at ${new Date(onController).toISOString()} (controller clock, offset ${Math.round(offsetMs)} ms), ${why}`;
+  const ev = e.evidence ?? { detail: '', processes: [], remotes: [] };
+  return {
+    event: { ...e, observedAtMs: Math.round(bound + offsetMs), evidence: { ...ev, detail: ev.detail ? `${ev.detail}; ${note}` : note } },
+    note,
+  };
+}
+
 export class Ingest {
   constructor(
     private readonly store: Store,
@@ -65,6 +110,7 @@ export class Ingest {
     private readonly sink: EventSink = () => {},
     private readonly sampleSink: SampleSink = () => {},
     private readonly observe?: IngestObserver,
+    private readonly onsets?: OnsetBounds,
   ) {}
 
   /** Stores one report; returns true when it was new. */
@@ -81,7 +127,13 @@ export class Ingest {
         this.log.warn({ hostId, seq: report.seq, index: i }, `event refused: ${why}`);
         continue;
       }
-      events.push(boundEvidence(e));
+      let ev = boundEvidence(e);
+      if (this.onsets) {
+        const b = boundOnset(ev, receivedAtMs, this.onsets.clockOffsetMs(hostId), this.onsets.maxLagMs ?? DEFAULT_ONSET_MAX_LAG_MS);
+        if (b.note) this.log.warn({ hostId, seq: report.seq, index: i, signature: ev.signature, claimedObservedAtMs: Number(ev.observedAtMs) }, b.note);
+        ev = b.event;
+      }
+      events.push(ev);
     }
     const outcome = await this.store.ingestReport({ hostId, bootId, seq: report.seq, sample: report.sample, events, receivedAtMs });
     if (outcome.duplicate) {

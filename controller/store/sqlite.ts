@@ -365,6 +365,9 @@ function hostFromRow(r: HostRow): Host__Output {
     events: r.events,
     clockOffsetMs: r.clock_offset_ms,
     health: r.health ? JSON.parse(r.health) : null,
+    // granted tags live in the trust store (host_tags); the operator API fills these in
+    tags: {},
+    requestedTags: {},
   };
 }
 

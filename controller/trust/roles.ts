@@ -57,6 +57,10 @@ export const OPERATOR_RPC_ROLES: Readonly<Record<string, Role>> = {
   RevokeEnrollmentToken: 'admin',
   AddOperator: 'admin',
   RemoveOperator: 'admin',
+  RotateOperator: 'admin',
+  // a tag such as never-isolate or mail-relay exempts a host from containment: a policy change, like enabling a playbook
+  SetHostTags: 'admin',
+  ApproveHostTags: 'admin',
   RevokeAgent: 'admin',
   AllowReenroll: 'admin',
   ListAgents: 'admin',

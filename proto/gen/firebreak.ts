@@ -12,6 +12,7 @@ import type { AgentRecord as _firebreak_v1_AgentRecord, AgentRecord__Output as _
 import type { AlertRef as _firebreak_v1_AlertRef, AlertRef__Output as _firebreak_v1_AlertRef__Output } from './firebreak/v1/AlertRef';
 import type { AllowEntry as _firebreak_v1_AllowEntry, AllowEntry__Output as _firebreak_v1_AllowEntry__Output } from './firebreak/v1/AllowEntry';
 import type { AnomalyEvent as _firebreak_v1_AnomalyEvent, AnomalyEvent__Output as _firebreak_v1_AnomalyEvent__Output } from './firebreak/v1/AnomalyEvent';
+import type { ApproveHostTagsRequest as _firebreak_v1_ApproveHostTagsRequest, ApproveHostTagsRequest__Output as _firebreak_v1_ApproveHostTagsRequest__Output } from './firebreak/v1/ApproveHostTagsRequest';
 import type { AuditEntry as _firebreak_v1_AuditEntry, AuditEntry__Output as _firebreak_v1_AuditEntry__Output } from './firebreak/v1/AuditEntry';
 import type { BlockParams as _firebreak_v1_BlockParams, BlockParams__Output as _firebreak_v1_BlockParams__Output } from './firebreak/v1/BlockParams';
 import type { Command as _firebreak_v1_Command, Command__Output as _firebreak_v1_Command__Output } from './firebreak/v1/Command';
@@ -28,6 +29,7 @@ import type { EnforcementState as _firebreak_v1_EnforcementState, EnforcementSta
 import type { EnrollRequest as _firebreak_v1_EnrollRequest, EnrollRequest__Output as _firebreak_v1_EnrollRequest__Output } from './firebreak/v1/EnrollRequest';
 import type { EnrollResponse as _firebreak_v1_EnrollResponse, EnrollResponse__Output as _firebreak_v1_EnrollResponse__Output } from './firebreak/v1/EnrollResponse';
 import type { EnrollmentClient as _firebreak_v1_EnrollmentClient, EnrollmentDefinition as _firebreak_v1_EnrollmentDefinition } from './firebreak/v1/Enrollment';
+import type { EnrollmentTokenRef as _firebreak_v1_EnrollmentTokenRef, EnrollmentTokenRef__Output as _firebreak_v1_EnrollmentTokenRef__Output } from './firebreak/v1/EnrollmentTokenRef';
 import type { EventView as _firebreak_v1_EventView, EventView__Output as _firebreak_v1_EventView__Output } from './firebreak/v1/EventView';
 import type { Evidence as _firebreak_v1_Evidence, Evidence__Output as _firebreak_v1_Evidence__Output } from './firebreak/v1/Evidence';
 import type { Heartbeat as _firebreak_v1_Heartbeat, Heartbeat__Output as _firebreak_v1_Heartbeat__Output } from './firebreak/v1/Heartbeat';
@@ -35,6 +37,7 @@ import type { Hello as _firebreak_v1_Hello, Hello__Output as _firebreak_v1_Hello
 import type { Host as _firebreak_v1_Host, Host__Output as _firebreak_v1_Host__Output } from './firebreak/v1/Host';
 import type { HostInventory as _firebreak_v1_HostInventory, HostInventory__Output as _firebreak_v1_HostInventory__Output } from './firebreak/v1/HostInventory';
 import type { HostRef as _firebreak_v1_HostRef, HostRef__Output as _firebreak_v1_HostRef__Output } from './firebreak/v1/HostRef';
+import type { HostTags as _firebreak_v1_HostTags, HostTags__Output as _firebreak_v1_HostTags__Output } from './firebreak/v1/HostTags';
 import type { IsolateParams as _firebreak_v1_IsolateParams, IsolateParams__Output as _firebreak_v1_IsolateParams__Output } from './firebreak/v1/IsolateParams';
 import type { IssueCommandRequest as _firebreak_v1_IssueCommandRequest, IssueCommandRequest__Output as _firebreak_v1_IssueCommandRequest__Output } from './firebreak/v1/IssueCommandRequest';
 import type { JsonDoc as _firebreak_v1_JsonDoc, JsonDoc__Output as _firebreak_v1_JsonDoc__Output } from './firebreak/v1/JsonDoc';
@@ -55,14 +58,19 @@ import type { ListRunsRequest as _firebreak_v1_ListRunsRequest, ListRunsRequest_
 import type { ListSilencesRequest as _firebreak_v1_ListSilencesRequest, ListSilencesRequest__Output as _firebreak_v1_ListSilencesRequest__Output } from './firebreak/v1/ListSilencesRequest';
 import type { MetricsSample as _firebreak_v1_MetricsSample, MetricsSample__Output as _firebreak_v1_MetricsSample__Output } from './firebreak/v1/MetricsSample';
 import type { OperatorClient as _firebreak_v1_OperatorClient, OperatorDefinition as _firebreak_v1_OperatorDefinition } from './firebreak/v1/Operator';
+import type { OperatorRef as _firebreak_v1_OperatorRef, OperatorRef__Output as _firebreak_v1_OperatorRef__Output } from './firebreak/v1/OperatorRef';
 import type { PortBlock as _firebreak_v1_PortBlock, PortBlock__Output as _firebreak_v1_PortBlock__Output } from './firebreak/v1/PortBlock';
 import type { PortCount as _firebreak_v1_PortCount, PortCount__Output as _firebreak_v1_PortCount__Output } from './firebreak/v1/PortCount';
 import type { PortRange as _firebreak_v1_PortRange, PortRange__Output as _firebreak_v1_PortRange__Output } from './firebreak/v1/PortRange';
 import type { ProcessInfo as _firebreak_v1_ProcessInfo, ProcessInfo__Output as _firebreak_v1_ProcessInfo__Output } from './firebreak/v1/ProcessInfo';
 import type { Report as _firebreak_v1_Report, Report__Output as _firebreak_v1_Report__Output } from './firebreak/v1/Report';
+import type { RevokeEnrollmentTokenResponse as _firebreak_v1_RevokeEnrollmentTokenResponse, RevokeEnrollmentTokenResponse__Output as _firebreak_v1_RevokeEnrollmentTokenResponse__Output } from './firebreak/v1/RevokeEnrollmentTokenResponse';
 import type { RunRef as _firebreak_v1_RunRef, RunRef__Output as _firebreak_v1_RunRef__Output } from './firebreak/v1/RunRef';
+import type { SetHostTagsRequest as _firebreak_v1_SetHostTagsRequest, SetHostTagsRequest__Output as _firebreak_v1_SetHostTagsRequest__Output } from './firebreak/v1/SetHostTagsRequest';
 import type { SetPlaybookEnabledRequest as _firebreak_v1_SetPlaybookEnabledRequest, SetPlaybookEnabledRequest__Output as _firebreak_v1_SetPlaybookEnabledRequest__Output } from './firebreak/v1/SetPlaybookEnabledRequest';
 import type { SilenceRef as _firebreak_v1_SilenceRef, SilenceRef__Output as _firebreak_v1_SilenceRef__Output } from './firebreak/v1/SilenceRef';
+import type { StorageHealth as _firebreak_v1_StorageHealth, StorageHealth__Output as _firebreak_v1_StorageHealth__Output } from './firebreak/v1/StorageHealth';
+import type { TagGrant as _firebreak_v1_TagGrant, TagGrant__Output as _firebreak_v1_TagGrant__Output } from './firebreak/v1/TagGrant';
 import type { ThrottleParams as _firebreak_v1_ThrottleParams, ThrottleParams__Output as _firebreak_v1_ThrottleParams__Output } from './firebreak/v1/ThrottleParams';
 import type { UnblockParams as _firebreak_v1_UnblockParams, UnblockParams__Output as _firebreak_v1_UnblockParams__Output } from './firebreak/v1/UnblockParams';
 import type { ValidatePlaybookRequest as _firebreak_v1_ValidatePlaybookRequest, ValidatePlaybookRequest__Output as _firebreak_v1_ValidatePlaybookRequest__Output } from './firebreak/v1/ValidatePlaybookRequest';
@@ -93,6 +101,7 @@ export interface ProtoGrpcType {
       AllowEntry: MessageTypeDefinition<_firebreak_v1_AllowEntry, _firebreak_v1_AllowEntry__Output>
       AnomalyEvent: MessageTypeDefinition<_firebreak_v1_AnomalyEvent, _firebreak_v1_AnomalyEvent__Output>
       AnomalyKind: EnumTypeDefinition
+      ApproveHostTagsRequest: MessageTypeDefinition<_firebreak_v1_ApproveHostTagsRequest, _firebreak_v1_ApproveHostTagsRequest__Output>
       AuditEntry: MessageTypeDefinition<_firebreak_v1_AuditEntry, _firebreak_v1_AuditEntry__Output>
       Backend: EnumTypeDefinition
       BlockParams: MessageTypeDefinition<_firebreak_v1_BlockParams, _firebreak_v1_BlockParams__Output>
@@ -112,6 +121,7 @@ export interface ProtoGrpcType {
       EnrollRequest: MessageTypeDefinition<_firebreak_v1_EnrollRequest, _firebreak_v1_EnrollRequest__Output>
       EnrollResponse: MessageTypeDefinition<_firebreak_v1_EnrollResponse, _firebreak_v1_EnrollResponse__Output>
       Enrollment: SubtypeConstructor<typeof grpc.Client, _firebreak_v1_EnrollmentClient> & { service: _firebreak_v1_EnrollmentDefinition }
+      EnrollmentTokenRef: MessageTypeDefinition<_firebreak_v1_EnrollmentTokenRef, _firebreak_v1_EnrollmentTokenRef__Output>
       EventView: MessageTypeDefinition<_firebreak_v1_EventView, _firebreak_v1_EventView__Output>
       Evidence: MessageTypeDefinition<_firebreak_v1_Evidence, _firebreak_v1_Evidence__Output>
       Heartbeat: MessageTypeDefinition<_firebreak_v1_Heartbeat, _firebreak_v1_Heartbeat__Output>
@@ -119,6 +129,7 @@ export interface ProtoGrpcType {
       Host: MessageTypeDefinition<_firebreak_v1_Host, _firebreak_v1_Host__Output>
       HostInventory: MessageTypeDefinition<_firebreak_v1_HostInventory, _firebreak_v1_HostInventory__Output>
       HostRef: MessageTypeDefinition<_firebreak_v1_HostRef, _firebreak_v1_HostRef__Output>
+      HostTags: MessageTypeDefinition<_firebreak_v1_HostTags, _firebreak_v1_HostTags__Output>
       IsolateParams: MessageTypeDefinition<_firebreak_v1_IsolateParams, _firebreak_v1_IsolateParams__Output>
       IssueCommandRequest: MessageTypeDefinition<_firebreak_v1_IssueCommandRequest, _firebreak_v1_IssueCommandRequest__Output>
       JsonDoc: MessageTypeDefinition<_firebreak_v1_JsonDoc, _firebreak_v1_JsonDoc__Output>
@@ -139,15 +150,20 @@ export interface ProtoGrpcType {
       ListSilencesRequest: MessageTypeDefinition<_firebreak_v1_ListSilencesRequest, _firebreak_v1_ListSilencesRequest__Output>
       MetricsSample: MessageTypeDefinition<_firebreak_v1_MetricsSample, _firebreak_v1_MetricsSample__Output>
       Operator: SubtypeConstructor<typeof grpc.Client, _firebreak_v1_OperatorClient> & { service: _firebreak_v1_OperatorDefinition }
+      OperatorRef: MessageTypeDefinition<_firebreak_v1_OperatorRef, _firebreak_v1_OperatorRef__Output>
       PortBlock: MessageTypeDefinition<_firebreak_v1_PortBlock, _firebreak_v1_PortBlock__Output>
       PortCount: MessageTypeDefinition<_firebreak_v1_PortCount, _firebreak_v1_PortCount__Output>
       PortRange: MessageTypeDefinition<_firebreak_v1_PortRange, _firebreak_v1_PortRange__Output>
       ProcessInfo: MessageTypeDefinition<_firebreak_v1_ProcessInfo, _firebreak_v1_ProcessInfo__Output>
       Protocol: EnumTypeDefinition
       Report: MessageTypeDefinition<_firebreak_v1_Report, _firebreak_v1_Report__Output>
+      RevokeEnrollmentTokenResponse: MessageTypeDefinition<_firebreak_v1_RevokeEnrollmentTokenResponse, _firebreak_v1_RevokeEnrollmentTokenResponse__Output>
       RunRef: MessageTypeDefinition<_firebreak_v1_RunRef, _firebreak_v1_RunRef__Output>
+      SetHostTagsRequest: MessageTypeDefinition<_firebreak_v1_SetHostTagsRequest, _firebreak_v1_SetHostTagsRequest__Output>
       SetPlaybookEnabledRequest: MessageTypeDefinition<_firebreak_v1_SetPlaybookEnabledRequest, _firebreak_v1_SetPlaybookEnabledRequest__Output>
       SilenceRef: MessageTypeDefinition<_firebreak_v1_SilenceRef, _firebreak_v1_SilenceRef__Output>
+      StorageHealth: MessageTypeDefinition<_firebreak_v1_StorageHealth, _firebreak_v1_StorageHealth__Output>
+      TagGrant: MessageTypeDefinition<_firebreak_v1_TagGrant, _firebreak_v1_TagGrant__Output>
       ThrottleParams: MessageTypeDefinition<_firebreak_v1_ThrottleParams, _firebreak_v1_ThrottleParams__Output>
       UnblockParams: MessageTypeDefinition<_firebreak_v1_UnblockParams, _firebreak_v1_UnblockParams__Output>
       ValidatePlaybookRequest: MessageTypeDefinition<_firebreak_v1_ValidatePlaybookRequest, _firebreak_v1_ValidatePlaybookRequest__Output>

@@ -20,6 +20,8 @@ export interface Host {
   'events'?: (number | string | Long);
   'clockOffsetMs'?: (number | string);
   'health'?: (_firebreak_v1_AgentHealth | null);
+  'tags'?: ({[key: string]: string});
+  'requestedTags'?: ({[key: string]: string});
 }
 
 export interface Host__Output {
@@ -35,4 +37,6 @@ export interface Host__Output {
   'events': (number);
   'clockOffsetMs': (number);
   'health': (_firebreak_v1_AgentHealth__Output | null);
+  'tags': ({[key: string]: string});
+  'requestedTags': ({[key: string]: string});
 }

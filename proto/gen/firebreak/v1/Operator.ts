@@ -7,12 +7,15 @@ import type { AddOperatorResponse as _firebreak_v1_AddOperatorResponse, AddOpera
 import type { AddSilenceRequest as _firebreak_v1_AddSilenceRequest, AddSilenceRequest__Output as _firebreak_v1_AddSilenceRequest__Output } from '../../firebreak/v1/AddSilenceRequest';
 import type { AgentRecord as _firebreak_v1_AgentRecord, AgentRecord__Output as _firebreak_v1_AgentRecord__Output } from '../../firebreak/v1/AgentRecord';
 import type { AlertRef as _firebreak_v1_AlertRef, AlertRef__Output as _firebreak_v1_AlertRef__Output } from '../../firebreak/v1/AlertRef';
+import type { ApproveHostTagsRequest as _firebreak_v1_ApproveHostTagsRequest, ApproveHostTagsRequest__Output as _firebreak_v1_ApproveHostTagsRequest__Output } from '../../firebreak/v1/ApproveHostTagsRequest';
 import type { CommandRef as _firebreak_v1_CommandRef, CommandRef__Output as _firebreak_v1_CommandRef__Output } from '../../firebreak/v1/CommandRef';
 import type { CommandView as _firebreak_v1_CommandView, CommandView__Output as _firebreak_v1_CommandView__Output } from '../../firebreak/v1/CommandView';
 import type { CreateEnrollmentTokenRequest as _firebreak_v1_CreateEnrollmentTokenRequest, CreateEnrollmentTokenRequest__Output as _firebreak_v1_CreateEnrollmentTokenRequest__Output } from '../../firebreak/v1/CreateEnrollmentTokenRequest';
 import type { CreateEnrollmentTokenResponse as _firebreak_v1_CreateEnrollmentTokenResponse, CreateEnrollmentTokenResponse__Output as _firebreak_v1_CreateEnrollmentTokenResponse__Output } from '../../firebreak/v1/CreateEnrollmentTokenResponse';
+import type { EnrollmentTokenRef as _firebreak_v1_EnrollmentTokenRef, EnrollmentTokenRef__Output as _firebreak_v1_EnrollmentTokenRef__Output } from '../../firebreak/v1/EnrollmentTokenRef';
 import type { Host as _firebreak_v1_Host, Host__Output as _firebreak_v1_Host__Output } from '../../firebreak/v1/Host';
 import type { HostRef as _firebreak_v1_HostRef, HostRef__Output as _firebreak_v1_HostRef__Output } from '../../firebreak/v1/HostRef';
+import type { HostTags as _firebreak_v1_HostTags, HostTags__Output as _firebreak_v1_HostTags__Output } from '../../firebreak/v1/HostTags';
 import type { IssueCommandRequest as _firebreak_v1_IssueCommandRequest, IssueCommandRequest__Output as _firebreak_v1_IssueCommandRequest__Output } from '../../firebreak/v1/IssueCommandRequest';
 import type { JsonDoc as _firebreak_v1_JsonDoc, JsonDoc__Output as _firebreak_v1_JsonDoc__Output } from '../../firebreak/v1/JsonDoc';
 import type { JsonList as _firebreak_v1_JsonList, JsonList__Output as _firebreak_v1_JsonList__Output } from '../../firebreak/v1/JsonList';
@@ -30,7 +33,10 @@ import type { ListHostsResponse as _firebreak_v1_ListHostsResponse, ListHostsRes
 import type { ListPlaybooksRequest as _firebreak_v1_ListPlaybooksRequest, ListPlaybooksRequest__Output as _firebreak_v1_ListPlaybooksRequest__Output } from '../../firebreak/v1/ListPlaybooksRequest';
 import type { ListRunsRequest as _firebreak_v1_ListRunsRequest, ListRunsRequest__Output as _firebreak_v1_ListRunsRequest__Output } from '../../firebreak/v1/ListRunsRequest';
 import type { ListSilencesRequest as _firebreak_v1_ListSilencesRequest, ListSilencesRequest__Output as _firebreak_v1_ListSilencesRequest__Output } from '../../firebreak/v1/ListSilencesRequest';
+import type { OperatorRef as _firebreak_v1_OperatorRef, OperatorRef__Output as _firebreak_v1_OperatorRef__Output } from '../../firebreak/v1/OperatorRef';
+import type { RevokeEnrollmentTokenResponse as _firebreak_v1_RevokeEnrollmentTokenResponse, RevokeEnrollmentTokenResponse__Output as _firebreak_v1_RevokeEnrollmentTokenResponse__Output } from '../../firebreak/v1/RevokeEnrollmentTokenResponse';
 import type { RunRef as _firebreak_v1_RunRef, RunRef__Output as _firebreak_v1_RunRef__Output } from '../../firebreak/v1/RunRef';
+import type { SetHostTagsRequest as _firebreak_v1_SetHostTagsRequest, SetHostTagsRequest__Output as _firebreak_v1_SetHostTagsRequest__Output } from '../../firebreak/v1/SetHostTagsRequest';
 import type { SetPlaybookEnabledRequest as _firebreak_v1_SetPlaybookEnabledRequest, SetPlaybookEnabledRequest__Output as _firebreak_v1_SetPlaybookEnabledRequest__Output } from '../../firebreak/v1/SetPlaybookEnabledRequest';
 import type { SilenceRef as _firebreak_v1_SilenceRef, SilenceRef__Output as _firebreak_v1_SilenceRef__Output } from '../../firebreak/v1/SilenceRef';
 import type { ValidatePlaybookRequest as _firebreak_v1_ValidatePlaybookRequest, ValidatePlaybookRequest__Output as _firebreak_v1_ValidatePlaybookRequest__Output } from '../../firebreak/v1/ValidatePlaybookRequest';
@@ -76,6 +82,15 @@ export interface OperatorClient extends grpc.Client {
   allowReenroll(argument: _firebreak_v1_HostRef, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_AgentRecord__Output>): grpc.ClientUnaryCall;
   allowReenroll(argument: _firebreak_v1_HostRef, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_AgentRecord__Output>): grpc.ClientUnaryCall;
   allowReenroll(argument: _firebreak_v1_HostRef, callback: grpc.requestCallback<_firebreak_v1_AgentRecord__Output>): grpc.ClientUnaryCall;
+  
+  ApproveHostTags(argument: _firebreak_v1_ApproveHostTagsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_HostTags__Output>): grpc.ClientUnaryCall;
+  ApproveHostTags(argument: _firebreak_v1_ApproveHostTagsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_HostTags__Output>): grpc.ClientUnaryCall;
+  ApproveHostTags(argument: _firebreak_v1_ApproveHostTagsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_HostTags__Output>): grpc.ClientUnaryCall;
+  ApproveHostTags(argument: _firebreak_v1_ApproveHostTagsRequest, callback: grpc.requestCallback<_firebreak_v1_HostTags__Output>): grpc.ClientUnaryCall;
+  approveHostTags(argument: _firebreak_v1_ApproveHostTagsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_HostTags__Output>): grpc.ClientUnaryCall;
+  approveHostTags(argument: _firebreak_v1_ApproveHostTagsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_HostTags__Output>): grpc.ClientUnaryCall;
+  approveHostTags(argument: _firebreak_v1_ApproveHostTagsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_HostTags__Output>): grpc.ClientUnaryCall;
+  approveHostTags(argument: _firebreak_v1_ApproveHostTagsRequest, callback: grpc.requestCallback<_firebreak_v1_HostTags__Output>): grpc.ClientUnaryCall;
   
   ApproveRun(argument: _firebreak_v1_RunRef, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_JsonDoc__Output>): grpc.ClientUnaryCall;
   ApproveRun(argument: _firebreak_v1_RunRef, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_JsonDoc__Output>): grpc.ClientUnaryCall;
@@ -230,6 +245,15 @@ export interface OperatorClient extends grpc.Client {
   listSilences(argument: _firebreak_v1_ListSilencesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_JsonList__Output>): grpc.ClientUnaryCall;
   listSilences(argument: _firebreak_v1_ListSilencesRequest, callback: grpc.requestCallback<_firebreak_v1_JsonList__Output>): grpc.ClientUnaryCall;
   
+  RemoveOperator(argument: _firebreak_v1_OperatorRef, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_OperatorRef__Output>): grpc.ClientUnaryCall;
+  RemoveOperator(argument: _firebreak_v1_OperatorRef, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_OperatorRef__Output>): grpc.ClientUnaryCall;
+  RemoveOperator(argument: _firebreak_v1_OperatorRef, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_OperatorRef__Output>): grpc.ClientUnaryCall;
+  RemoveOperator(argument: _firebreak_v1_OperatorRef, callback: grpc.requestCallback<_firebreak_v1_OperatorRef__Output>): grpc.ClientUnaryCall;
+  removeOperator(argument: _firebreak_v1_OperatorRef, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_OperatorRef__Output>): grpc.ClientUnaryCall;
+  removeOperator(argument: _firebreak_v1_OperatorRef, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_OperatorRef__Output>): grpc.ClientUnaryCall;
+  removeOperator(argument: _firebreak_v1_OperatorRef, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_OperatorRef__Output>): grpc.ClientUnaryCall;
+  removeOperator(argument: _firebreak_v1_OperatorRef, callback: grpc.requestCallback<_firebreak_v1_OperatorRef__Output>): grpc.ClientUnaryCall;
+  
   RevokeAgent(argument: _firebreak_v1_HostRef, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_AgentRecord__Output>): grpc.ClientUnaryCall;
   RevokeAgent(argument: _firebreak_v1_HostRef, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_AgentRecord__Output>): grpc.ClientUnaryCall;
   RevokeAgent(argument: _firebreak_v1_HostRef, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_AgentRecord__Output>): grpc.ClientUnaryCall;
@@ -238,6 +262,33 @@ export interface OperatorClient extends grpc.Client {
   revokeAgent(argument: _firebreak_v1_HostRef, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_AgentRecord__Output>): grpc.ClientUnaryCall;
   revokeAgent(argument: _firebreak_v1_HostRef, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_AgentRecord__Output>): grpc.ClientUnaryCall;
   revokeAgent(argument: _firebreak_v1_HostRef, callback: grpc.requestCallback<_firebreak_v1_AgentRecord__Output>): grpc.ClientUnaryCall;
+  
+  RevokeEnrollmentToken(argument: _firebreak_v1_EnrollmentTokenRef, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_RevokeEnrollmentTokenResponse__Output>): grpc.ClientUnaryCall;
+  RevokeEnrollmentToken(argument: _firebreak_v1_EnrollmentTokenRef, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_RevokeEnrollmentTokenResponse__Output>): grpc.ClientUnaryCall;
+  RevokeEnrollmentToken(argument: _firebreak_v1_EnrollmentTokenRef, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_RevokeEnrollmentTokenResponse__Output>): grpc.ClientUnaryCall;
+  RevokeEnrollmentToken(argument: _firebreak_v1_EnrollmentTokenRef, callback: grpc.requestCallback<_firebreak_v1_RevokeEnrollmentTokenResponse__Output>): grpc.ClientUnaryCall;
+  revokeEnrollmentToken(argument: _firebreak_v1_EnrollmentTokenRef, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_RevokeEnrollmentTokenResponse__Output>): grpc.ClientUnaryCall;
+  revokeEnrollmentToken(argument: _firebreak_v1_EnrollmentTokenRef, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_RevokeEnrollmentTokenResponse__Output>): grpc.ClientUnaryCall;
+  revokeEnrollmentToken(argument: _firebreak_v1_EnrollmentTokenRef, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_RevokeEnrollmentTokenResponse__Output>): grpc.ClientUnaryCall;
+  revokeEnrollmentToken(argument: _firebreak_v1_EnrollmentTokenRef, callback: grpc.requestCallback<_firebreak_v1_RevokeEnrollmentTokenResponse__Output>): grpc.ClientUnaryCall;
+  
+  RotateOperator(argument: _firebreak_v1_OperatorRef, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_AddOperatorResponse__Output>): grpc.ClientUnaryCall;
+  RotateOperator(argument: _firebreak_v1_OperatorRef, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_AddOperatorResponse__Output>): grpc.ClientUnaryCall;
+  RotateOperator(argument: _firebreak_v1_OperatorRef, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_AddOperatorResponse__Output>): grpc.ClientUnaryCall;
+  RotateOperator(argument: _firebreak_v1_OperatorRef, callback: grpc.requestCallback<_firebreak_v1_AddOperatorResponse__Output>): grpc.ClientUnaryCall;
+  rotateOperator(argument: _firebreak_v1_OperatorRef, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_AddOperatorResponse__Output>): grpc.ClientUnaryCall;
+  rotateOperator(argument: _firebreak_v1_OperatorRef, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_AddOperatorResponse__Output>): grpc.ClientUnaryCall;
+  rotateOperator(argument: _firebreak_v1_OperatorRef, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_AddOperatorResponse__Output>): grpc.ClientUnaryCall;
+  rotateOperator(argument: _firebreak_v1_OperatorRef, callback: grpc.requestCallback<_firebreak_v1_AddOperatorResponse__Output>): grpc.ClientUnaryCall;
+  
+  SetHostTags(argument: _firebreak_v1_SetHostTagsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_HostTags__Output>): grpc.ClientUnaryCall;
+  SetHostTags(argument: _firebreak_v1_SetHostTagsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_HostTags__Output>): grpc.ClientUnaryCall;
+  SetHostTags(argument: _firebreak_v1_SetHostTagsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_HostTags__Output>): grpc.ClientUnaryCall;
+  SetHostTags(argument: _firebreak_v1_SetHostTagsRequest, callback: grpc.requestCallback<_firebreak_v1_HostTags__Output>): grpc.ClientUnaryCall;
+  setHostTags(argument: _firebreak_v1_SetHostTagsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_HostTags__Output>): grpc.ClientUnaryCall;
+  setHostTags(argument: _firebreak_v1_SetHostTagsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_HostTags__Output>): grpc.ClientUnaryCall;
+  setHostTags(argument: _firebreak_v1_SetHostTagsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_HostTags__Output>): grpc.ClientUnaryCall;
+  setHostTags(argument: _firebreak_v1_SetHostTagsRequest, callback: grpc.requestCallback<_firebreak_v1_HostTags__Output>): grpc.ClientUnaryCall;
   
   SetPlaybookEnabled(argument: _firebreak_v1_SetPlaybookEnabledRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_JsonDoc__Output>): grpc.ClientUnaryCall;
   SetPlaybookEnabled(argument: _firebreak_v1_SetPlaybookEnabledRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_JsonDoc__Output>): grpc.ClientUnaryCall;
@@ -295,6 +346,8 @@ export interface OperatorHandlers extends grpc.UntypedServiceImplementation {
   
   AllowReenroll: grpc.handleUnaryCall<_firebreak_v1_HostRef__Output, _firebreak_v1_AgentRecord>;
   
+  ApproveHostTags: grpc.handleUnaryCall<_firebreak_v1_ApproveHostTagsRequest__Output, _firebreak_v1_HostTags>;
+  
   ApproveRun: grpc.handleUnaryCall<_firebreak_v1_RunRef__Output, _firebreak_v1_JsonDoc>;
   
   CreateEnrollmentToken: grpc.handleUnaryCall<_firebreak_v1_CreateEnrollmentTokenRequest__Output, _firebreak_v1_CreateEnrollmentTokenResponse>;
@@ -329,7 +382,15 @@ export interface OperatorHandlers extends grpc.UntypedServiceImplementation {
   
   ListSilences: grpc.handleUnaryCall<_firebreak_v1_ListSilencesRequest__Output, _firebreak_v1_JsonList>;
   
+  RemoveOperator: grpc.handleUnaryCall<_firebreak_v1_OperatorRef__Output, _firebreak_v1_OperatorRef>;
+  
   RevokeAgent: grpc.handleUnaryCall<_firebreak_v1_HostRef__Output, _firebreak_v1_AgentRecord>;
+  
+  RevokeEnrollmentToken: grpc.handleUnaryCall<_firebreak_v1_EnrollmentTokenRef__Output, _firebreak_v1_RevokeEnrollmentTokenResponse>;
+  
+  RotateOperator: grpc.handleUnaryCall<_firebreak_v1_OperatorRef__Output, _firebreak_v1_AddOperatorResponse>;
+  
+  SetHostTags: grpc.handleUnaryCall<_firebreak_v1_SetHostTagsRequest__Output, _firebreak_v1_HostTags>;
   
   SetPlaybookEnabled: grpc.handleUnaryCall<_firebreak_v1_SetPlaybookEnabledRequest__Output, _firebreak_v1_JsonDoc>;
   
@@ -348,6 +409,7 @@ export interface OperatorDefinition extends grpc.ServiceDefinition {
   AddOperator: MethodDefinition<_firebreak_v1_AddOperatorRequest, _firebreak_v1_AddOperatorResponse, _firebreak_v1_AddOperatorRequest__Output, _firebreak_v1_AddOperatorResponse__Output>
   AddSilence: MethodDefinition<_firebreak_v1_AddSilenceRequest, _firebreak_v1_JsonDoc, _firebreak_v1_AddSilenceRequest__Output, _firebreak_v1_JsonDoc__Output>
   AllowReenroll: MethodDefinition<_firebreak_v1_HostRef, _firebreak_v1_AgentRecord, _firebreak_v1_HostRef__Output, _firebreak_v1_AgentRecord__Output>
+  ApproveHostTags: MethodDefinition<_firebreak_v1_ApproveHostTagsRequest, _firebreak_v1_HostTags, _firebreak_v1_ApproveHostTagsRequest__Output, _firebreak_v1_HostTags__Output>
   ApproveRun: MethodDefinition<_firebreak_v1_RunRef, _firebreak_v1_JsonDoc, _firebreak_v1_RunRef__Output, _firebreak_v1_JsonDoc__Output>
   CreateEnrollmentToken: MethodDefinition<_firebreak_v1_CreateEnrollmentTokenRequest, _firebreak_v1_CreateEnrollmentTokenResponse, _firebreak_v1_CreateEnrollmentTokenRequest__Output, _firebreak_v1_CreateEnrollmentTokenResponse__Output>
   ExpireSilence: MethodDefinition<_firebreak_v1_SilenceRef, _firebreak_v1_JsonDoc, _firebreak_v1_SilenceRef__Output, _firebreak_v1_JsonDoc__Output>
@@ -365,7 +427,11 @@ export interface OperatorDefinition extends grpc.ServiceDefinition {
   ListPlaybooks: MethodDefinition<_firebreak_v1_ListPlaybooksRequest, _firebreak_v1_JsonList, _firebreak_v1_ListPlaybooksRequest__Output, _firebreak_v1_JsonList__Output>
   ListRuns: MethodDefinition<_firebreak_v1_ListRunsRequest, _firebreak_v1_JsonList, _firebreak_v1_ListRunsRequest__Output, _firebreak_v1_JsonList__Output>
   ListSilences: MethodDefinition<_firebreak_v1_ListSilencesRequest, _firebreak_v1_JsonList, _firebreak_v1_ListSilencesRequest__Output, _firebreak_v1_JsonList__Output>
+  RemoveOperator: MethodDefinition<_firebreak_v1_OperatorRef, _firebreak_v1_OperatorRef, _firebreak_v1_OperatorRef__Output, _firebreak_v1_OperatorRef__Output>
   RevokeAgent: MethodDefinition<_firebreak_v1_HostRef, _firebreak_v1_AgentRecord, _firebreak_v1_HostRef__Output, _firebreak_v1_AgentRecord__Output>
+  RevokeEnrollmentToken: MethodDefinition<_firebreak_v1_EnrollmentTokenRef, _firebreak_v1_RevokeEnrollmentTokenResponse, _firebreak_v1_EnrollmentTokenRef__Output, _firebreak_v1_RevokeEnrollmentTokenResponse__Output>
+  RotateOperator: MethodDefinition<_firebreak_v1_OperatorRef, _firebreak_v1_AddOperatorResponse, _firebreak_v1_OperatorRef__Output, _firebreak_v1_AddOperatorResponse__Output>
+  SetHostTags: MethodDefinition<_firebreak_v1_SetHostTagsRequest, _firebreak_v1_HostTags, _firebreak_v1_SetHostTagsRequest__Output, _firebreak_v1_HostTags__Output>
   SetPlaybookEnabled: MethodDefinition<_firebreak_v1_SetPlaybookEnabledRequest, _firebreak_v1_JsonDoc, _firebreak_v1_SetPlaybookEnabledRequest__Output, _firebreak_v1_JsonDoc__Output>
   ValidatePlaybook: MethodDefinition<_firebreak_v1_ValidatePlaybookRequest, _firebreak_v1_JsonDoc, _firebreak_v1_ValidatePlaybookRequest__Output, _firebreak_v1_JsonDoc__Output>
   VerifyAudit: MethodDefinition<_firebreak_v1_VerifyAuditRequest, _firebreak_v1_VerifyAuditResponse, _firebreak_v1_VerifyAuditRequest__Output, _firebreak_v1_VerifyAuditResponse__Output>

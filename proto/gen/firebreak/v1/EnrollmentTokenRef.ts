@@ -1,0 +1,10 @@
+// Original file: proto/firebreak.proto
+
+
+export interface EnrollmentTokenRef {
+  'id'?: (string);
+}
+
+export interface EnrollmentTokenRef__Output {
+  'id': (string);
+}

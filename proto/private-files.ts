@@ -1,0 +1,36 @@
+// Private data dirs, for the controller and the agent alike: their files hold keys,
+// tokens' hashes, credentials, the audit chain and what a host saw. Every dir is
+// 0700 and every file 0600, whatever existed before (a data dir made by hand or by
+// an older version with 0755/0644), and files made later are private by the umask.
+import { chmodSync, lstatSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Deeper than any data dir goes; a loop guard, not a limit anyone meets. */
+const MAX_DEPTH = 8;
+
+/**
+ * Narrows dir and everything under it to 0700 (dirs) and 0600 (files); symlinks are
+ * left alone (chmod would follow them out of the dir). Returns the paths changed,
+ * with their old modes, for one log line.
+ */
+export function makePrivate(dir: string): { path: string; was: string }[] {
+  const changed: { path: string; was: string }[] = [];
+  const walk = (path: string, depth: number): void => {
+    const st = lstatSync(path);
+    if (st.isSymbolicLink()) return;
+    const want = st.isDirectory() ? 0o700 : 0o600;
+    // only narrow: an owner-only mode that is already stricter (0400) stays
+    if ((st.mode & 0o077) !== 0 || (st.isDirectory() && (st.mode & 0o700) !== 0o700)) {
+      chmodSync(path, want);
+      changed.push({ path, was: (st.mode & 0o777).toString(8) });
+    }
+    if (st.isDirectory() && depth < MAX_DEPTH) for (const name of readdirSync(path)) walk(join(path, name), depth + 1);
+  };
+  walk(dir, 0);
+  return changed;
+}
+
+/** New files and dirs of this process (and its children) are owner-only: 0600 / 0700. */
+export function privateUmask(): void {
+  process.umask(0o077);
+}
