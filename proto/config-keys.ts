@@ -14,18 +14,61 @@ export interface UnknownKey {
   suggestion?: string;
 }
 
-type Def = { type: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType; in?: z.ZodType };
+type Def = {
+  type: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType; in?: z.ZodType; out?: z.ZodType;
+  element?: z.ZodType; options?: z.ZodType[];
+};
 const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
 
-/** The object schema under wrappers (default, prefault, optional, nullable, catch, readonly, pipe), or undefined. */
-function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
-  let s: z.ZodType | undefined = schema;
-  for (let i = 0; s && i < 10; i++) {
+/**
+ * The object schema under wrappers (default, prefault, optional, nullable,
+ * catch, readonly; a pipe's input, else its output, as for preprocess and
+ * transform), or undefined.
+ */
+function objectShape(schema: z.ZodType, depth = 0): Record<string, z.ZodType> | undefined {
+  if (depth > 10) return undefined;
+  const d = defOf(schema);
+  if (d.type === 'object') return d.shape;
+  if (d.type === 'pipe') return (d.in && objectShape(d.in, depth + 1)) ?? (d.out && objectShape(d.out, depth + 1));
+  return d.innerType ? objectShape(d.innerType, depth + 1) : undefined;
+}
+
+/** The schema under wrappers that is not a wrapper (to find arrays and unions). */
+function unwrap(schema: z.ZodType): z.ZodType {
+  let s = schema;
+  for (let i = 0; i < 10; i++) {
     const d = defOf(s);
-    if (d.type === 'object') return d.shape;
-    s = d.type === 'pipe' ? d.in : d.innerType;
+    const next = d.type === 'pipe' ? (d.in && defOf(d.in).type !== 'transform' ? d.in : d.out) : d.innerType;
+    if (!next) return s;
+    s = next;
   }
-  return undefined;
+  return s;
+}
+
+/**
+ * The keys an object at `path` may have (array items by index, every option of
+ * a union together); [] where the schema has no object there.
+ */
+export function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let nodes: z.ZodType[] = [schema];
+  for (const seg of path) {
+    nodes = nodes.flatMap((n) => {
+      const u = unwrap(n);
+      const d = defOf(u);
+      if (typeof seg === 'number' && d.type === 'array' && d.element) return [d.element];
+      const shape = objectShape(u);
+      const sub = shape?.[String(seg)];
+      return sub ? [sub] : [];
+    }).flatMap((n) => {
+      const d = defOf(unwrap(n));
+      return d.type === 'union' && d.options ? d.options : [n];
+    });
+  }
+  return [...new Set(nodes.flatMap((n) => {
+    const d = defOf(unwrap(n));
+    const options = d.type === 'union' && d.options ? d.options : [n];
+    return options.flatMap((o) => Object.keys(objectShape(o) ?? {}));
+  }))];
 }
 
 /** Every key of `input` that `schema` does not know, depth first, in input order. */

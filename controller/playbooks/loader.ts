@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { PlaybookSchema, type Playbook } from './schema.ts';
+import { closestKey, knownKeysAt } from '../../proto/config-keys.ts';
 
 export interface PlaybookIssue {
   file: string;
@@ -71,8 +72,13 @@ function locate(root: unknown, path: ReadonlyArray<PropertyKey>, unknownKey?: st
 }
 
 function issueMessage(iss: z.core.$ZodIssue, exact: boolean): string {
-  if (iss.code === 'unrecognized_keys' && !iss.message.startsWith('unknown action')) {
-    return `unknown field ${iss.keys.map((k) => `'${k}'`).join(', ')}: check the spelling against the shipped examples in playbooks/`;
+  if (iss.code === 'unrecognized_keys') {
+    // strict keys: the closest known one at that place, from the schema itself
+    const known = knownKeysAt(PlaybookSchema, iss.path);
+    const guesses = iss.keys.map((k) => closestKey(k, known)).filter((g): g is string => g !== undefined);
+    const hint = guesses.length ? ` (did you mean ${guesses.map((g) => `'${g}'`).join(', ')}?)` : '';
+    if (iss.message.startsWith('unknown action')) return iss.message + hint;
+    return `unknown field ${iss.keys.map((k) => `'${k}'`).join(', ')}${hint}: check the spelling against the shipped examples in playbooks/`;
   }
   if (iss.code === 'invalid_type' && !exact) {
     const field = iss.path[iss.path.length - 1];
