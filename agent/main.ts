@@ -14,8 +14,9 @@ import type { AgentConfig } from './config.ts';
 import type { PrepareRequest, Prepared } from './prepare.ts';
 import { ENROLL_TOKEN_ENV, identityDir, resolveEnrollToken } from './trust/enroll.ts';
 import { makePrivate, privateUmask } from '../proto/private-files.ts';
-import { loadIdentity } from './trust/identity.ts';
+import { loadIdentity, type AgentIdentity } from './trust/identity.ts';
 import type { Detector } from './detect/detector.ts';
+import { reapplySavedEnforcement, type Booted } from './enforce/boot.ts';
 import { Enforcer } from './enforce/enforcer.ts';
 import { selectBackend } from './enforce/select-backend.ts';
 import { ProcSampler } from './sample/proc-sampler.ts';
@@ -57,7 +58,27 @@ Examples:
     const dataDir = resolve(o.dataDir);
     // everything this agent (and its prepare child) writes is owner-only: keys, tokens, what the host saw
     privateUmask();
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    // Start-up order (README, "Commands, delivery and state"): 1. the saved enforcement back into the
+    // kernel, before anything that can fail; 2. config and enrollment (prepare child); 3. identity;
+    // 4. the agent (ledger, nonces, spool), the controller's name, the link.
+    const levels = ['trace', 'debug', 'info', 'warn', 'error'];
+    const bootLog = pino({ level: levels.includes(o.logLevel) ? o.logLevel : 'info', base: { app: 'firebreak-agent', agent: o.id } });
+    let booted: Booted;
+    try {
+      booted = await reapplySavedEnforcement({ dataDir, backend: o.backend, controller: o.controller, log: bootLog });
+    } catch (err) {
+      return fail(`cannot start: ${(err as Error).message}`);
+    }
+    // One line on stderr and exit; whatever the saved state put in the kernel stays there.
+    const st = booted.enforcer.state();
+    const kept = st.stateLost ? '; the kernel\'s Firebreak rules are kept as found'
+      : st.isolated || st.blocks.length || st.throttle ? `; the saved enforcement stays applied (isolated=${st.isolated}, blocks=${st.blocks.length})` : '';
+    const die = (message: string): never => fail(message + kept);
+    try {
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      die(`cannot create the data dir ${dataDir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
     let narrowed: ReturnType<typeof makePrivate> = [];
     try { narrowed = makePrivate(dataDir); } catch (err) { process.stderr.write(`firebreak-agent: cannot narrow the data dir ${dataDir} to 0700/0600: ${(err as Error).message}\n`); }
     if (narrowed.length) process.stderr.write(`firebreak-agent: ${narrowed.length} file(s) or dir(s) in the data dir were readable by others; narrowed to 0600/0700\n`);
@@ -71,12 +92,14 @@ Examples:
       },
     });
     const log = pino({ level: config.logLevel, base: { app: 'firebreak-agent', agent: config.agentId } });
-    const identity = loadIdentity(identityDir(dataDir));
-    if (!identity) {
-      log.fatal(`cannot start: no identity in ${identityDir(dataDir)} after enrollment; check that the data dir is writable`);
-      process.exit(2);
+    let identity: AgentIdentity | null = null;
+    try {
+      identity = loadIdentity(identityDir(dataDir));
+    } catch (err) {
+      die(`cannot start: ${(err as Error).message}`);
     }
-    const { backend, reason } = await selectBackend(config.backend);
+    if (!identity) return die(`cannot start: no identity in ${identityDir(dataDir)} after enrollment; check that the data dir is writable`);
+    const { backend, reason } = booted;
     if (backend.kind === 'DRY_RUN') log.warn(`ENFORCEMENT IS DRY-RUN: no firewall rule reaches the kernel (${reason})`);
     else log.info({ backend: backend.kind }, reason);
     let counter: KernelConnCounter | undefined;
@@ -106,11 +129,16 @@ Examples:
       engine.setShedding(shedding);
       log.warn({ health }, shedding ? 'agent over its CPU or memory budget: shedding work' : 'agent back within budget');
     });
-    const agent = new Agent({
-      config, identity, inventory, sampler, detector, backend, log,
-      health: () => watchdog.health(), shedding: () => watchdog.shedding,
-    });
-    await agent.start();
+    let agent: Agent;
+    try {
+      agent = new Agent({
+        config, identity, inventory, sampler, detector, backend, enforcer: booted.enforcer, log,
+        health: () => watchdog.health(), shedding: () => watchdog.shedding,
+      });
+      await agent.start();
+    } catch (err) {
+      return die(`cannot start: ${(err as Error).message}`);
+    }
     log.info({ controller: config.controller, intervalMs: config.intervalMs, dataDir }, 'agent started');
     let stopping = false;
     const stop = async (sig: string) => {
@@ -136,11 +164,16 @@ program.command('prepare', { hidden: true })
       writeSync(3, JSON.stringify(prepared));
       process.exit(0);
     } catch (err) {
-      if (!(err instanceof PrepareError)) throw err;
-      process.stderr.write(`firebreak-agent: ${err.message}\n`);
-      process.exit(err.exitCode);
+      // one line, never a stack: a PrepareError says what to do; anything else at least what failed
+      process.stderr.write(`firebreak-agent: ${err instanceof PrepareError ? '' : 'start-up failed: '}${(err as Error).message}\n`);
+      process.exit(err instanceof PrepareError ? err.exitCode : 1);
     }
   });
+
+function fail(message: string): never {
+  process.stderr.write(`firebreak-agent: ${message}\n`);
+  process.exit(2);
+}
 
 /**
  * The enrollment token from --enroll-token-file, FIREBREAK_ENROLL_TOKEN or stdin

@@ -24,7 +24,7 @@ function throttleText(t: ThrottleParams__Output | null | undefined, short = fals
 function hostRows(hosts: Host__Output[]): string[][] {
   return hosts.map((h) => [
     h.id, h.online ? 'online' : 'offline', ago(h.lastSeenMs), h.inventory?.hostname ?? '', lower(h.backend),
-    h.enforcement?.isolated ? 'ISOLATED' : '-', String(h.enforcement?.blocks.length ?? 0), throttleText(h.enforcement?.throttle, true),
+    h.enforcement?.stateLost ? 'UNKNOWN' : h.enforcement?.isolated ? 'ISOLATED' : '-', h.enforcement?.stateLost ? '?' : String(h.enforcement?.blocks.length ?? 0), throttleText(h.enforcement?.throttle, true),
     h.lastSample ? `${h.lastSample.cpuPct.toFixed(0)}%` : '-', String(h.events),
   ]);
 }
@@ -86,9 +86,12 @@ program.command('host <id>').description('show one host: inventory, enforcement,
     `requested   ${tagText(h.requestedTags)}${Object.keys(h.requestedTags).length ? ` (asked for by the agent, not in effect: \`firebreak hosts approve-tags ${h.id}\`)` : ''}`,
     `reports     ${h.reports}, events ${h.events}`,
     s ? `last sample cpu ${s.cpuPct.toFixed(1)}%, mem ${s.memUsedPct.toFixed(1)}%, ${s.processCount} processes, ${s.connEstablished} established / ${s.connOutbound} outbound connections, ${iso(s.observedAtMs)}` : 'last sample -',
-    `isolation   ${e?.isolated ? 'ISOLATED' : 'off'}${e?.allowlist.length ? ` (allow ${e.allowlist.map((a) => a.cidr).join(', ')})` : ''}`,
+    // a lost state file is not "off": the agent kept the kernel's rules as it found them
+    e?.stateLost
+      ? `isolation   UNKNOWN: the agent's saved state was lost (${e.stateLost}); its kernel rules were kept as found. Send isolate or release to set it.`
+      : `isolation   ${e?.isolated ? 'ISOLATED' : 'off'}${e?.allowlist.length ? ` (allow ${e.allowlist.map((a) => a.cidr).join(', ')})` : ''}`,
     `throttle    ${throttleText(e?.throttle)}`,
-    `port blocks ${e?.blocks.length ? '' : 'none'}`,
+    `port blocks ${e?.stateLost ? 'unknown' : e?.blocks.length ? '' : 'none'}`,
     ...(e?.blocks ?? []).map((b) => `  ${b.id}: ${lower(b.direction)} ${lower(b.protocol)} ${b.ports.map((r) => (r.from === r.to ? r.from : `${r.from}-${r.to}`)).join(',')}${b.remoteInternet ? ' to internet' : ''}${b.remoteCidrs.length ? ` remote ${b.remoteCidrs.join(',')}` : ''}${b.expiresAtMs ? ` until ${iso(b.expiresAtMs)}` : ''}`),
     '',
   ].join('\n'));
