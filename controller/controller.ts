@@ -24,7 +24,11 @@ import { Pipeline } from './pipeline/pipeline.ts';
 import type { AlertTransition } from './pipeline/stage-types.ts';
 import { Containment } from './containment.ts';
 import { ControllerMetrics, issuerKind } from './metrics.ts';
+import { CORRELATE_DEFAULTS } from './pipeline/correlate.ts';
+import { installEvidence } from './store/sqlite-open.ts';
+import { Retention, type RetentionOptions } from './store/retention.ts';
 import { SqliteStore } from './store/sqlite.ts';
+import { isStorageOutage } from './store/storage-error.ts';
 import type { Store } from './store/store.ts';
 import { ControllerTrust } from './trust/ca.ts';
 import { agentIdFromPeerCertificate } from './trust/peer.ts';
@@ -60,6 +64,8 @@ export interface ControllerConfig {
   /** a copy of the audit head, written every auditAnchorIntervalMs (default 1 min): put it on another mount */
   auditAnchorFile?: string;
   auditAnchorIntervalMs?: number;
+  /** event retention by age and size, over the defaults in store/retention.ts */
+  retention?: RetentionOptions;
   log: Logger;
   now?: () => number;
 }
@@ -68,6 +74,8 @@ export interface ControllerConfig {
 const PIPELINE_STATE_KEY = 'pipeline';
 /** the next free alert id, stored as each alert takes one (ids are never given twice) */
 const ALERT_ID_COUNTER = 'alert_next_id';
+/** acks older than this are in the correlation snapshot (saved every 15 s): their rows are dropped */
+const ACK_ROWS_MS = 24 * 3600_000;
 /** silences that ended this long ago are not put back (Silences' own retention) */
 const SILENCE_RETENTION_MS = 7 * 24 * 3600_000;
 
@@ -119,6 +127,8 @@ export class Controller {
   /** the agent, enrollment and operator listeners with their connection limits */
   readonly listeners: GuardedListener[] = [];
   private readonly knownHosts = new Set<string>();
+  /** prunes old events on a timer, in small batches */
+  retention: Retention | undefined;
   private readonly now: () => number;
   /** the playbook engine, when the controller runs one */
   playbooks: Containment | undefined;
@@ -140,7 +150,10 @@ export class Controller {
     this.now = cfg.now ?? Date.now;
     const now = this.now;
     const log = cfg.log;
-    this.store = new SqliteStore(join(cfg.dataDir, 'firebreak.db'));
+    // an existing install's files make a missing, empty or foreign database a refusal, not a fresh start
+    this.store = new SqliteStore(join(cfg.dataDir, 'firebreak.db'), {
+      existingInstall: installEvidence(cfg.dataDir), log: log.child({ part: 'store' }),
+    });
     this.audit = new AuditLog(this.store.trust, join(cfg.dataDir, 'audit.head'), log.child({ part: 'audit' }), now,
       { anchorFile: cfg.auditAnchorFile, anchorIntervalMs: cfg.auditAnchorIntervalMs });
     this.metrics = new ControllerMetrics({
@@ -239,7 +252,7 @@ export class Controller {
     p ??= new Pipeline(opts);
     // what is stored row by row as it changes goes over the (older) correlation snapshot
     const [nextAlertId, acks, silences] = await Promise.all([
-      this.store.getCounter(ALERT_ID_COUNTER), this.store.listAcks(), this.store.listSilences(this.now() - SILENCE_RETENTION_MS),
+      this.store.getCounter(ALERT_ID_COUNTER), this.store.listAcks(this.now() - ACK_ROWS_MS), this.store.listSilences(this.now() - SILENCE_RETENTION_MS),
     ]);
     const bad = p.applyStored({ nextAlertId, acks, silences: silences.map((s) => JSON.parse(s) as unknown) });
     if (bad.length > 0) log.error({ problems: bad }, `${bad.length} stored silence(s) are unreadable and were not put back; re-add them with 'firebreak silence add'`);
@@ -346,7 +359,8 @@ export class Controller {
           log.warn({ host: id }, `no heartbeat for ${cfg.offlineAfterBeats} intervals; marking offline`);
         }
       }, Math.max(200, beat / 2)),
-      setInterval(() => void this.commands.expire().catch((err) => log.error({ err }, 'expiring commands failed')), 1000),
+      // a full or damaged store says so once itself; these timers would repeat it every tick
+      setInterval(() => void this.commands.expire().catch((err) => isStorageOutage(err) || log.error({ err }, 'expiring commands failed')), 1000),
       setInterval(() => { this.pipeline.tick(this.now()); this.playbooks?.tick(); }, 1000),
       setInterval(() => {
         void (async () => {
@@ -354,10 +368,20 @@ export class Controller {
     this.pipeline.setFleetSize(this.knownHosts.size);
           // correlation windows only: acks, silences, runs and counts are stored as they change
           await this.savePipeline();
-        })().catch((err) => log.error({ err }, 'saving correlation state failed'));
+        })().catch((err) => isStorageOutage(err) || log.error({ err }, 'saving correlation state failed'));
       }, 15_000),
     );
     for (const t of this.timers) t.unref();
+    // never the events of the open incident window: the correlator's recent span, and every active alert's
+    this.retention = new Retention(this.store, cfg.retention ?? {}, () => {
+      const now = this.now();
+      const alerts = this.pipeline.listAlerts({ scope: 'fleet', status: 'active' });
+      return {
+        windowMs: now - CORRELATE_DEFAULTS.recentMs,
+        alertsMs: alerts.reduce((m, a) => Math.min(m, a.firstSeenMs - CORRELATE_DEFAULTS.windowMs), now),
+      };
+    }, log.child({ part: 'retention' }), this.now);
+    this.retention.start();
   }
 
   get credentialsFile(): string {
@@ -390,6 +414,7 @@ export class Controller {
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    await this.retention?.stop();
     this.gateway.closeAll();
     await this.savePipeline().catch((err) => this.cfg.log.error({ err }, 'saving correlation state failed'));
     this.playbooks?.stop();

@@ -18,6 +18,7 @@ import { ByteBudgets, storedBytes, wireBytes, type BudgetVerdict, type ByteBudge
 import { ClockOffset } from './clock-offset.ts';
 import type { Commands } from './commands.ts';
 import type { Ingest } from './pipeline/ingest.ts';
+import { isStorageOutage } from './store/storage-error.ts';
 import type { Store } from './store/store.ts';
 
 type Call = grpc.ServerDuplexStream<AgentFrame__Output, ControllerFrame>;
@@ -192,12 +193,18 @@ export class Gateway {
     helloTimer.unref();
 
     const refuse = (err: unknown) => {
+      // a full or damaged store: retriable for the agent (its spool keeps the reports); the store logged it once
+      const outage = isStorageOutage(err);
       const status = err instanceof StatusError ? err : err instanceof ValidationError
         ? new StatusError(grpc.status.INVALID_ARGUMENT, err.message)
-        : new StatusError(grpc.status.INTERNAL, `controller error: ${(err as Error).message}`);
+        : outage
+          ? new StatusError(grpc.status.UNAVAILABLE, `controller storage is ${err.kind === 'full' ? 'full' : 'failing'}: nothing was stored; keep the reports and retry later`)
+          : new StatusError(grpc.status.INTERNAL, `controller error: ${(err as Error).message}`);
       if (ended) return;
-      log.warn({ peer, host: session?.hostId, code: grpc.status[status.code] }, `agent stream refused: ${status.message}`);
-      if (!(status instanceof BudgetError)) this.opts.onRefused?.({ peer, agentId: session?.hostId, code: grpc.status[status.code], reason: status.message });
+      if (outage) log.debug({ peer, host: session?.hostId }, `agent stream refused: ${status.message}`);
+      else log.warn({ peer, host: session?.hostId, code: grpc.status[status.code] }, `agent stream refused: ${status.message}`);
+      // auditing the refusal would be one more write the store refuses
+      if (!(status instanceof BudgetError) && !outage) this.opts.onRefused?.({ peer, agentId: session?.hostId, code: grpc.status[status.code], reason: status.message });
       ended = true;
       if (session) session.fail(status.code, status.message);
       else failCall(call, status.code, status.message);
@@ -265,7 +272,7 @@ export class Gateway {
           this.opts.onPresence?.(s.hostId, s.tags, false, []);
           log.info({ host: s.hostId, why }, 'agent offline');
         }
-      }).catch((err) => log.error({ err }, 'marking agent offline failed'));
+      }).catch((err) => isStorageOutage(err) || log.error({ err }, 'marking agent offline failed'));
     };
     call.on('end', () => { gone('stream ended'); call.end(); });
     call.on('cancelled', () => gone('stream cancelled'));

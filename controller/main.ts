@@ -2,12 +2,13 @@
 // the data dir) until SIGINT/SIGTERM.
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { durationOption } from '../proto/duration-option.ts';
 import { Controller } from './controller.ts';
 import { DEFAULT_BYTE_BUDGET } from './byte-budget.ts';
 import { DEFAULT_CONNECTION_LIMITS as LIMITS } from './net-limits.ts';
+import { RETENTION_DEFAULTS } from './store/retention.ts';
 
 /** A count of bytes: 4096, 256K, 64M, 1G (binary multiples). */
 const byteCount = (v: string): number => {
@@ -48,6 +49,9 @@ const program = new Command('firebreak-controller')
   .addOption(durationOption('--handshake-timeout <duration>', 'a connection must finish its TLS handshake within this (every port)', LIMITS.agent.handshakeTimeoutMs))
   .option('--agent-bytes-per-second <bytes>', 'bytes per second one agent may send (token bucket; burst 8M); over it its stream is closed with RESOURCE_EXHAUSTED', byteCount, DEFAULT_BYTE_BUDGET.bytesPerSecond)
   .option('--agent-stored-bytes-per-day <bytes>', 'bytes of events one agent may add to the store per UTC day; past it its events are not stored (it stays online)', byteCount, DEFAULT_BYTE_BUDGET.storedBytesPerDay)
+  .addOption(durationOption('--event-retention <duration>', 'events older than this are deleted (never those of the open incident window)', RETENTION_DEFAULTS.maxAgeMs))
+  .addOption(new Option('--event-retention-size <bytes>', 'while the store holds more than this, its oldest events are deleted (e.g. 512M, 2G)')
+    .argParser(byteCount).default(RETENTION_DEFAULTS.maxBytes, '1G'))
   .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
   .showHelpAfterError()
   .addHelpText('after', `
@@ -62,21 +66,24 @@ The first start creates the CA, the command-signing key and an admin credential
 program.action(async (o) => {
   const log = pino({ level: o.logLevel, base: { app: 'firebreak-controller' } });
   const dataDir = resolve(o.dataDir);
-  const controller = new Controller({
-    dataDir, agentListen: o.listen, enrollListen: o.enrollListen, operatorListen: o.operatorListen, serverNames: o.serverName, heartbeatIntervalMs: o.heartbeatInterval,
-    offlineAfterBeats: o.offlineAfter, commandTtlMs: o.commandTtl, log, maxFramesPerSecond: o.maxAgentFrameRate,
-    playbookDir: o.playbooks ? resolve(o.playbooks) : undefined,
-    blastRadius: o.blastRadius ? { maxHosts: o.blastRadius, fraction: 1 } : undefined,
-    metricsListen: o.metricsListen,
-    auditAnchorFile: o.auditAnchor ? resolve(o.auditAnchor) : undefined, auditAnchorIntervalMs: o.auditAnchorInterval,
-    connectionLimits: {
-      agent: { maxConnections: o.agentMaxConnections, maxPerSource: o.agentMaxPerSource, handshakeTimeoutMs: o.handshakeTimeout },
-      enroll: { maxConnections: o.enrollMaxConnections, maxPerSource: o.enrollMaxPerSource, handshakeTimeoutMs: o.handshakeTimeout },
-      operator: { maxConnections: o.operatorMaxConnections, maxPerSource: o.operatorMaxPerSource, handshakeTimeoutMs: o.handshakeTimeout },
-    },
-    byteBudget: { bytesPerSecond: o.agentBytesPerSecond, storedBytesPerDay: o.agentStoredBytesPerDay },
-  });
+  let controller: Controller;
   try {
+    // opening the store refuses a missing, empty, damaged or foreign database inside an existing install
+    controller = new Controller({
+      dataDir, agentListen: o.listen, enrollListen: o.enrollListen, operatorListen: o.operatorListen, serverNames: o.serverName, heartbeatIntervalMs: o.heartbeatInterval,
+      offlineAfterBeats: o.offlineAfter, commandTtlMs: o.commandTtl, log, maxFramesPerSecond: o.maxAgentFrameRate,
+      playbookDir: o.playbooks ? resolve(o.playbooks) : undefined,
+      blastRadius: o.blastRadius ? { maxHosts: o.blastRadius, fraction: 1 } : undefined,
+      metricsListen: o.metricsListen,
+      auditAnchorFile: o.auditAnchor ? resolve(o.auditAnchor) : undefined, auditAnchorIntervalMs: o.auditAnchorInterval,
+      connectionLimits: {
+        agent: { maxConnections: o.agentMaxConnections, maxPerSource: o.agentMaxPerSource, handshakeTimeoutMs: o.handshakeTimeout },
+        enroll: { maxConnections: o.enrollMaxConnections, maxPerSource: o.enrollMaxPerSource, handshakeTimeoutMs: o.handshakeTimeout },
+        operator: { maxConnections: o.operatorMaxConnections, maxPerSource: o.operatorMaxPerSource, handshakeTimeoutMs: o.handshakeTimeout },
+      },
+      byteBudget: { bytesPerSecond: o.agentBytesPerSecond, storedBytesPerDay: o.agentStoredBytesPerDay },
+      retention: { maxAgeMs: o.eventRetention, maxBytes: o.eventRetentionSize },
+    });
     await controller.start();
   } catch (err) {
     log.fatal(`controller failed to start: ${(err as Error).message}`);

@@ -58,7 +58,10 @@ function coreHandlers(o: OperatorApiOptions): Pick<OperatorHandlers, CoreRpc> {
 
   return {
     WhoAmI: rpc('WhoAmI', async (_req, op) => ({ name: op.name, role: op.role })),
-    ListHosts: rpc('ListHosts', async () => ({ hosts: await store.listHosts() })),
+    ListHosts: rpc('ListHosts', async () => {
+      const granted = await store.trust.allHostTags();
+      return { hosts: (await store.listHosts()).map((h) => withTags(h, granted.get(h.id) ?? {})), storage: await store.storageHealth() };
+    }),
     GetHost: rpc('GetHost', async (req) => {
       const id = checkAgentId(req.hostId, 'host_id');
       const host = await store.getHost(id);

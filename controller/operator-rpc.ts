@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { ValidationError } from '../proto/validate.ts';
 import type { AuditLog } from './audit/log.ts';
 import { NotFoundError } from './commands.ts';
+import { isStorageError } from './store/storage-error.ts';
 import type { Store } from './store/store.ts';
 import { PermissionDeniedError, parseRole, requireRole, roleForRpc, type Role } from './trust/roles.ts';
 import { bearerToken, hashToken, looksLikeToken, OPERATOR_TOKEN_PREFIX, tokenMatches } from './trust/tokens.ts';
@@ -26,6 +27,8 @@ export function toStatus(err: unknown): Partial<grpc.StatusObject> {
   if (err instanceof PermissionDeniedError) return { code: grpc.status.PERMISSION_DENIED, details: err.message };
   if (err instanceof UnauthenticatedError) return { code: grpc.status.UNAUTHENTICATED, details: err.message };
   if (err instanceof UnavailableError) return { code: grpc.status.FAILED_PRECONDITION, details: err.message };
+  // a full disk or a damaged store: the message names the file and what to do
+  if (isStorageError(err) && err.blocksWrites) return { code: grpc.status.UNAVAILABLE, details: err.message };
   return { code: grpc.status.INTERNAL, details: `controller error: ${(err as Error).message}` };
 }
 

@@ -7,6 +7,7 @@ import type {
   EventView__Output,
   Host__Output,
   IssueCommandRequest,
+  StorageHealth__Output,
   ThrottleParams__Output,
 } from '../../proto/wire.ts';
 import { checkCidr, checkDirection, checkProtocol, parsePortList, ValidationError } from '../../proto/validate.ts';
@@ -29,11 +30,27 @@ function hostRows(hosts: Host__Output[]): string[][] {
   ]);
 }
 
-program.command('hosts').description('list hosts with their status').action(async () => {
-  const res = await call<object, { hosts: Host__Output[] }>(api(), 'ListHosts', {});
+/** One line on the controller's own store: a full disk stops reports, so operators see it beside the hosts. */
+function storageLine(s: StorageHealth__Output | null | undefined): string {
+  if (!s) return '';
+  if (s.state === 'ok') {
+    const since = s.oldestEventMs ? `, events since ${iso(s.oldestEventMs)}` : ', no events';
+    return `\ncontroller storage: ok (${bytes(s.usedBytes)} used of ${bytes(s.sizeBytes)}${since}, ${s.eventsPruned} pruned by retention since start)\n`;
+  }
+  const what = s.state === 'full'
+    ? 'agents\' reports are refused (they keep them and retry), operator changes fail, reads work'
+    : 'writes fail';
+  return `\ncontroller storage: ${s.state.toUpperCase()} since ${iso(s.sinceMs)} (${ago(s.sinceMs)}): ${what}; ${s.refusedWrites} writes refused.\n  ${s.message}\n`;
+}
+
+const hosts = program.command('hosts').description('list hosts with their status (subcommands: tag, approve-tags)').action(async () => {
+  const res = await call<object, { hosts: Host__Output[]; storage?: StorageHealth__Output | null }>(api(), 'ListHosts', {});
   if (json()) return printJson(res.hosts);
   out(table(['HOST', 'STATUS', 'LAST SEEN', 'HOSTNAME', 'BACKEND', 'ISOLATION', 'BLOCKS', 'THROTTLE', 'CPU', 'EVENTS'], hostRows(res.hosts)));
   if (res.hosts.some((h) => h.backend === 'DRY_RUN')) out('\nnote: hosts on the dry-run backend record rules but enforce nothing.\n');
+  const asking = res.hosts.filter((h) => Object.keys(h.requestedTags).length > 0);
+  if (asking.length) out(`\nnote: ${asking.length} host(s) request tags not granted (see \`firebreak host <id>\`; an admin grants them with \`firebreak hosts approve-tags <id>\`).\n`);
+  out(storageLine(res.storage));
 });
 
 const tagText = (t: Record<string, string>): string => Object.entries(t).map(([k, v]) => (v === '' ? k : `${k}=${v}`)).join(' ') || '-';
@@ -67,7 +84,6 @@ hosts.command('approve-tags <host> [key...]').description('grant the tags a host
   .action(async (host: string, keys: string[]) => {
     printHostTags(await call<object, HostTagsView>(api(), 'ApproveHostTags', { hostId: host, keys }));
   });
-
 
 program.command('host <id>').description('show one host: inventory, enforcement, last sample').action(async (id: string) => {
   const h = await call<object, Host__Output>(api(), 'GetHost', { hostId: id });

@@ -1,6 +1,9 @@
 // SQLite store (better-sqlite3, WAL) in the controller's data dir. Calls are
 // synchronous underneath but exposed through the asynchronous Store interface.
+import { statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { Logger } from 'pino';
 import type {
   AnomalyKind__Output,
   Command__Output,
@@ -8,8 +11,11 @@ import type {
   CommandView__Output,
   EventView__Output,
   Host__Output,
+  StorageHealth__Output,
 } from '../../proto/wire.ts';
 import { MIGRATIONS } from './migrations.ts';
+import { checkOpened, guardMethods, preflight, toStorageError } from './sqlite-open.ts';
+import { StorageError, type StorageErrorKind } from './storage-error.ts';
 import { SqliteTrustStore } from './trust-store.ts';
 import type {
   CommandFilter,
@@ -18,6 +24,8 @@ import type {
   HelloRecord,
   HostPatch,
   IngestOutcome,
+  PruneOutcome,
+  PruneRequest,
   ReportRecord,
   RunJournal,
   Store,
@@ -43,20 +51,56 @@ const HOST_ORDER = new Intl.Collator('en', { numeric: true });
 const TERMINAL: CommandStatus__Output[] = ['APPLIED', 'FAILED', 'EXPIRED', 'ROLLED_BACK'];
 export const isTerminal = (s: CommandStatus__Output): boolean => TERMINAL.includes(s);
 
+export interface SqliteStoreOptions {
+  /** files of an existing install beside the database (installEvidence): it must then already be Firebreak's */
+  existingInstall?: string[];
+  /** where the store says, once per episode, that it stopped or resumed taking writes */
+  log?: Logger;
+  /** how often a store that stopped taking writes tries a small one, to notice space came back (default 2 s) */
+  probeEveryMs?: number;
+}
+
+/** Below this much free space on its disk a full store does not even try a probe write. */
+const PROBE_MIN_FREE_BYTES = 1024 * 1024;
+
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  readonly file: string;
+  /** how long the integrity check at open took */
+  readonly checkMs: number;
+  private readonly log: Logger | undefined;
+  private readonly probeEveryMs: number;
+  /** set while the store cannot take writes: one episode, logged when it starts and when it ends */
+  private outage: { kind: StorageErrorKind; sinceMs: number; message: string; refused: number } | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private eventsPruned = 0;
   readonly trust: SqliteTrustStore;
   private pendingReports: { r: ReportRecord; resolve: (o: IngestOutcome) => void; reject: (e: unknown) => void }[] = [];
   private readonly stmt;
   /** statements whose SQL depends on the call's shape (which columns, how many statuses), prepared once per shape */
   private readonly shaped = new Map<string, Database.Statement>();
 
-  constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable across process crashes, fast
-    this.db.pragma('busy_timeout = 5000');
-    this.migrate();
+  constructor(file: string, opts: SqliteStoreOptions = {}) {
+    this.file = file;
+    this.log = opts.log;
+    this.probeEveryMs = opts.probeEveryMs ?? 2000;
+    // never initialise over an install whose database is missing, empty, damaged or foreign
+    preflight(file, opts.existingInstall ?? []);
+    let db: Database.Database | undefined;
+    const started = performance.now();
+    try {
+      db = new Database(file);
+      db.pragma('busy_timeout = 5000');
+      checkOpened(db, file, opts.existingInstall ?? [], Math.max(...MIGRATIONS.map((m) => m.version)));
+      this.checkMs = performance.now() - started;
+      this.db = db;
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable across process crashes, fast
+      this.migrate();
+    } catch (err) {
+      db?.close();
+      throw toStorageError(err, file);
+    }
     this.trust = new SqliteTrustStore(this.db);
     const p = (sql: string) => this.db.prepare(sql);
     this.stmt = {
@@ -83,6 +127,10 @@ export class SqliteStore implements Store {
         ORDER BY issued_at_ms, id`),
       cmdExpiring: p(`SELECT id FROM commands WHERE status IN ('QUEUED', 'SENT') AND expires_at_ms <= ?`),
     };
+    // from here on every SQLite error names the file and says what to do; outages are noted once
+    const convert = (err: unknown) => this.storageError(err);
+    guardMethods(this, convert);
+    guardMethods(this.trust, convert);
   }
 
   private migrate(): void {
@@ -149,7 +197,9 @@ export class SqliteStore implements Store {
     try {
       outcomes = this.db.transaction(() => batch.map(({ r }) => this.writeReport(r)))();
     } catch (err) {
-      for (const p of batch) p.reject(err);
+      const e = this.storageError(err);
+      if (e instanceof StorageError && this.outage) this.outage.refused += batch.length - 1;
+      for (const p of batch) p.reject(e);
       return;
     }
     batch.forEach((p, i) => p.resolve(outcomes[i]!));
@@ -336,7 +386,114 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+  // ------------------------------------------------------------ storage health and retention
+
+  /** A SQLite error as a StorageError naming the file; an outage (full disk, damaged file) starts an episode. */
+  private storageError(err: unknown): unknown {
+    if (err instanceof StorageError || !(err instanceof Database.SqliteError)) return err;
+    const e = toStorageError(err, this.file) as StorageError;
+    if (e.blocksWrites) this.noteOutage(e);
+    return e;
+  }
+
+  private noteOutage(e: StorageError): void {
+    if (this.outage) {
+      this.outage.refused++;
+      return;
+    }
+    this.outage = { kind: e.kind, sinceMs: Date.now(), message: e.message, refused: 1 };
+    const serving = e.kind === 'damaged' ? 'writes and some reads fail until it is restored' :
+      'writes are refused (agents keep their reports and retry; operator changes fail) and reads are still served';
+    this.log?.error({ file: this.file, kind: e.kind, code: e.dbCode }, `controller storage stopped taking writes: ${e.message} Meanwhile ${serving}.`);
+    // a damaged file does not heal; the others may, once space or access returns
+    if (e.kind !== 'damaged') {
+      this.probeTimer = setInterval(() => this.probe(), this.probeEveryMs);
+      this.probeTimer.unref();
+    }
+  }
+
+  /** A small write that needs new pages, committed: when it works, the store takes writes again. */
+  private probe(): void {
+    if (!this.outage) return;
+    try {
+      const fs = statfsSync(dirname(this.file));
+      if (fs.bavail * fs.bsize < PROBE_MIN_FREE_BYTES) return;
+    } catch { /* no statfs here: let the write decide */ }
+    try {
+      const pad = 'x'.repeat(2 * (this.db.pragma('page_size', { simple: true }) as number));
+      this.db.transaction(() => {
+        this.prepared(`INSERT INTO state (key, value, updated_at_ms) VALUES ('storage.probe', ?, ?)
+          ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(pad, Date.now());
+        this.prepared(`DELETE FROM state WHERE key = 'storage.probe'`).run();
+      })();
+    } catch {
+      return; // still failing: the episode goes on, nothing more to say
+    }
+    const o = this.outage;
+    this.outage = undefined;
+    clearInterval(this.probeTimer);
+    this.probeTimer = undefined;
+    this.log?.info({ file: this.file, outageMs: Date.now() - o.sinceMs, refusedWrites: o.refused },
+      `controller storage takes writes again after ${Math.round((Date.now() - o.sinceMs) / 1000)} s (${o.refused} writes were refused meanwhile)`);
+  }
+
+  private usedBytes(): number {
+    const size = this.db.pragma('page_size', { simple: true }) as number;
+    return ((this.db.pragma('page_count', { simple: true }) as number) - (this.db.pragma('freelist_count', { simple: true }) as number)) * size;
+  }
+
+  async storageHealth(): Promise<StorageHealth__Output> {
+    const o = this.outage;
+    let sizeBytes = 0;
+    let usedBytes = 0;
+    let oldestEventMs = 0;
+    try {
+      sizeBytes = (this.db.pragma('page_count', { simple: true }) as number) * (this.db.pragma('page_size', { simple: true }) as number);
+      usedBytes = this.usedBytes();
+      oldestEventMs = (this.prepared(`SELECT received_at_ms AS t FROM events ORDER BY id LIMIT 1`).get() as { t: number } | undefined)?.t ?? 0;
+    } catch { /* a damaged store still answers with its state */ }
+    return {
+      state: o?.kind ?? 'ok', file: this.file, message: o?.message ?? '', sinceMs: o?.sinceMs ?? 0, refusedWrites: o?.refused ?? 0,
+      sizeBytes, usedBytes, oldestEventMs, eventsPruned: this.eventsPruned,
+    };
+  }
+
+  /**
+   * Ids grow with arrival, so the oldest events are the lowest ids: one batch
+   * scans at most `batch` rows from the start and deletes the prefix a rule
+   * allows, in one short statement.
+   */
+  async pruneEvents(p: PruneRequest): Promise<PruneOutcome> {
+    const started = performance.now();
+    const over = this.usedBytes() > p.maxBytes;
+    const cutoff = over ? Math.max(p.ageCutoffMs, p.sizeCutoffMs) : p.ageCutoffMs;
+    const rows = this.prepared(`SELECT id, received_at_ms AS t FROM events ORDER BY id LIMIT ?`).all(p.batch) as { id: number; t: number }[];
+    let last: { id: number; t: number } | undefined;
+    for (const r of rows) {
+      if (r.t >= cutoff) break;
+      last = r;
+    }
+    let deleted = 0;
+    if (last) deleted = this.prepared(`DELETE FROM events WHERE id <= ?`).run(last.id).changes;
+    this.eventsPruned += deleted;
+    return {
+      deleted, rule: deleted === 0 ? null : last!.t >= p.ageCutoffMs ? 'size' : 'age',
+      usedBytes: this.usedBytes(), ms: performance.now() - started,
+    };
+  }
+
+  /**
+   * A hard cap on the database (SQLite max_page_count, this connection only):
+   * writes past it fail as on a full disk. Undefined lifts it. SQLite never
+   * sets it below the current size. Tests use it to make a real SQLITE_FULL.
+   */
+  setSizeLimit(bytes: number | undefined): void {
+    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+    this.db.pragma(`max_page_count = ${bytes === undefined ? 4294967294 : Math.max(1, Math.floor(bytes / pageSize))}`);
+  }
+
     this.db.close();
+    clearInterval(this.probeTimer);
   }
 }
 

@@ -14,6 +14,7 @@ import type {
   HostInventory__Output,
   Host__Output,
   MetricsSample__Output,
+  StorageHealth__Output,
 } from '../../proto/wire.ts';
 
 export interface HelloRecord {
@@ -136,4 +137,32 @@ export interface Store {
   putState(key: string, value: string, atMs: number): Promise<void>;
 
   close(): Promise<void>;
+  /** Whether the store takes writes (full disk, damaged file) and how big it is; cheap, for `firebreak hosts`. */
+  storageHealth(): Promise<StorageHealth__Output>;
+  /** One small batch of retention: deletes the oldest events that a prune rule allows; see PruneRequest. */
+  pruneEvents(p: PruneRequest): Promise<PruneOutcome>;
+
+}
+
+/**
+ * Events received before `ageCutoffMs` go; while the store holds more than
+ * `maxBytes`, events received before `sizeCutoffMs` go too. The caller keeps
+ * both cutoffs before the open incident window, so neither reaches its events.
+ */
+export interface PruneRequest {
+  ageCutoffMs: number;
+  sizeCutoffMs: number;
+  maxBytes: number;
+  /** at most this many events in this call (one short transaction) */
+  batch: number;
+}
+
+export interface PruneOutcome {
+  deleted: number;
+  /** which rule deleted them; null when nothing was due */
+  rule: 'age' | 'size' | null;
+  /** the store's bytes in use after the batch */
+  usedBytes: number;
+  /** how long the batch held the database */
+  ms: number;
 }

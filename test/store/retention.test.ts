@@ -1,0 +1,106 @@
+// Event retention on a real SQLite file: events go by age and by size, oldest
+// first, in small batches that let reports be written between them; events of
+// the open incident window never go.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { pino } from 'pino';
+import { Retention } from '../../controller/store/retention.ts';
+import { SqliteStore } from '../../controller/store/sqlite.ts';
+import { tempDir } from '../helpers/procs.ts';
+
+const DAY = 24 * 3600_000;
+const NOW = Date.UTC(2026, 10, 30, 12);
+const tmp = tempDir('firebreak-retention-');
+after(() => tmp.remove());
+let n = 0;
+
+async function storeWith(ages: Array<[count: number, ageMs: number]>): Promise<{ s: SqliteStore; seq: () => number }> {
+  const s = new SqliteStore(join(tmp.path, `r${n++}.db`));
+  await s.recordHello({ hostId: 'h1', bootId: 'bootbootboot', inventory: {} as never, backend: 'DRY_RUN', nowMs: NOW });
+  let seq = 0;
+  for (const [count, age] of ages) {
+    for (let i = 0; i < count; i++) await s.ingestReport(report(++seq, NOW - age));
+  }
+  return { s, seq: () => ++seq };
+}
+
+function report(seq: number, receivedAtMs: number) {
+  return {
+    hostId: 'h1', bootId: 'bootbootboot', seq, sample: null, receivedAtMs,
+    events: [{ kind: 'CPU', signature: 'cpu.spike', observedAtMs: receivedAtMs, value: 1, baseline: 1, score: 1, count: 1, cleared: false,
+      evidence: { detail: 'x'.repeat(500), processes: [], remotes: [] } }] as never,
+  };
+}
+
+const ages = async (s: SqliteStore) => (await s.listEvents({ hostId: 'h1', limit: 100_000 })).map((e) => NOW - e.receivedAtMs);
+const silentLog = () => {
+  const lines: { level: number; msg: string }[] = [];
+  return { lines, log: pino({ level: 'debug' }, { write: (l: string) => { lines.push(JSON.parse(l)); } }) };
+};
+const windowOnly = () => ({ windowMs: NOW - 10 * 60_000, alertsMs: NOW });
+
+describe('event retention', () => {
+  it('deletes events past the age in batches, keeps the rest', async () => {
+    const { s } = await storeWith([[120, 20 * DAY], [30, 2 * DAY], [10, 60_000]]);
+    const r = new Retention(s, { maxAgeMs: 14 * DAY, batch: 25 }, windowOnly, silentLog().log, () => NOW);
+    await r.run();
+    const left = await ages(s);
+    assert.equal(left.length, 40);
+    assert.ok(left.every((a) => a < 14 * DAY));
+    assert.equal(r.stats.deleted, 120);
+    assert.ok(r.stats.batches >= 120 / 25, `small batches: ${r.stats.batches}`);
+    assert.ok(r.stats.longestBatchMs > 0 && r.stats.longestBatchMs < 200, `batch time measured: ${r.stats.longestBatchMs} ms`);
+    assert.equal((await s.storageHealth()).eventsPruned, 120);
+    await s.close();
+  });
+
+  it('deletes the oldest events while the store is over its size, never the open incident window', async () => {
+    const { s } = await storeWith([[400, 3 * DAY], [400, 2 * DAY], [200, 5 * 60_000]]);
+    const used = (await s.storageHealth()).usedBytes;
+    const { lines, log } = silentLog();
+    // half the store: the age rule alone deletes nothing (all younger than 14 days)
+    const r = new Retention(s, { maxBytes: Math.floor(used / 2), batch: 50 }, windowOnly, log, () => NOW);
+    await r.run();
+    const left = await ages(s);
+    assert.ok((await s.storageHealth()).usedBytes <= used / 2, 'under the size');
+    assert.ok(left.length < 1000 && left.length >= 200, `deleted some: ${left.length} left`);
+    assert.equal(left.filter((a) => a === 5 * 60_000).length, 200, 'the open window kept whole');
+    // oldest first: whatever is left of the 3-day-old events, all 2-day-old ones outlived them
+    const threeDay = left.filter((a) => a === 3 * DAY).length;
+    if (threeDay > 0) assert.equal(left.filter((a) => a === 2 * DAY).length, 400);
+
+    // a size only the open window could meet: it stays whole, and the store says so once
+    const tight = new Retention(s, { maxBytes: 1, batch: 50 }, windowOnly, log, () => NOW);
+    await tight.run();
+    await tight.run();
+    assert.deepEqual(await ages(s), Array(200).fill(5 * 60_000));
+    assert.equal(lines.filter((l) => /more than the event retention size/.test(l.msg)).length, 1);
+    await s.close();
+  });
+
+  it("keeps the events of an active alert past the age, until it is over", async () => {
+    const { s } = await storeWith([[50, 20 * DAY], [50, 16 * DAY]]);
+    let alertFirstSeen = NOW - 17 * DAY;
+    const r = new Retention(s, { maxAgeMs: 14 * DAY, batch: 20 }, () => ({ windowMs: NOW - 10 * 60_000, alertsMs: alertFirstSeen }), silentLog().log, () => NOW);
+    await r.run();
+    assert.deepEqual([...new Set(await ages(s))], [16 * DAY], 'the alert\'s events kept, older ones gone');
+    alertFirstSeen = NOW; // resolved
+    await r.run();
+    assert.equal((await ages(s)).length, 0);
+    await s.close();
+  });
+
+  it('yields between batches: a report arriving mid-prune is stored before the prune ends', async () => {
+    const { s, seq } = await storeWith([[600, 20 * DAY]]);
+    const r = new Retention(s, { maxAgeMs: 14 * DAY, batch: 20 }, windowOnly, silentLog().log, () => NOW);
+    const order: string[] = [];
+    const pruning = r.run().then(() => order.push('prune done'));
+    // arrives while the first batch runs
+    const ingest = s.ingestReport(report(seq(), NOW)).then(() => order.push('report stored'));
+    await Promise.all([pruning, ingest]);
+    assert.deepEqual(order, ['report stored', 'prune done']);
+    assert.ok(r.stats.batches >= 30);
+    await s.close();
+  });
+});
