@@ -385,7 +385,6 @@ export class SqliteStore implements Store {
       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at_ms = excluded.updated_at_ms`).run(key, value, atMs);
   }
 
-  async close(): Promise<void> {
   // ------------------------------------------------------------ storage health and retention
 
   /** A SQLite error as a StorageError naming the file; an outage (full disk, damaged file) starts an episode. */
@@ -492,8 +491,9 @@ export class SqliteStore implements Store {
     this.db.pragma(`max_page_count = ${bytes === undefined ? 4294967294 : Math.max(1, Math.floor(bytes / pageSize))}`);
   }
 
-    this.db.close();
+  async close(): Promise<void> {
     clearInterval(this.probeTimer);
+    this.db.close();
   }
 }
 
