@@ -69,7 +69,8 @@ export class Containment implements PlaybookApi {
     const [stored, seq, overrideRows] = await Promise.all([
       o.store.loadRuns(o.now() - keepMs), o.store.getCounter(RUN_SEQ_COUNTER), o.store.listPlaybookOverrides(),
     ]);
-    const legacy = stored.runs.length === 0 && overrideRows.length === 0 ? await o.store.getState(PLAYBOOK_STATE_KEY) : undefined;
+    const old = stored.runs.length === 0 && overrideRows.length === 0 ? await o.store.getState(PLAYBOOK_STATE_KEY) : undefined;
+    const legacy = old && old !== 'null' ? old : undefined;
     try {
       if (legacy) {
         this.engine = PlaybookEngine.restore(JSON.parse(legacy), opts);

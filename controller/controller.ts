@@ -74,6 +74,8 @@ export interface ControllerConfig {
 const PIPELINE_STATE_KEY = 'pipeline';
 /** the next free alert id, stored as each alert takes one (ids are never given twice) */
 const ALERT_ID_COUNTER = 'alert_next_id';
+/** acks older than this are in the correlation snapshot (saved every 15 s): their rows are dropped */
+const ACK_ROWS_MS = 24 * 3600_000;
 /** silences that ended this long ago are not put back (Silences' own retention) */
 const SILENCE_RETENTION_MS = 7 * 24 * 3600_000;
 
@@ -250,7 +252,7 @@ export class Controller {
     p ??= new Pipeline(opts);
     // what is stored row by row as it changes goes over the (older) correlation snapshot
     const [nextAlertId, acks, silences] = await Promise.all([
-      this.store.getCounter(ALERT_ID_COUNTER), this.store.listAcks(), this.store.listSilences(this.now() - SILENCE_RETENTION_MS),
+      this.store.getCounter(ALERT_ID_COUNTER), this.store.listAcks(this.now() - ACK_ROWS_MS), this.store.listSilences(this.now() - SILENCE_RETENTION_MS),
     ]);
     const bad = p.applyStored({ nextAlertId, acks, silences: silences.map((s) => JSON.parse(s) as unknown) });
     if (bad.length > 0) log.error({ problems: bad }, `${bad.length} stored silence(s) are unreadable and were not put back; re-add them with 'firebreak silence add'`);

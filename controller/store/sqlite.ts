@@ -313,7 +313,8 @@ export class SqliteStore implements Store {
       ON CONFLICT (alert_id) DO UPDATE SET by_name = excluded.by_name, at_ms = excluded.at_ms`).run(a.alertId, a.by, a.atMs);
   }
 
-  async listAcks(): Promise<StoredAck[]> {
+  async listAcks(madeAfterMs: number): Promise<StoredAck[]> {
+    this.prepared(`DELETE FROM alert_acks WHERE at_ms <= ?`).run(madeAfterMs);
     return (this.prepared(`SELECT alert_id, by_name, at_ms FROM alert_acks`).all() as { alert_id: string; by_name: string; at_ms: number }[])
       .map((r) => ({ alertId: r.alert_id, by: r.by_name, atMs: r.at_ms }));
   }

@@ -122,7 +122,8 @@ export interface Store {
   raiseCounter(name: string, value: number): Promise<void>;
   getCounter(name: string): Promise<number | undefined>;
   putAck(a: StoredAck): Promise<void>;
-  listAcks(): Promise<StoredAck[]>;
+  /** Acks made after `madeAfterMs`; older ones are deleted (the correlation snapshot holds them by then). */
+  listAcks(madeAfterMs: number): Promise<StoredAck[]>;
   putSilence(id: string, body: string, endsAtMs: number, atMs: number): Promise<void>;
   /** Silences (their JSON) that ended after `endedAfterMs`; older ones are deleted. */
   listSilences(endedAfterMs: number): Promise<string[]>;
@@ -136,12 +137,12 @@ export interface Store {
   getState(key: string): Promise<string | undefined>;
   putState(key: string, value: string, atMs: number): Promise<void>;
 
-  close(): Promise<void>;
   /** Whether the store takes writes (full disk, damaged file) and how big it is; cheap, for `firebreak hosts`. */
   storageHealth(): Promise<StorageHealth__Output>;
   /** One small batch of retention: deletes the oldest events that a prune rule allows; see PruneRequest. */
   pruneEvents(p: PruneRequest): Promise<PruneOutcome>;
 
+  close(): Promise<void>;
 }
 
 /**

@@ -41,7 +41,7 @@ test('the id mark, acks and silences stored as they change come back over an old
     const store2 = new SqliteStore(file);
     const q = Pipeline.restore(snapshot, { correlate: { fleetSize: 50 } });
     const bad = q.applyStored({
-      nextAlertId: await store2.getCounter(NEXT), acks: await store2.listAcks(), silences: (await store2.listSilences(0)).map((x) => JSON.parse(x)),
+      nextAlertId: await store2.getCounter(NEXT), acks: await store2.listAcks(0), silences: (await store2.listSilences(0)).map((x) => JSON.parse(x)),
     });
     assert.deepEqual(bad, []);
     assert.equal(q.getAlert(first.id)!.status, 'acknowledged', 'the ack made after the snapshot is back');
