@@ -26,6 +26,7 @@ usage: install.sh agent|controller [options]
   --start                  enable and start the service now
 agent only:
   --controller HOST:PORT   the controller's agent address (written to the agent's config)
+  --enroll-address H:P     the controller's enrollment address (default: the controller's host, port 7445)
   --ca-pin SHA256          the controller CA's fingerprint, printed by 'firebreak tokens create'
   --enroll-token-file FILE a one-time enrollment token (kept root-only in /etc/firebreak-agent/enroll.env)
   --tag KEY=VALUE          a requested tag; repeat for more (an admin grants it)
@@ -41,7 +42,7 @@ case "$what" in
 esac
 
 here=$(cd "$(dirname "$0")" && pwd)
-root='' prefix='' data_dir='' user=firebreak start=no controller='' ca_pin='' token_file='' tags=''
+root='' prefix='' data_dir='' user=firebreak start=no controller='' enroll_address='' ca_pin='' token_file='' tags=''
 while [ $# -gt 0 ]; do
   case "$1" in
     --root) root=${2:?--root needs a directory}; shift 2 ;;
@@ -50,6 +51,7 @@ while [ $# -gt 0 ]; do
     --user) user=${2:?--user needs a name}; shift 2 ;;
     --start) start=yes; shift ;;
     --controller) controller=${2:?--controller needs HOST:PORT}; shift 2 ;;
+    --enroll-address) enroll_address=${2:?--enroll-address needs HOST:PORT}; shift 2 ;;
     --ca-pin) ca_pin=${2:?--ca-pin needs a fingerprint}; shift 2 ;;
     --enroll-token-file) token_file=${2:?--enroll-token-file needs a file}; shift 2 ;;
     --tag) tags="$tags ${2:?--tag needs KEY=VALUE}"; shift 2 ;;
@@ -62,7 +64,7 @@ if [ "$what" = agent ]; then
   prefix=${prefix:-/opt/firebreak-agent}; data_dir=${data_dir:-/var/lib/firebreak-agent}
 else
   prefix=${prefix:-/opt/firebreak}; data_dir=${data_dir:-/var/lib/firebreak}
-  [ -z "$controller$ca_pin$token_file$tags" ] || die "--controller, --ca-pin, --enroll-token-file and --tag are agent options"
+  [ -z "$controller$enroll_address$ca_pin$token_file$tags" ] || die "--controller, --enroll-address, --ca-pin, --enroll-token-file and --tag are agent options"
 fi
 case "$prefix$data_dir" in *@*|*'
 '*) die "paths may not contain '@' or newlines" ;; esac
@@ -116,19 +118,21 @@ chmod 0700 "$root$data_dir"
 
 if [ "$what" = agent ]; then
   cfg=$root$data_dir/agent.json
-  if [ -n "$controller" ] || [ -n "$tags" ]; then
+  if [ -n "$controller$enroll_address$tags" ]; then
     if [ -f "$cfg" ]; then
       say "kept the existing $cfg (edit it, or run the agent once with --save, to change it)"
     else
-      printf '%s' "$controller" | grep -Eq '^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$' || die "--controller '$controller' is not HOST:PORT"
-      CONTROLLER="$controller" TAGS="$tags" "$node_bin" -e '
+      for a in "$controller" "$enroll_address"; do
+        [ -z "$a" ] || printf '%s' "$a" | grep -Eq '^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$' || die "'$a' is not HOST:PORT"
+      done
+      CONTROLLER="$controller" ENROLL_ADDRESS="$enroll_address" TAGS="$tags" "$node_bin" -e '
         const tags = {};
         for (const t of (process.env.TAGS || "").trim().split(/\s+/).filter(Boolean)) {
           const i = t.indexOf("=");
           if (i <= 0) { console.error(`install.sh: bad tag "${t}": use KEY=VALUE`); process.exit(2); }
           tags[t.slice(0, i)] = t.slice(i + 1);
         }
-        const cfg = { controller: process.env.CONTROLLER || undefined, tags };
+        const cfg = { controller: process.env.CONTROLLER || undefined, enrollAddress: process.env.ENROLL_ADDRESS || undefined, tags };
         require("fs").writeFileSync(process.argv[1], JSON.stringify(cfg, null, 2) + "\n", { mode: 0o600 });
       ' "$cfg"
       [ -n "$root" ] || chown "$user:$user" "$cfg"

@@ -1,11 +1,12 @@
-// Installing as ops would: the agent archive `npm run build:agent` ships
-// (checksum, unpack, install.sh), and the controller from a checkout, each laid
+// Installing as ops would: the controller from a checkout, and the agent
+// archive `npm run build:agent` ships (checksum, unpack, install.sh), each laid
 // out under a staging root (--root: no user is created, systemd is not told,
-// the machine's own /etc and /opt are untouched). The units are checked by
-// systemd's own verifier against that root, and the staged controller runs
-// from where it was installed and answers the CLI installed beside it.
+// the machine's own /etc and /opt are untouched). systemd's own verifier checks
+// the units against that root; then both run from where they were installed, the
+// agent with only what its unit gives it (its config file and enroll.env), and
+// it enrolls and shows up in the staged CLI.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -30,15 +31,61 @@ function verifyUnit(root: string, unit: string): string {
   return /Overall exposure level[^:]*: (.*)/.exec(sec.stdout)?.[1] ?? 'unknown';
 }
 
-describe('install: the agent archive and the controller as systemd services', () => {
+/** Starts a program and resolves once a log line contains `ready`; the child is returned for the caller to stop. */
+function startUntil(cmd: string, args: string[], env: NodeJS.ProcessEnv, ready: string): Promise<{ child: ChildProcess; log: () => string }> {
+  const child = spawn(cmd, args, { cwd: '/', stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, NODE_OPTIONS: '' } });
+  let buf = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${basename(cmd)} did not log '${ready}' in 30 s:\n${buf.slice(-2000)}`)), 30_000);
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      if (buf.includes(ready)) { clearTimeout(timer); resolve({ child, log: () => buf }); }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${basename(cmd)} exited (${code}):\n${buf.slice(-2000)}`)); });
+  });
+}
+
+describe('install: the controller and the agent archive as systemd services, run from where they were installed', () => {
   const dir = tempDir('firebreak-install-');
+  const children: ChildProcess[] = [];
+  const ctlRoot = join(dir.path, 'controller-root');
+  const agentRoot = join(dir.path, 'agent-root');
+  const ctlData = join(ctlRoot, 'var/lib/firebreak');
+  const firebreak = (...args: string[]) => run(process.execPath, [join(ctlRoot, 'opt/firebreak/bin/firebreak.js'), '--credentials', join(ctlData, 'admin.credentials.json'), ...args], { cwd: '/' });
   before(() => {
     if (!existsSync('/usr/lib/systemd/system')) throw new Error(`${NEEDS} (no /usr/lib/systemd/system)`);
     run('systemd-analyze', ['--version']);
   });
-  after(() => dir.remove());
+  after(() => {
+    for (const c of children) c.kill('SIGKILL');
+    dir.remove();
+  });
 
-  it('the archive matches its checksum, installs the agent with its config, a root-only token file and a unit systemd accepts', async (t) => {
+  it('installs the controller from the checkout with a unit systemd accepts; the staged controller runs and its CLI answers', async (t) => {
+    const r = run('sh', [join(ROOT, 'scripts/install.sh'), 'controller', '--root', ctlRoot]);
+    assert.equal(r.status, 0, r.stderr);
+    const unit = readFileSync(join(ctlRoot, 'etc/systemd/system/firebreak-controller.service'), 'utf8');
+    assert.match(unit, /^ExecStart=\S+ \/opt\/firebreak\/bin\/firebreak-controller\.js --data-dir \/var\/lib\/firebreak --playbooks \/opt\/firebreak\/playbooks/m);
+    assert.match(unit, /^CapabilityBoundingSet=$/m);
+    // the verifier wants ExecStart's program inside the root: a stand-in for node
+    const nodeInRoot = join(ctlRoot, /^ExecStart=(\S+)/m.exec(unit)![1]!);
+    mkdirSync(dirname(nodeInRoot), { recursive: true });
+    writeFileSync(nodeInRoot, '#!/bin/sh\n');
+    chmodSync(nodeInRoot, 0o755);
+    t.diagnostic(`controller unit exposure (systemd-analyze security): ${verifyUnit(ctlRoot, 'firebreak-controller.service')}`);
+
+    const prefix = join(ctlRoot, 'opt/firebreak');
+    const ctl = await startUntil(process.execPath, [join(prefix, 'bin/firebreak-controller.js'), '--data-dir', ctlData, '--listen', '127.0.0.1:0',
+      '--enroll-listen', '127.0.0.1:0', '--operator-listen', '127.0.0.1:0', '--playbooks', join(prefix, 'playbooks')], process.env, '"controller ready"');
+    children.push(ctl.child);
+    const hosts = firebreak('hosts', '-o', 'json');
+    assert.equal(hosts.status, 0, hosts.stderr);
+    assert.deepEqual(JSON.parse(hosts.stdout), []);
+  });
+
+  it('the archive matches its checksum and installs the agent: config, root-only enroll.env, a unit systemd accepts; it enrolls with only those', async (t) => {
     const dist = join(dir.path, 'dist');
     const { archive, checksum } = await buildAgent(dist);
     const check = run('sha256sum', ['-c', basename(checksum)], { cwd: dist });
@@ -47,32 +94,47 @@ describe('install: the agent archive and the controller as systemd services', ()
     mkdirSync(unpack);
     assert.equal(run('tar', ['xzf', archive, '-C', unpack]).status, 0);
     const top = join(unpack, basename(archive, '.tar.gz'));
-    writeFileSync(join(dir.path, 'token'), 'fbe_token123\n');
 
-    const root = join(dir.path, 'agent-root');
-    const args = ['agent', '--root', root, '--controller', '10.0.0.5:7443', '--ca-pin', 'AB:CD:EF', '--enroll-token-file', join(dir.path, 'token'), '--tag', 'role=web'];
+    const live = JSON.parse(readFileSync(join(ctlData, 'controller.json'), 'utf8')) as { agentPort: number; enrollPort: number; caFingerprint: string };
+    const tok = firebreak('tokens', 'create', '-o', 'json');
+    assert.equal(tok.status, 0, tok.stderr);
+    writeFileSync(join(dir.path, 'token'), `${(JSON.parse(tok.stdout) as { token: string }).token}\n`);
+    const args = ['agent', '--root', agentRoot, '--controller', `127.0.0.1:${live.agentPort}`, '--enroll-address', `127.0.0.1:${live.enrollPort}`,
+      '--ca-pin', live.caFingerprint, '--enroll-token-file', join(dir.path, 'token'), '--tag', 'role=web'];
     const r = run(join(top, 'install.sh'), args);
     assert.equal(r.status, 0, r.stderr);
-    for (const f of ['firebreak-agent', 'firebreak-agent.mjs', 'firebreak.proto']) assert.ok(existsSync(join(root, 'opt/firebreak-agent', f)), f);
-    assert.equal(mode(join(root, 'opt/firebreak-agent/firebreak-agent')), '755');
-    assert.equal(mode(join(root, 'var/lib/firebreak-agent')), '700');
-    assert.deepEqual(JSON.parse(readFileSync(join(root, 'var/lib/firebreak-agent/agent.json'), 'utf8')), { controller: '10.0.0.5:7443', tags: { role: 'web' } });
-    assert.equal(mode(join(root, 'var/lib/firebreak-agent/agent.json')), '600');
-    const env = join(root, 'etc/firebreak-agent/enroll.env');
-    assert.equal(readFileSync(env, 'utf8'), 'FIREBREAK_ENROLL_TOKEN=fbe_token123\nFIREBREAK_CA_PIN=AB:CD:EF\n');
-    assert.equal(mode(env), '600');
-    const unit = readFileSync(join(root, 'etc/systemd/system/firebreak-agent.service'), 'utf8');
-    assert.match(unit, /^ExecStart=\/opt\/firebreak-agent\/firebreak-agent run --data-dir \/var\/lib\/firebreak-agent$/m);
+    for (const f of ['firebreak-agent', 'firebreak-agent.mjs', 'firebreak.proto']) assert.ok(existsSync(join(agentRoot, 'opt/firebreak-agent', f)), f);
+    assert.equal(mode(join(agentRoot, 'opt/firebreak-agent/firebreak-agent')), '755');
+    const data = join(agentRoot, 'var/lib/firebreak-agent');
+    assert.equal(mode(data), '700');
+    assert.deepEqual(JSON.parse(readFileSync(join(data, 'agent.json'), 'utf8')),
+      { controller: `127.0.0.1:${live.agentPort}`, enrollAddress: `127.0.0.1:${live.enrollPort}`, tags: { role: 'web' } });
+    assert.equal(mode(join(data, 'agent.json')), '600');
+    const envFile = join(agentRoot, 'etc/firebreak-agent/enroll.env');
+    assert.equal(mode(envFile), '600');
+    const env = Object.fromEntries(readFileSync(envFile, 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    assert.deepEqual(Object.keys(env), ['FIREBREAK_ENROLL_TOKEN', 'FIREBREAK_CA_PIN']);
+    const unit = readFileSync(join(agentRoot, 'etc/systemd/system/firebreak-agent.service'), 'utf8');
+    const exec = /^ExecStart=(.*)$/m.exec(unit)![1]!;
+    assert.equal(exec, '/opt/firebreak-agent/firebreak-agent run --data-dir /var/lib/firebreak-agent');
     assert.match(unit, /^AmbientCapabilities=CAP_NET_ADMIN$/m);
     assert.doesNotMatch(unit, /@[A-Z_]+@/, 'every placeholder filled');
-    t.diagnostic(`agent unit exposure (systemd-analyze security): ${verifyUnit(root, 'firebreak-agent.service')}`);
+    t.diagnostic(`agent unit exposure (systemd-analyze security): ${verifyUnit(agentRoot, 'firebreak-agent.service')}`);
+
+    // what systemd would run, under the staging root: the unit's command, its environment file, nothing else
+    // (dry-run backend: this test must not touch the machine's own firewall)
+    const [, ...unitArgs] = exec.split(' ');
+    const agent = await startUntil(join(agentRoot, 'opt/firebreak-agent/firebreak-agent'),
+      [...unitArgs.map((a) => (a.startsWith('/var/') ? join(agentRoot, a) : a)), '--id', 'installed', '--backend', 'dry-run'],
+      { PATH: process.env.PATH, ...env }, 'connected to controller');
+    children.push(agent.child);
+    const hosts = JSON.parse(firebreak('hosts', '-o', 'json').stdout) as { id: string; online: boolean }[];
+    assert.deepEqual(hosts.map((h) => [h.id, h.online]), [['installed', true]]);
 
     // a second run upgrades the program files and keeps the data dir's config
-    writeFileSync(join(root, 'var/lib/firebreak-agent/agent.json'), '{"controller":"10.9.9.9:7443"}');
     const again = run(join(top, 'install.sh'), args);
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stdout, /kept the existing/);
-    assert.equal(JSON.parse(readFileSync(join(root, 'var/lib/firebreak-agent/agent.json'), 'utf8')).controller, '10.9.9.9:7443');
   });
 
   it('refuses what it cannot do, with the reason: unknown option, bad address, relative path', () => {
@@ -89,46 +151,6 @@ describe('install: the agent archive and the controller as systemd services', ()
       const r = run('sh', [script, ...args]);
       assert.equal(r.status, 2, `${args.join(' ')}: ${r.stdout}`);
       assert.match(r.stderr, re);
-    }
-  });
-
-  it('installs the controller from the checkout; the staged controller runs from there and its CLI answers', async (t) => {
-    const root = join(dir.path, 'controller-root');
-    const r = run('sh', [join(ROOT, 'scripts/install.sh'), 'controller', '--root', root]);
-    assert.equal(r.status, 0, r.stderr);
-    const prefix = join(root, 'opt/firebreak');
-    const unit = readFileSync(join(root, 'etc/systemd/system/firebreak-controller.service'), 'utf8');
-    assert.match(unit, /^ExecStart=\S+ \/opt\/firebreak\/bin\/firebreak-controller\.js --data-dir \/var\/lib\/firebreak --playbooks \/opt\/firebreak\/playbooks/m);
-    assert.match(unit, /^CapabilityBoundingSet=$/m);
-    // the verifier wants ExecStart's program inside the root: a stand-in for node
-    const nodeInRoot = join(root, /^ExecStart=(\S+)/m.exec(unit)![1]!);
-    mkdirSync(dirname(nodeInRoot), { recursive: true });
-    writeFileSync(nodeInRoot, '#!/bin/sh\n');
-    chmodSync(nodeInRoot, 0o755);
-    t.diagnostic(`controller unit exposure (systemd-analyze security): ${verifyUnit(root, 'firebreak-controller.service')}`);
-
-    // run it from the staged tree, outside the checkout, on loopback ports the kernel picks
-    const data = join(root, 'var/lib/firebreak');
-    const child = spawn(process.execPath, [join(prefix, 'bin/firebreak-controller.js'), '--data-dir', data, '--listen', '127.0.0.1:0',
-      '--enroll-listen', '127.0.0.1:0', '--operator-listen', '127.0.0.1:0', '--playbooks', join(prefix, 'playbooks')],
-    { cwd: '/', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        let buf = '';
-        const timer = setTimeout(() => reject(new Error(`the staged controller did not get ready in 30 s:\n${buf.slice(-2000)}`)), 30_000);
-        const onData = (d: Buffer) => {
-          buf += d.toString();
-          if (buf.includes('"controller ready"')) { clearTimeout(timer); resolve(); }
-        };
-        child.stdout.on('data', onData);
-        child.stderr.on('data', onData);
-        child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`the staged controller exited (${code}):\n${buf.slice(-2000)}`)); });
-      });
-      const hosts = run(process.execPath, [join(prefix, 'bin/firebreak.js'), '--credentials', join(data, 'admin.credentials.json'), 'hosts', '-o', 'json'], { cwd: '/' });
-      assert.equal(hosts.status, 0, hosts.stderr);
-      assert.deepEqual(JSON.parse(hosts.stdout), []);
-    } finally {
-      child.kill('SIGTERM');
     }
   });
 });
