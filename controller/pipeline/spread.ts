@@ -43,7 +43,7 @@ export function buildSpread(members: readonly SpreadMember[], book: ContactBook,
   // Checked against the clocks: a host whose times disagree with its peers' about the same
   // contacts (a skew the clock-offset estimate missed, or an agent that backdates what it
   // reports to look like patient zero) has its onset and contact times moved onto theirs.
-  const skew = peerSkews(members, book, slack);
+  const { skew, vouched } = peerSkews(members, book, slack);
   const onset = new Map(members.map((m) => [m.hostId, m.onsetMs - (skew.get(m.hostId) ?? 0)]));
   let tracedHosts = 0;
   for (const m of members) if (book.isTracked(m.hostId, now)) tracedHosts++;
@@ -95,7 +95,7 @@ export function buildSpread(members: readonly SpreadMember[], book: ContactBook,
     parent.set(to, pool[0]!);
   }
   breakCycles(parent, onset);
-  adoptEarlyRoots(parent, onset, book, skew, slack);
+  adoptEarlyRoots(parent, onset, book, skew, vouched, slack);
 
   // Generations: depth from each tree's root.
   const depth = new Map<string, number>();
@@ -173,8 +173,9 @@ export function buildSpread(members: readonly SpreadMember[], book: ContactBook,
  * which is all a contained worm leaves (three or four hosts). A tie between groups (two
  * hosts, one contact) says nothing about which one lies: both keep 0. Hosts without a
  * contact seen from both ends get 0 (the controller's clock-offset estimate stands).
+ * Vouched: the hosts whose clock a peer's record of a shared contact agrees with.
  */
-function peerSkews(members: readonly SpreadMember[], book: ContactBook, slack: number): Map<string, number> {
+function peerSkews(members: readonly SpreadMember[], book: ContactBook, slack: number): { skew: Map<string, number>; vouched: Set<string> } {
   const ids = new Set(members.map((m) => m.hostId));
   // [sender, receiver, sender's clock minus receiver's]
   const pairs: Array<[string, string, number]> = [];
@@ -188,7 +189,8 @@ function peerSkews(members: readonly SpreadMember[], book: ContactBook, slack: n
     }
   }
   const out = new Map<string, number>();
-  if (pairs.length === 0) return out;
+  const vouched = new Set<string>();
+  if (pairs.length === 0) return { skew: out, vouched };
   // union-find twice: clock groups (agreeing contacts), components (any contact)
   const find = (uf: Map<string, string>, h: string): string => {
     let r = h;
@@ -214,6 +216,7 @@ function peerSkews(members: readonly SpreadMember[], book: ContactBook, slack: n
     if (l) l.push(h);
     else groupHosts.set(g, [h]);
   }
+  for (const hs of groupHosts.values()) if (hs.length > 1) for (const h of hs) vouched.add(h);
   const byComp = new Map<string, string[]>();
   for (const g of groupHosts.keys()) {
     const c = find(comp, g);
@@ -246,7 +249,7 @@ function peerSkews(members: readonly SpreadMember[], book: ContactBook, slack: n
       if (o !== undefined && o !== 0) for (const h of groupHosts.get(g)!) out.set(h, o);
     }
   }
-  return out;
+  return { skew: out, vouched };
 }
 
 /**
@@ -264,7 +267,8 @@ function peerSkews(members: readonly SpreadMember[], book: ContactBook, slack: n
  * reached and after the onset the root claims: a worm cannot infect before it was itself
  * reached, so the root's earlier claim rests on its clock alone.
  */
-function adoptEarlyRoots(parent: Map<string, SpreadEdge>, onset: ReadonlyMap<string, number>, book: ContactBook, skew: ReadonlyMap<string, number>, slack: number): void {
+function adoptEarlyRoots(parent: Map<string, SpreadEdge>, onset: ReadonlyMap<string, number>, book: ContactBook, skew: ReadonlyMap<string, number>,
+  vouched: ReadonlySet<string>, slack: number): void {
   const firstOut = new Map<string, number>();
   for (const e of parent.values()) {
     // the victim's own record of the contact, on its clock, where it has one
@@ -296,8 +300,9 @@ function adoptEarlyRoots(parent: Map<string, SpreadEdge>, onset: ReadonlyMap<str
         if (t >= ta - slack && t <= out + slack && t > tr + slack) consider(link.from, link, t);
       }
       // on the root's own clock it was reached just before its onset, by a host affected
-      // after that claimed onset but before the root's first victim: its clock is the odd one
-      if (ta > tr + slack && ta <= out + slack && link.inAt.some((x) => x - sr <= tr + slack && x - sr >= tr - slack)) {
+      // after that claimed onset but before the root's first victim: its clock is the odd one,
+      // unless a peer's record of a contact vouches for it (then a benign contact came by chance)
+      if (!vouched.has(root) && ta > tr + slack && ta <= out + slack && link.inAt.some((x) => x - sr <= tr + slack && x - sr >= tr - slack)) {
         consider(link.from, link, Math.min(out, ta));
       }
     }

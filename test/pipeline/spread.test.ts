@@ -365,3 +365,26 @@ test('a rogue backdating everything by 45 s with no contact seen from both ends 
   assert.equal(parentOf.get(hostId(1)), hostId(0));
   for (const [from, to] of infections) assert.equal(parentOf.get(hostId(to)), hostId(from), `${hostId(to)}'s parent`);
 });
+
+test('a patient zero whose clock a victim vouches for keeps the root: a benign contact that reached it at its onset, from a host infected later out of sight, does not adopt it', () => {
+  const p = pipeline(100);
+  for (let i = 0; i < 100; i++) p.ingestContacts(hostId(i), [], true, 0, T0);
+  // h5 talked to h0 (benign, seen by h0 only) half a second before h0's onset; h5 is infected
+  // 15 s later by nothing traced. h0 infects h1 (seen from both ends: a clock that agrees), h3; h1 infects h2.
+  p.ingestContacts(hostId(0), [contact('IN', ip(5), 25, T0 - 500)], true, 0, T0);
+  const infections: Array<[number, number, number]> = [[0, 1, 12_000], [1, 2, 14_000], [0, 3, 20_000]];
+  const onsets = new Map<number, number>([[0, T0], [5, T0 + 15_000]]);
+  for (const [, to, at] of infections) onsets.set(to, T0 + at + 300);
+  for (const [from, to, at] of infections) {
+    const t = T0 + at;
+    p.ingestContacts(hostId(from), [contact('OUT', ip(to), 25, t)], true, 0, t + 500);
+    p.ingestContacts(hostId(to), [contact('IN', ip(from), 25, t)], true, 0, t + 500);
+  }
+  const events = [...onsets].flatMap(([i, on]) => oneShot(host(i, on), [BINARY]));
+  drive(p, events.sort((a, b) => a.receivedAtMs - b.receivedAtMs), { from: T0, to: T0 + 40_000 });
+  const [a] = p.listAlerts({ scope: 'fleet' });
+  assert.ok(a);
+  const d = p.getAlert(a.id)!;
+  assert.equal(a.patientZero?.hostId, hostId(0), `tree ${JSON.stringify(d.spreadGraph.edges.map((e) => `${e.from}>${e.to}`))}`);
+  assert.equal(d.spreadGraph.nodes.find((n) => n.hostId === hostId(0))!.parent, null);
+});
