@@ -174,8 +174,8 @@ async function startController(): Promise<void> {
     '-d', ctlDir, '--listen', `127.0.0.1:${ports.agent}`, '--enroll-listen', `127.0.0.1:${ports.enroll}`,
     '--operator-listen', `127.0.0.1:${ports.operator}`, '--heartbeat-interval', '1s', '--playbooks', playbookDir,
   ], { logFile: join(work.path, 'controller.log') });
-  const ready = await ctl.waitLine((l) => l.msg === 'controller ready', 30_000);
-  if (!ready) throw new Error(`controller did not start within 30 s; last lines:\n${ctl.lines.slice(-10).map((l) => JSON.stringify(l.j)).join('\n')}`);
+  const ready = await ctl.waitLine((l) => l.msg === 'controller ready', 120_000);
+  if (!ready) throw new Error(`controller did not start within 120 s; last lines:\n${ctl.lines.slice(-10).map((l) => JSON.stringify(l.j)).join('\n')}`);
   caFingerprint = String(ready.j.caFingerprint);
   if (!op) {
     const cred = JSON.parse(readFileSync(String(ready.j.credentials), 'utf8')) as CredentialFile;
@@ -463,7 +463,7 @@ async function main(): Promise<void> {
     agents.push({ id: `fa${i}`, dir, probe: join(work.path, `fa${i}.probe`), frozen: false });
   }
   for (const a of agents) startAgent(a);
-  for (const a of agents) if (!(await a.proc!.waitLine(connectedLine, 30_000))) throw new Error(`${a.id} did not connect: ${a.proc!.lines.slice(-5).map((l) => JSON.stringify(l.j)).join('\n')}`);
+  for (const a of agents) if (!(await a.proc!.waitLine(connectedLine, 120_000))) throw new Error(`${a.id} did not connect: ${a.proc!.lines.slice(-5).map((l) => JSON.stringify(l.j)).join('\n')}`);
   // an isolation made before the kills must still be in force at the end
   const isolated = agents[0]!.id;
   const cmd = await call<object, { command: { id: string } }>(op, 'IssueCommand', { hostId: isolated, action: 'ISOLATE', reason: 'bench:faults' });
