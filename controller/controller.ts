@@ -24,6 +24,7 @@ import { Pipeline } from './pipeline/pipeline.ts';
 import type { AlertTransition } from './pipeline/stage-types.ts';
 import { Containment } from './containment.ts';
 import { ControllerMetrics, issuerKind } from './metrics.ts';
+import { Probes } from './probes.ts';
 import { CORRELATE_DEFAULTS } from './pipeline/correlate.ts';
 import { installEvidence } from './store/sqlite-open.ts';
 import { Retention, type RetentionOptions } from './store/retention.ts';
@@ -137,6 +138,7 @@ export class Controller {
   operatorPort = 0;
   metricsPort = 0;
   readonly metrics: ControllerMetrics;
+  private readonly probes = new Probes();
   private metricsServer: Server | undefined;
   /** when the event being correlated reached the controller (event-to-alert latency) */
   private correlatingReceivedAtMs: number | undefined;
@@ -301,8 +303,10 @@ export class Controller {
     };
     const wait = this.nextSnapshotAt - performance.now();
     if (wait <= 0) queueMicrotask(go);
-    else setTimeout(go, wait).unref();
+    else (this.snapshotTimer = setTimeout(go, wait)).unref();
   }
+
+  private snapshotTimer: NodeJS.Timeout | undefined;
 
   async savePipeline(): Promise<void> {
     await this.store.putState(PIPELINE_STATE_KEY, JSON.stringify(this.pipeline.toJSON()), this.now());
@@ -337,6 +341,7 @@ export class Controller {
       pipeline: this.pipeline, playbooks: () => this.playbooks, log: log.child({ part: 'operator-api' }), now: this.now,
       onTagsChanged: (id, tags) => { this.gateway.retag(id, tags); this.playbooks?.setTags(id, tags); },
     }));
+    this.probes.addTo(this.agentServer, this.operatorServer);
 
     await this.store.markAllOffline(this.now());
     await this.audit.open();
@@ -369,7 +374,10 @@ export class Controller {
     }
 
     const beat = cfg.heartbeatIntervalMs;
+    const probeStorage = () => void this.store.storageHealth().then((h) => this.probes.serving(h.state === 'ok'), () => this.probes.serving(false));
+    probeStorage();
     this.timers.push(
+      setInterval(probeStorage, 2000),
       setInterval(() => {
         for (const id of this.gateway.reapSilent(beat * cfg.offlineAfterBeats)) {
           log.warn({ host: id }, `no heartbeat for ${cfg.offlineAfterBeats} intervals; marking offline`);
@@ -430,6 +438,8 @@ export class Controller {
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    this.probes.stopping();
+    clearTimeout(this.snapshotTimer);
     await this.retention?.stop();
     this.gateway.closeAll();
     await this.savePipeline().catch((err) => this.cfg.log.error({ err }, 'saving correlation state failed'));
