@@ -28,15 +28,21 @@ export interface ConnectionLimits {
   maxPerSource: number;
   /** a connection must finish its TLS handshake within this, from accept */
   handshakeTimeoutMs: number;
+  /**
+   * connections still in their TLS handshake at once: more are reset at accept. Node runs
+   * handshakes on the one event loop, so a burst of 500 ClientHellos is most of a second
+   * of work on it; this bounds what one burst can take from every other caller.
+   */
+  maxHandshakes: number;
   /** a connection with no bytes either way for this long is closed */
   idleTimeoutMs: number;
 }
 
 /** Defaults, per listener. Agents hold one long stream each; enrollment and operator calls are short. */
 export const DEFAULT_CONNECTION_LIMITS: Record<ListenerName, ConnectionLimits> = {
-  agent: { maxConnections: 20_000, maxPerSource: 512, handshakeTimeoutMs: 10_000, idleTimeoutMs: 5 * 60_000 },
-  enroll: { maxConnections: 256, maxPerSource: 8, handshakeTimeoutMs: 10_000, idleTimeoutMs: 30_000 },
-  operator: { maxConnections: 256, maxPerSource: 64, handshakeTimeoutMs: 10_000, idleTimeoutMs: 10 * 60_000 },
+  agent: { maxConnections: 20_000, maxPerSource: 512, handshakeTimeoutMs: 10_000, maxHandshakes: 64, idleTimeoutMs: 5 * 60_000 },
+  enroll: { maxConnections: 256, maxPerSource: 8, handshakeTimeoutMs: 10_000, maxHandshakes: 64, idleTimeoutMs: 30_000 },
+  operator: { maxConnections: 256, maxPerSource: 64, handshakeTimeoutMs: 10_000, maxHandshakes: 64, idleTimeoutMs: 10 * 60_000 },
 };
 
 /** Descriptors kept for the store, logs, playbook files and outgoing connections: never given to listeners. */
@@ -85,6 +91,8 @@ export interface ListenerStats {
   refusedFull: number;
   /** reset at accept: that source address had its share */
   refusedPerSource: number;
+  /** reset at accept: too many handshakes in progress */
+  refusedHandshakes: number;
   handshakeTimeouts: number;
   idleTimeouts: number;
   /** handshakes that failed (bad client certificate, not TLS at all, ...) */
@@ -93,6 +101,7 @@ export interface ListenerStats {
 
 interface Conn {
   source: string;
+  /** the handshake deadline, until the handshake is done */
   handshake: NodeJS.Timeout | undefined;
 }
 
@@ -115,13 +124,15 @@ function splitHostPort(addr: string): { host: string; port: number } {
 }
 
 export class GuardedListener {
-  readonly stats: ListenerStats = { open: 0, accepted: 0, refusedFull: 0, refusedPerSource: 0, handshakeTimeouts: 0, idleTimeouts: 0, tlsErrors: 0 };
+  readonly stats: ListenerStats = { open: 0, accepted: 0, refusedFull: 0, refusedPerSource: 0, refusedHandshakes: 0, handshakeTimeouts: 0, idleTimeouts: 0, tlsErrors: 0 };
   private readonly perSource = new Map<string, number>();
   private readonly conns = new Map<Socket, Conn>();
   private net: Server | undefined;
   private closing = false;
   private lastLogMs = 0;
-  private unlogged = { full: 0, perSource: 0, handshake: 0, tls: 0 };
+  /** connections admitted whose TLS handshake is not done yet */
+  private handshaking = 0;
+  private unlogged = { full: 0, perSource: 0, handshakes: 0, handshake: 0, tls: 0 };
 
   constructor(
     readonly name: ListenerName,
@@ -143,7 +154,7 @@ export class GuardedListener {
     if (tls) {
       tls.on('secureConnection', (s: TLSSocket) => {
         const conn = this.conns.get((s as unknown as { _parent?: Socket })._parent as Socket);
-        if (conn) { clearTimeout(conn.handshake); conn.handshake = undefined; }
+        if (conn?.handshake) { clearTimeout(conn.handshake); conn.handshake = undefined; this.handshaking--; }
       });
       tls.on('tlsClientError', (_err: Error, s: TLSSocket) => {
         this.stats.tlsErrors++;
@@ -171,9 +182,14 @@ export class GuardedListener {
     const source = (raw.remoteAddress ?? '').replace(/^::ffff:/, '');
     if (this.closing || !source) { raw.destroy(); return; }
     const fromSource = this.perSource.get(source) ?? 0;
-    const { maxConnections, maxPerSource } = this.limits;
-    if (this.stats.open >= maxConnections || (maxPerSource > 0 && fromSource >= maxPerSource)) {
-      if (this.stats.open >= maxConnections) { this.stats.refusedFull++; this.unlogged.full++; this.count('full'); } else { this.stats.refusedPerSource++; this.unlogged.perSource++; this.count('per_source'); }
+    const { maxConnections, maxPerSource, maxHandshakes } = this.limits;
+    const full = this.stats.open >= maxConnections;
+    const perSource = maxPerSource > 0 && fromSource >= maxPerSource;
+    const handshakes = seesHandshakes && this.handshaking >= maxHandshakes;
+    if (full || perSource || handshakes) {
+      if (full) { this.stats.refusedFull++; this.unlogged.full++; this.count('full'); }
+      else if (perSource) { this.stats.refusedPerSource++; this.unlogged.perSource++; this.count('per_source'); }
+      else { this.stats.refusedHandshakes++; this.unlogged.handshakes++; this.count('handshakes'); }
       this.maybeLog(source);
       // a reset frees the descriptor at once (no TIME_WAIT here) and tells the peer plainly
       raw.resetAndDestroy();
@@ -185,6 +201,7 @@ export class GuardedListener {
     const conn: Conn = { source, handshake: undefined };
     this.conns.set(raw, conn);
     if (seesHandshakes) {
+      this.handshaking++;
       conn.handshake = setTimeout(() => {
         this.stats.handshakeTimeouts++;
         this.count('handshake_timeout');
@@ -201,7 +218,7 @@ export class GuardedListener {
       raw.destroy();
     });
     raw.once('close', () => {
-      clearTimeout(conn.handshake);
+      if (conn.handshake) { clearTimeout(conn.handshake); this.handshaking--; }
       this.conns.delete(raw);
       this.stats.open--;
       const n = (this.perSource.get(source) ?? 1) - 1;
@@ -216,11 +233,11 @@ export class GuardedListener {
     const seconds = this.lastLogMs === 0 ? 0 : Math.round((now - this.lastLogMs) / 1000);
     this.lastLogMs = now;
     const u = this.unlogged;
-    this.unlogged = { full: 0, perSource: 0, handshake: 0, tls: 0 };
+    this.unlogged = { full: 0, perSource: 0, handshakes: 0, handshake: 0, tls: 0 };
     this.log.warn({
-      listener: this.name, lastSource: source, refusedFull: u.full, refusedPerSource: u.perSource, handshakeTimeouts: u.handshake, tlsErrors: u.tls,
+      listener: this.name, lastSource: source, refusedFull: u.full, refusedPerSource: u.perSource, refusedHandshakes: u.handshakes, handshakeTimeouts: u.handshake, tlsErrors: u.tls,
       open: this.stats.open, maxConnections: this.limits.maxConnections, maxPerSource: this.limits.maxPerSource,
-    }, `${this.name} port under pressure${seconds ? ` (last ${seconds} s)` : ''}: ${u.full} connections refused (listener full), ${u.perSource} refused (per-source cap), ${u.handshake} handshake timeouts, ${u.tls} TLS failures; logged at most every 10 s`);
+    }, `${this.name} port under pressure${seconds ? ` (last ${seconds} s)` : ''}: ${u.full} connections refused (listener full), ${u.perSource} refused (per-source cap), ${u.handshakes} refused (handshakes in progress), ${u.handshake} handshake timeouts, ${u.tls} TLS failures; logged at most every 10 s`);
   }
 
   /** Stops accepting and closes every connection still open. */

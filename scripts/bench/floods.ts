@@ -2,10 +2,11 @@
 //
 // Unauthenticated floods against one controller, and what operators and a legit
 // agent see meanwhile:
-//   - `conns` idle connections to the enrollment port (TCP connect, TLS handshake
-//     where the controller lets it finish, then nothing), spread over 100 loopback
-//     source addresses (127.0.1.x), each reopened a second after the controller
-//     closes it: the attacker keeps trying to hold them all;
+//   - `conns` idle connections to the enrollment port (TCP connect, then not a
+//     byte; with --tls a TLS handshake first), spread over 100 loopback source
+//     addresses per flooder process (127.0.1.x, 127.0.2.x, ...), each reopened
+//     `reconnect` ms after the controller closes it: the attacker keeps trying to
+//     hold them all;
 //   - a handshake storm on the agent port: `storm` TLS handshakes at once (no client
 //     certificate), a new wave every `storm-every` ms.
 // The flooder is a child process with a raised `ulimit -n` (the controller keeps
@@ -38,7 +39,8 @@ const program = new Command('bench:floods')
   .option('--storm-every <ms>', 'a new handshake wave this often', Number, 2000)
   .option('--duration <s>', 'seconds of flood measured after the ramp', Number, 30)
   .option('--ramp <s>', 'seconds for the flooder to open its connections before measuring', Number, 10)
-  .option('--reconnect <ms>', 'the flooder reopens a closed connection after this', Number, 1000)
+  .option('--reconnect <ms>', 'the flooder reopens a closed connection after this', Number, 5000)
+  .option('--tls', 'the flood connections also complete a TLS handshake where the controller lets them (costs both sides CPU; default: idle TCP, no bytes)')
   .option('--before <rev>', 'also run against the controller at this git revision and print the ratio')
   .option('--json <file>', 'write the results as JSON here')
   .option('--serve <what>', '(internal) flood')
@@ -48,7 +50,7 @@ const program = new Command('bench:floods')
 
 interface Options {
   conns: number; storm: number; stormEvery: number; duration: number; ramp: number; reconnect: number;
-  before?: string; json?: string; serve?: string; enrollPort?: number; agentPort?: number; sourceBase?: number;
+  before?: string; json?: string; tls?: boolean; serve?: string; enrollPort?: number; agentPort?: number; sourceBase?: number;
 }
 
 const log = pino({ level: 'warn', base: { app: 'bench-floods' } }, pino.destination(2));
@@ -79,7 +81,8 @@ async function flood(o: Options): Promise<void> {
       opened = true;
       st.open++;
       st.peakOpen = Math.max(st.peakOpen, st.open);
-      // an attacker who completes the handshake costs the server the most: try to, then stay idle
+      // idle: not a byte sent (the cheapest way to hold a descriptor); with --tls, a handshake first
+      if (!o.tls) return;
       const t = tlsConnect({ socket: raw, secureContext, ALPNProtocols: ['h2'], rejectUnauthorized: false });
       t.on('error', () => {});
       t.once('secureConnect', () => { st.tlsDone++; });
@@ -171,7 +174,7 @@ async function run(root: string, label: string, o: Options): Promise<RunResult> 
     for (let c = 0; c < children; c++) {
       const conns = Math.min(perChild, o.conns - c * perChild);
       const want = conns + 4096;
-      const child = spawn('bash', ['-c', `{ ulimit -n ${want} 2>/dev/null || ulimit -n $(ulimit -Hn); } && exec "${process.execPath}" --import tsx "${self}" --serve flood --enroll-port ${info.enrollPort} --agent-port ${info.agentPort} --conns ${conns} --storm ${c === 0 ? o.storm : 0} --storm-every ${o.stormEvery} --reconnect ${o.reconnect} --source-base ${c}`], {
+      const child = spawn('bash', ['-c', `{ ulimit -n ${want} 2>/dev/null || ulimit -n $(ulimit -Hn); } && exec "${process.execPath}" --import tsx "${self}" --serve flood --enroll-port ${info.enrollPort} --agent-port ${info.agentPort} --conns ${conns} --storm ${c === 0 ? o.storm : 0} --storm-every ${o.stormEvery} --reconnect ${o.reconnect} --source-base ${c}${o.tls ? ' --tls' : ''}`], {
         cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' },
       });
       flooders.push(child);
@@ -196,6 +199,7 @@ async function run(root: string, label: string, o: Options): Promise<RunResult> 
     let fds = 0;
     let measuring = false;
     const reports = setInterval(() => { seq++; sentAt.set(seq, Date.now()); stream.write({ report: { seq, events: [] } }); }, 250);
+    const beats = setInterval(() => stream.write({ heartbeat: { sentAtMs: Date.now(), lastSeq: seq } }), 2000);
     const sample = setInterval(() => { const s = procStat(ctl.pid!); rss = Math.max(rss, s.rssMb); fds = Math.max(fds, s.fds); }, 500);
     const probe = async () => {
       const t = Date.now();
@@ -216,6 +220,7 @@ async function run(root: string, label: string, o: Options): Promise<RunResult> 
     measuring = false;
     const lastSeq = seq;
     clearInterval(reports);
+    clearInterval(beats);
     clearInterval(probes);
     await sleep(1500); // late acks of the last reports
     clearInterval(sample);
@@ -275,7 +280,7 @@ if (o.serve === 'flood') {
   if (o.before) results.push(await run(worktree(o.before), `before (${o.before})`, o));
   results.push(await run(ROOT, 'after', o));
   for (const r of results) process.stdout.write(show(r) + '\n');
-  const out: Record<string, unknown> = { params: { conns: o.conns, storm: o.storm, stormEveryMs: o.stormEvery, durationS: o.duration, rampS: o.ramp, reconnectMs: o.reconnect }, results };
+  const out: Record<string, unknown> = { params: { conns: o.conns, tls: Boolean(o.tls), storm: o.storm, stormEveryMs: o.stormEvery, durationS: o.duration, rampS: o.ramp, reconnectMs: o.reconnect }, results };
   if (results.length === 2) {
     const [b, a] = results as [RunResult, RunResult];
     out.ratio_before_over_after = {
