@@ -238,6 +238,16 @@ describe('Enforcer: fail closed on a lost or unwritable state file', () => {
     assert.equal(h.backend.history.length, h.applies);
   });
 
+  it('release --local with an unreadable state file clears every Firebreak rule and says so', async () => {
+    const h = await isolatedThenDamaged('{');
+    const cli = new Enforcer({ backend: h.backend, stateFile: h.stateFile, controller: () => controller, log });
+    const r = await cli.releaseLocal('root@h1');
+    assert.equal(r.status, 'APPLIED');
+    assert.match(r.message, /state file .* was unreadable.*every Firebreak rule, port blocks too, was removed/);
+    assert.notEqual(await h.backend.currentHash(), h.kernelHash, 'the isolation is gone');
+    assert.equal(cli.state().isolated, false);
+  });
+
   it('writes the state with fsync and rename: no temp file is left, the file is whole JSON', async () => {
     const { enforcer, stateFile } = setup();
     await enforcer.execute(isolate());
