@@ -127,12 +127,17 @@ describe('attacks on host identity are refused', () => {
     assert.deepEqual(claimer.requestedTags, { 'never-isolate': 'true', 'mail-relay': 'true' });
 
     for (const [id, , ago] of plan) report(s[id]!, 'conn.fanout/tcp:25', t0 - ago);
-    const commands = await eventually(async () => {
-      const res = await unary<{ commands: CommandView__Output[] }>(admin, 'ListCommands', { limit: 100 });
-      const of = (action: string) => res.commands.filter((v) => v.command!.action === action).map((v) => v.command!.targetAgentId).sort();
-      const r = { isolated: of('ISOLATE'), blocked: of('BLOCK') };
-      return r.isolated.length >= 4 && r.blocked.length >= 4 && r;
-    }, 10_000, 'the playbook\'s isolations and blocks');
+    // the run has decided on all five hosts (isolated or spared) and blocked port 25 where it does
+    await eventually(async () => {
+      const runs = (await unary<{ items: string[] }>(admin, 'ListRuns', { limit: 10 })).items.map((j) => JSON.parse(j) as { id: string });
+      const run = runs[0] && JSON.parse((await unary<{ json: string }>(admin, 'GetRun', { runId: runs[0].id })).json) as
+        { actions: { kind: string; hostId: string | null; status: string }[] };
+      const decided = (kind: string) => run?.actions.filter((a) => a.kind === kind && a.hostId).length ?? 0;
+      return decided('isolate') >= 5 && decided('block') >= 1 && !run!.actions.some((a) => a.status === 'issuing');
+    }, 10_000, 'the playbook run to decide on every host');
+    const res = await unary<{ commands: CommandView__Output[] }>(admin, 'ListCommands', { limit: 100 });
+    const of = (action: string) => res.commands.filter((v) => v.command!.action === action).map((v) => v.command!.targetAgentId).sort();
+    const commands = { isolated: of('ISOLATE'), blocked: of('BLOCK') };
     assert.deepEqual(commands.isolated, ['claimer', 'plain-1', 'plain-2', 'plain-3'], 'the claimer is isolated; the granted host is spared');
     assert.deepEqual(commands.blocked, ['claimer', 'plain-1', 'plain-2', 'plain-3'], 'port 25 is blocked on the claimer; only the granted relay keeps it');
 
