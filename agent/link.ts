@@ -33,12 +33,12 @@ export const CLIENT_OPTIONS: grpc.ChannelOptions = {
   // away 79 s after the controller was back. Capped so they return within ~10 s.
   'grpc.initial_reconnect_backoff_ms': 1000,
   'grpc.min_reconnect_backoff_ms': 1000,
-  'grpc.max_reconnect_backoff_ms': 4000,
+  'grpc.max_reconnect_backoff_ms': 3000,
 };
 
 /** The link's own backoff between stream attempts (jittered: each delay is 50-100% of the step). */
 export const BACKOFF_INITIAL_MS = 1000;
-export const BACKOFF_MAX_MS = 5000;
+export const BACKOFF_MAX_MS = 4000;
 /** a stream must stay up this long before the backoff starts over (a welcome then a failure is no recovery) */
 export const HEALTHY_AFTER_MS = 10_000;
 /**
