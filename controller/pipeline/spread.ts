@@ -168,7 +168,7 @@ export function buildSpread(members: readonly SpreadMember[], book: ContactBook,
  * each set of hosts linked by such contacts the largest group is the reference, since a
  * clock many peers agree on is the honest one and one liar agrees with nobody. Every other
  * group is put on the reference's clock by the median of its contacts' differences with
- * hosts already placed, nearest groups first. So a host that backdates everything it
+ * hosts already placed, breadth first from the reference. So a host that backdates everything it
  * reports is found from one contact with a host whose clock another peer corroborates,
  * which is all a contained worm leaves (three or four hosts). A tie between groups (two
  * hosts, one contact) says nothing about which one lies: both keep 0. Hosts without a
@@ -229,8 +229,8 @@ function peerSkews(members: readonly SpreadMember[], book: ContactBook, slack: n
     groups.sort((x, y) => groupHosts.get(y)!.length - groupHosts.get(x)!.length || (x < y ? -1 : 1));
     if (groupHosts.get(groups[0]!)!.length === groupHosts.get(groups[1]!)!.length) continue;
     const offset = new Map<string, number>([[groups[0]!, 0]]);
-    // place the group with the most contacts to placed hosts next, at the median offset they imply
-    for (;;) {
+    // breadth first: each group next to placed ones at the median offset its contacts with them imply
+    for (let layer = 0; layer < groups.length; layer++) {
       const implied = new Map<string, number[]>();
       for (const [a, b, d] of pairs) {
         const ga = find(group, a), gb = find(group, b);
@@ -239,10 +239,7 @@ function peerSkews(members: readonly SpreadMember[], book: ContactBook, slack: n
         else if (ob !== undefined && oa === undefined) (implied.get(ga) ?? implied.set(ga, []).get(ga)!).push(ob + d);
       }
       if (implied.size === 0) break;
-      let next: string | undefined;
-      for (const [g, l] of implied) if (!next || l.length > implied.get(next)!.length || (l.length === implied.get(next)!.length && g < next)) next = g;
-      const l = implied.get(next!)!.sort((x, y) => x - y);
-      offset.set(next!, l[Math.floor(l.length / 2)]!);
+      for (const [g, l] of implied) offset.set(g, l.sort((x, y) => x - y)[Math.floor(l.length / 2)]!);
     }
     for (const g of groups) {
       const o = offset.get(g);
