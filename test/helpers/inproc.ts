@@ -30,9 +30,9 @@ export async function startInProcessController(dataDir: string, over: Partial<Co
   return c;
 }
 
-/** Enrolls an agent id through the real Enrollment RPC; returns its identity. */
-export async function enroll(c: Controller, agentId: string, dir: string): Promise<AgentIdentity> {
-  const { token, record } = createEnrollmentToken({ now: Date.now(), uses: 1 });
+/** Enrolls an agent id through the real Enrollment RPC (its token granting `tags`); returns its identity. */
+export async function enroll(c: Controller, agentId: string, dir: string, tags: Record<string, string> = {}): Promise<AgentIdentity> {
+  const { token, record } = createEnrollmentToken({ now: Date.now(), uses: 1, tags });
   await c.store.trust.addEnrollmentToken(record);
   const { identity } = await ensureIdentity({
     dataDir: join(dir, agentId), agentId, enrollAddress: `127.0.0.1:${c.enrollPort}`, token, caPin: c.trust.caFingerprint, inventory, log: silent,
