@@ -52,7 +52,8 @@ export class NonceStore {
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw new Error(`nonce store ${file} cannot be read (${code ?? (err as Error).message}): fix its permissions, or move it aside (the agent then refuses commands issued before its start once)`);
     }
     if (text !== undefined) {
       try {

@@ -1,12 +1,12 @@
 // Agent start-up fails closed, and every broken file is one line naming it.
 //
 // Real processes where the order matters: a controller and an agent (nftables)
-// in network namespaces; the agent is isolated, the kernel loses its rules (as
-// in a reboot), and the agent restarts with a controller name that does not
-// resolve and a corrupt certificate: it exits with one line, and `nft list
-// ruleset` in its namespace shows the isolation back. A truncated
-// enforcement.json leaves the kernel's table as it is and reaches the
-// controller as enforce.state-lost; `firebreak host` says UNKNOWN, not off.
+// in network namespaces. With h1 isolated in the kernel and its enforcement.json
+// truncated, the agent's first start leaves the kernel's table as it is, the
+// controller gets enforce.state-lost and `firebreak host` says UNKNOWN, not off.
+// Then the kernel loses its rules (as in a reboot) and the agent restarts with a
+// controller name that does not resolve and a corrupt certificate: it exits with
+// one line, and `nft list ruleset` in its namespace shows the isolation back.
 // The other broken files (config, identity parts, command ledger) are checked
 // in process on copies of the real enrolled identity. Needs root, iproute2, nft.
 import { after, before, describe, it } from 'node:test';
@@ -23,6 +23,7 @@ import type { EnforcementState } from '../../agent/enforce/backend.ts';
 import { reapplySavedEnforcement } from '../../agent/enforce/boot.ts';
 import { emptyState } from '../../agent/enforce/enforcer.ts';
 import { loadIdentity } from '../../agent/trust/identity.ts';
+import { NonceStore } from '../../agent/trust/nonce-store.ts';
 import { parsePlaybook } from '../../controller/playbooks/loader.ts';
 import { TestNetwork } from '../../scripts/netns/netns.ts';
 import { startNsAgent, startNsController } from '../../scripts/netns/fleet.ts';
@@ -64,17 +65,16 @@ before(async () => {
   net = await TestNetwork.create(['ctl', 'h1']);
   ctl = await startNsController(net, 'ctl', dir());
   agentDir = dir();
-  // h1 was isolated before this start (saved as the agent saves it: a whole state with the
-  // controller's address), with the controller's host allowed so the first start can enroll;
-  // it enrolls and re-applies it. (Isolation by command is covered by test/netns/processes.test.ts;
-  // this saves its round trips.)
-  const isolated: EnforcementState = {
-    ...emptyState('NFTABLES'), isolated: true, rulesetHash: 'x', controllerEndpoint: ctl.agentAddress,
-    allowlist: [{ cidr: `${net.host('ctl').v4}/32`, protocol: 'PROTOCOL_UNSPECIFIED', ports: null }],
-  };
-  writeFileSync(join(agentDir, 'enforcement.json'), JSON.stringify(isolated));
-  const agent = await startNsAgent(net, 'h1', ctl, agentDir);
-  await stopProcess(agent);
+});
+
+/**
+ * h1 isolated as its agent saves it (a whole state with the controller's address), with the
+ * controller's host allowed so a first start can still enroll. (Isolation by command is covered
+ * by test/netns/processes.test.ts; writing the state saves its round trips.)
+ */
+const isolatedState = (): EnforcementState => ({
+  ...emptyState('NFTABLES'), isolated: true, rulesetHash: 'x', controllerEndpoint: ctl.agentAddress,
+  allowlist: [{ cidr: `${net.host('ctl').v4}/32`, protocol: 'PROTOCOL_UNSPECIFIED', ports: null }],
 });
 
 after(async () => {
@@ -85,32 +85,13 @@ after(async () => {
 });
 
 describe('agent start-up with real processes in network namespaces', { timeout: 90_000 }, () => {
-  it('re-applies the saved isolation before anything else: unresolvable controller name and a corrupt certificate', async () => {
-    assert.match(await table(), /drop comment "isolated"/, 'isolated before the restart');
-    await net.mustExec('h1', 'nft', ['delete', 'table', 'inet', 'firebreak']); // as after a reboot
-    const cert = join(identity(), 'agent.crt');
-    const good = readFileSync(cert, 'utf8');
-    writeFileSync(cert, '-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n');
-    try {
-      const agent = await startNsAgent(net, 'h1', ctl, agentDir, { controller: 'controller.invalid:7443', waitConnected: false });
-      const code = await exited(agent, 20_000);
-      assert.equal(code, 2);
-      const lines = errorLines(agent);
-      assert.equal(lines.length, 1, `one line, no stack:\n${lines.join('\n')}`);
-      assert.match(lines[0]!, /identity\/agent\.crt does not parse as a certificate .*re-enroll/);
-      const inNs = await net.mustExec('h1', 'nft', ['list', 'ruleset']);
-      assert.match(inNs, /table inet firebreak[\s\S]*drop comment "isolated"/, 'isolation is back in the kernel');
-    } finally {
-      writeFileSync(cert, good);
-    }
-  });
-
   it('a truncated enforcement.json leaves the kernel table as it is, reaches the controller as enforce.state-lost, and the host shows UNKNOWN', async () => {
+    // the kernel holds an isolation; the file that recorded it was cut short (the first start also enrolls)
+    const [ip, port] = [net.host('ctl').v4, Number(ctl.agentAddress.split(':')[1])];
+    await net.applyState('h1', isolatedState(), { addresses: [ip], port, dnsServers: [] });
     const before = await table();
     assert.match(before, /drop comment "isolated"/);
-    const file = join(agentDir, 'enforcement.json');
-    const saved = readFileSync(file, 'utf8');
-    writeFileSync(file, saved.slice(0, 40));
+    writeFileSync(join(agentDir, 'enforcement.json'), JSON.stringify(isolatedState()).slice(0, 40));
     const agent = await startNsAgent(net, 'h1', ctl, agentDir);
     // the first heartbeat carries the lost state: the host record is honest about it
     const shown = await eventually(async () => {
@@ -127,6 +108,27 @@ describe('agent start-up with real processes in network namespaces', { timeout: 
     assert.match(lost.event?.evidence?.detail ?? '', /left as found \(rules present\)/);
     assert.equal(await table(), before, 'the kernel table is untouched');
     await stopProcess(agent);
+  });
+
+  it('re-applies the saved isolation before anything else: unresolvable controller name and a corrupt certificate', async () => {
+    writeFileSync(join(agentDir, 'enforcement.json'), JSON.stringify(isolatedState()));
+    await net.mustExec('h1', 'nft', ['delete', 'table', 'inet', 'firebreak']); // as after a reboot
+    assert.equal(await table(), '');
+    const cert = join(identity(), 'agent.crt');
+    const good = readFileSync(cert, 'utf8');
+    writeFileSync(cert, '-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n');
+    try {
+      const agent = await startNsAgent(net, 'h1', ctl, agentDir, { controller: 'controller.invalid:7443', waitConnected: false });
+      const code = await exited(agent, 20_000);
+      assert.equal(code, 2);
+      const lines = errorLines(agent);
+      assert.equal(lines.length, 1, `one line, no stack:\n${lines.join('\n')}`);
+      assert.match(lines[0]!, /identity\/agent\.crt does not parse as a certificate .*re-enroll/);
+      const inNs = await net.mustExec('h1', 'nft', ['list', 'ruleset']);
+      assert.match(inNs, /table inet firebreak[\s\S]*drop comment "isolated"/, 'isolation is back in the kernel');
+    } finally {
+      writeFileSync(cert, good);
+    }
   });
 
   it("leaves the machine's own namespace ruleset untouched", () => {
@@ -217,6 +219,12 @@ describe('broken files: one line naming the file and what to do', () => {
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!, /command ledger .*commands\.json is corrupt .*moved aside to .*commands\.json\.corrupt-\d+/);
     assert.equal(readdirSync(d).filter((f) => f.startsWith('commands.json.corrupt-')).length, 1);
+  });
+
+  it('an unreadable nonces.json is one line naming it', () => {
+    const d = dir();
+    mkdirSync(join(d, 'nonces.json'));
+    assert.match(oneLine(() => NonceStore.open(join(d, 'nonces.json'))), /nonce store .*nonces\.json cannot be read \(EISDIR\): fix its permissions, or move it aside/);
   });
 
   it('an unreadable enforcement.json at boot is one line saying the kernel rules are kept', async () => {
