@@ -178,7 +178,7 @@ export class Containment implements PlaybookApi {
  * (then sent) before the run's row said so. Find it by host, issuer, run id and kind, so the
  * run knows the command it owns (and lifts it) instead of calling it failed.
  */
-async function reconcileIssuing(store: Store, snap: EngineSnapshot): Promise<void> {
+export async function reconcileIssuing(store: Store, snap: EngineSnapshot): Promise<void> {
   const claimed = new Set<string>();
   for (const r of snap.runs) {
     for (const a of r.actions) {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { PlaybookEngine, RUN_SEQ_COUNTER, snapshotFromRows } from '../../controller/playbooks/index.ts';
 import { SqliteStore } from '../../controller/store/sqlite.ts';
+import { reconcileIssuing } from '../../controller/containment.ts';
 import type { IssueCommandRequest__Output } from '../../proto/wire.ts';
 import { tempDir } from '../helpers/procs.ts';
 import { fleetHosts, hid, makeFleet, members, playbooks, RecordingPorts, summary, T0, transition } from './helpers.ts';
@@ -132,6 +133,40 @@ describe('playbook runs in the store as they change', () => {
       assert.deepEqual(acts.map((a) => [a.kind, a.status, a.lift?.status ?? null]), [
         ['isolate', 'cancelled', null], ['isolate', 'cancelled', null], ['block', 'issued', 'issued'], ['block', 'issued', 'issued'],
       ], 'held isolations cancelled (the window was full), blocks lifted when the alert resolved');
+      await store.close();
+    } finally {
+      dir.remove();
+    }
+  });
+
+  test('an action killed between its command and its row is matched to the stored command; one never sent is marked failed', async () => {
+    const dir = tempDir();
+    try {
+      const store = new SqliteStore(join(dir.path, 'firebreak.db'));
+      // the engine wrote its plan (both isolations 'issuing'), then the process died: one command made it to the store
+      const journals: Parameters<SqliteStore['writeRunJournal']>[0][] = [];
+      const ports = new RecordingPorts() as RecordingPorts & { persist: (j: (typeof journals)[number]) => Promise<void> };
+      ports.persist = async (j) => { journals.push(j); };
+      const engine = new PlaybookEngine({ ports, env: {}, blastRadius: { minHosts: 1 } });
+      engine.setPlaybooks(playbooks(CONTAIN));
+      const fleet = makeFleet(fleetHosts(100), { 'F1': members(0, 2, SIG) });
+      const [run] = await engine.onTransition(transition('opened', summary({ id: 'F1', signatures: [SIG], hostCount: 2 }), []), fleet, T0);
+      await store.writeRunJournal(journals[0]!); // only the write made before the commands
+      const sent = ports.of('ISOLATE')[0]!;
+      await store.insertCommand({
+        id: 'cmd-stored', targetAgentId: sent.hostId, action: 'ISOLATE', issuer: sent.issuer, reason: sent.request.reason,
+        issuedAtMs: T0, expiresAtMs: T0 + HOUR, nonce: 'n', signature: Buffer.alloc(0), isolate: sent.request.isolate ?? null, params: 'isolate',
+      } as never, T0);
+      const snap = snapshotFromRows(await store.loadRuns(0), 0, {});
+      assert.deepEqual(snap.runs[0]!.actions.filter((a) => a.kind === 'isolate').map((a) => a.status), ['issuing', 'issuing']);
+      await reconcileIssuing(store, snap);
+      const again = PlaybookEngine.restore(snap, { ports: new RecordingPorts(), env: {} });
+      const isolations = again.getRun(run!.id)!.actions.filter((a) => a.kind === 'isolate');
+      assert.deepEqual(isolations.map((a) => [a.hostId, a.status, a.commandId]), [
+        [hid(0), 'issued', 'cmd-stored'],
+        [hid(1), 'failed', null],
+      ]);
+      assert.match(isolations[1]!.reason, /stopped before the command was confirmed/);
       await store.close();
     } finally {
       dir.remove();
