@@ -19,13 +19,15 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 };
 
 let cached: ProtoGrpcType['firebreak']['v1'] | undefined;
+let cachedDefinition: protoLoader.PackageDefinition | undefined;
+
+/** The loaded .proto as proto-loader gives it (server reflection serves it to grpcurl). */
+export function firebreakPackageDefinition(): protoLoader.PackageDefinition {
+  return (cachedDefinition ??= protoLoader.loadSync(PROTO_PATH, LOADER_OPTIONS));
+}
 
 export function firebreakPackage(): ProtoGrpcType['firebreak']['v1'] {
-  if (!cached) {
-    const def = protoLoader.loadSync(PROTO_PATH, LOADER_OPTIONS);
-    cached = (grpc.loadPackageDefinition(def) as unknown as ProtoGrpcType).firebreak.v1;
-  }
-  return cached;
+  return (cached ??= (grpc.loadPackageDefinition(firebreakPackageDefinition()) as unknown as ProtoGrpcType).firebreak.v1);
 }
 
 /** Largest frame either side accepts; reports are bounded well below it. */

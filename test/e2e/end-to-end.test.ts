@@ -4,7 +4,11 @@
 // silent agent goes offline within three heartbeat intervals.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
 import type { CommandView__Output, Host__Output } from '../../proto/wire.ts';
 import {
   cli, cliJson, eventually, readJson, startAgent, startController, stopAll, stopProcess, tempDir,
@@ -103,6 +107,34 @@ describe('end to end: controller, two agents, operator CLI', () => {
     }
     const other = await fetch(`http://127.0.0.1:${metricsPort}/`);
     assert.equal(other.status, 404);
+  });
+
+  it('answers gRPC health checks and server reflection on the operator port, without a token', async () => {
+    const { caCertPem } = readJson<{ caCertPem: string }>(ctl.credentialsFile);
+    const creds = grpc.credentials.createSsl(Buffer.from(caCertPem));
+    const load = (file: string) => grpc.loadPackageDefinition(protoLoader.loadSync(file, { keepCase: true, enums: String, defaults: true })) as any;
+    const Health = load(healthProtoPath).grpc.health.v1.Health;
+    const health = new Health(ctl.operatorAddress, creds);
+    const require = createRequire(import.meta.url);
+    const Reflection = load(join(dirname(require.resolve('@grpc/reflection')), '../proto/grpc/reflection/v1/reflection.proto')).grpc.reflection.v1.ServerReflection;
+    const reflection = new Reflection(ctl.operatorAddress, creds);
+    try {
+      for (const service of ['', 'firebreak.v1.Operator', 'firebreak.v1.AgentLink']) {
+        const res = await new Promise<{ status: string }>((resolve, reject) =>
+          health.Check({ service }, { deadline: Date.now() + 5000 }, (err: Error | null, r: { status: string }) => (err ? reject(err) : resolve(r))));
+        assert.equal(res.status, 'SERVING', `health of '${service}'`);
+      }
+      const names = await new Promise<string[]>((resolve, reject) => {
+        const stream = reflection.ServerReflectionInfo({ deadline: Date.now() + 5000 });
+        stream.on('data', (r: { list_services_response?: { service: { name: string }[] } }) => { resolve((r.list_services_response?.service ?? []).map((x) => x.name)); stream.end(); });
+        stream.on('error', reject);
+        stream.write({ list_services: '' });
+      });
+      for (const svc of ['firebreak.v1.Operator', 'grpc.health.v1.Health']) assert.ok(names.includes(svc), `${svc} in ${names.join(', ')}`);
+    } finally {
+      health.close();
+      reflection.close();
+    }
   });
 
   it('delivers a command issued while the agent is stopped once it restarts', async () => {
