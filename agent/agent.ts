@@ -105,7 +105,8 @@ export class Agent {
       // isolation must prove the controller still answers and the host is cut off, else it rolls back
       // (dry-run has nothing to prove)
       verify: p.backend.kind === 'DRY_RUN' ? undefined : {
-        controllerReachable: (ms) => this.link.roundTrip(ms),
+        // the next report paced out answers, not the end of a replay backlog
+        controllerReachable: (ms) => this.link.probe(ms),
         blockedTarget: config.verifyBlockedTarget ? parseTarget(config.verifyBlockedTarget) : undefined,
       },
       onBlocksExpired: (expired) => {

@@ -88,6 +88,7 @@ export class Link {
   private heartbeatMs = 5000;
   private writeQueue: Promise<void> = Promise.resolve();
   private ackWaiters = new Map<number, () => void>();
+  private probeWaiters = new Set<(acked: number) => void>();
   private readonly rand: () => number;
   private rate: number;
   private tokens = 0;
@@ -149,6 +150,25 @@ export class Link {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => { this.ackWaiters.delete(seq); reject(new Error(`no ack from the controller within ${timeoutMs} ms`)); }, timeoutMs);
       this.ackWaiters.set(seq, () => { clearTimeout(timer); resolve(); });
+    });
+    return Date.now() - started;
+  }
+
+  /**
+   * Proves the controller answers on the stream now: resolves on the ack of the
+   * first report written after this call (during a replay that is the next one
+   * paced out, not the end of the backlog as with roundTrip). Rejects on timeout.
+   */
+  async probe(timeoutMs: number): Promise<number> {
+    const started = Date.now();
+    // everything up to sentSeq was written before this call: its acks prove nothing new
+    const firstAfter = this.sentSeq + 1;
+    this.report({ events: [] });
+    await new Promise<void>((resolve, reject) => {
+      const key = firstAfter;
+      const timer = setTimeout(() => { this.probeWaiters.delete(done); reject(new Error(`no ack from the controller within ${timeoutMs} ms`)); }, timeoutMs);
+      const done = (acked: number) => { if (acked < key) return; this.probeWaiters.delete(done); clearTimeout(timer); resolve(); };
+      this.probeWaiters.add(done);
     });
     return Date.now() - started;
   }
@@ -260,6 +280,7 @@ export class Link {
     for (const [s, resolve] of this.ackWaiters) {
       if (s <= seq) { this.ackWaiters.delete(s); resolve(); }
     }
+    for (const w of [...this.probeWaiters]) w(seq);
   }
 
   private refill(): void {

@@ -115,12 +115,15 @@ test('an agent stopped during an outage keeps its spool; after the controller re
   await eventually(async () => agent.link.connected, 10_000, 'the agent to reconnect');
   const tookMs = Date.now() - back;
   const replayStarted = Date.now();
+  // an isolation's proof that the controller answers does not wait for the whole backlog
+  const probeMs = await agent.link.probe(1500);
+  assert.ok(agent.link.spooled > 50, `the probe answered during the replay (${agent.link.spooled} reports still spooled)`);
   assert.ok(tookMs <= 10_000, `agent back ${tookMs} ms after the controller`);
   await eventually(async () => {
     const last = Math.max(0, ...[...stored.keys()].map((k) => Number(k.split('/')[1])));
     return last >= backlog && agent.link.spooled === 0;
   }, 15_000, 'the backlog to be stored', 100);
-  t.diagnostic(`reconnect ${tookMs} ms, replay ${Date.now() - replayStarted} ms`);
+  t.diagnostic(`reconnect ${tookMs} ms, probe ${probeMs} ms, replay ${Date.now() - replayStarted} ms`);
   const seqs = [...stored.keys()].filter((k) => k.startsWith(`${boot}/`)).map((k) => Number(k.split('/')[1])).sort((a, b) => a - b);
   const max = seqs.at(-1)!;
   assert.deepEqual(seqs, Array.from({ length: max }, (_, i) => i + 1), 'every report number stored, none missing');
