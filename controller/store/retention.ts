@@ -15,7 +15,7 @@ export interface RetentionOptions {
   maxBytes?: number;
   /** how often a prune runs. Default 10 s. */
   everyMs?: number;
-  /** events per batch (one DELETE). Default 500. */
+  /** events per batch (one DELETE). Default 200. */
   batch?: number;
   /** batches per run at most; the rest waits for the next run. Default 200. */
   maxBatchesPerRun?: number;
@@ -25,7 +25,7 @@ export const RETENTION_DEFAULTS: Required<RetentionOptions> = {
   maxAgeMs: 14 * 24 * 3600_000,
   maxBytes: 1024 * 1024 * 1024,
   everyMs: 10_000,
-  batch: 500,
+  batch: 200,
   maxBatchesPerRun: 200,
 };
 
