@@ -170,6 +170,7 @@ export class Controller {
       },
       alerts: () => this.pipeline?.listAlerts() ?? [],
       runs: () => (this.playbooks?.listRuns(100_000) ?? []) as { status: string; mode: string }[],
+      audit: () => ({ entries: this.audit.headSeq, alarms: this.audit.alarms, refusedCalls: this.audit.refusedCalls }),
     });
     const m = this.metrics;
     this.commands = new Commands({
@@ -220,10 +221,10 @@ export class Controller {
     const peer = agentIdFromPeerCertificate(call.getAuthContext()?.sslPeerCertificate, this.now());
     if (!peer.ok) throw new StatusError(grpc.status.UNAUTHENTICATED, peer.reason);
     const rec = await this.store.trust.getAgent(peer.agentId);
-    if (!rec) throw new StatusError(grpc.status.UNAUTHENTICATED, `agent '${peer.agentId}' is not enrolled with this controller`);
-    if (rec.revoked) throw new StatusError(grpc.status.PERMISSION_DENIED, `agent '${peer.agentId}' was revoked; an admin must allow it to re-enroll`);
+    if (!rec) throw new StatusError(grpc.status.UNAUTHENTICATED, `agent '${peer.agentId}' is not enrolled with this controller`, peer.agentId);
+    if (rec.revoked) throw new StatusError(grpc.status.PERMISSION_DENIED, `agent '${peer.agentId}' was revoked; an admin must allow it to re-enroll`, peer.agentId);
     if (rec.certFingerprint !== peer.fingerprint256) {
-      throw new StatusError(grpc.status.PERMISSION_DENIED, `agent '${peer.agentId}' presented a certificate that is no longer its current one (re-enrolled or replaced)`);
+      throw new StatusError(grpc.status.PERMISSION_DENIED, `agent '${peer.agentId}' presented a certificate that is no longer its current one (re-enrolled or replaced)`, peer.agentId);
     }
     return peer.agentId;
   }

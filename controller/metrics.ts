@@ -11,6 +11,7 @@ export interface MetricsSources {
   hosts(): Promise<{ online: number; offline: number; isolated: number; withBlocks: number; throttled: number }>;
   alerts(): { scope: string; status: string; severity: string }[];
   runs(): { status: string; mode: string }[];
+  audit(): { entries: number; alarms: number; refusedCalls: number };
 }
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -40,7 +41,6 @@ export class ControllerMetrics {
     name: 'firebreak_connections_rejected_total', help: 'Connections or streams refused, by listener and reason.',
     labelNames: ['listener', 'reason'] as const, registers: [this.registry],
   });
-  readonly auditEntries = new Counter({ name: 'firebreak_audit_entries_total', help: 'Audit log entries appended since start.', registers: [this.registry] });
 
   constructor(sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'firebreak_controller_' });
@@ -70,6 +70,18 @@ export class ControllerMetrics {
         this.reset();
         for (const a of sources.alerts()) this.inc({ scope: a.scope, status: a.status, severity: a.severity });
       },
+    });
+    new Gauge({
+      name: 'firebreak_audit_entries', help: 'Entries in the audit log (the head entry\'s number).', registers: reg,
+      collect() { this.set(sources.audit().entries); },
+    });
+    new Gauge({
+      name: 'firebreak_audit_discontinuities', help: 'Times since start the audit log did not continue its recorded head (an alarm: entries deleted or rewritten).', registers: reg,
+      collect() { this.set(sources.audit().alarms); },
+    });
+    new Gauge({
+      name: 'firebreak_refused_calls', help: 'Unauthenticated or denied calls since start (audited one entry per peer and minute).', registers: reg,
+      collect() { this.set(sources.audit().refusedCalls); },
     });
     new Gauge({
       name: 'firebreak_playbook_runs', help: 'Playbook runs kept, by status (active, finished) and mode (enforce, dry-run).',

@@ -88,6 +88,10 @@ export class AuditLog {
   /** refused calls counted since start, and the entries they cost */
   refusedCalls = 0;
   refusalEntries = 0;
+  /** the newest entry's number as this controller last wrote or found it (0 before the first) */
+  get headSeq(): number {
+    return this.written?.seq ?? 0;
+  }
 
   constructor(
     private readonly store: TrustStore,

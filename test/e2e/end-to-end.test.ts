@@ -102,7 +102,8 @@ describe('end to end: controller, two agents, operator CLI', () => {
     assert.ok(value(text, 'firebreak_ingest_seconds_count') > 0);
     assert.equal(value(text, 'firebreak_commands_issued_total{action="ISOLATE",issuer="operator"}'), 1);
     assert.equal(value(text, 'firebreak_command_results_total{action="ISOLATE",status="APPLIED"}'), 1);
-    for (const family of ['firebreak_events_total', 'firebreak_event_to_alert_seconds', 'firebreak_alerts', 'firebreak_playbook_runs', 'firebreak_connections_rejected_total', 'firebreak_audit_entries_total', 'firebreak_controller_process_resident_memory_bytes']) {
+    assert.ok(value(text, 'firebreak_audit_entries') >= 2, 'the bootstrap and the isolate are audited');
+    for (const family of ['firebreak_events_total', 'firebreak_event_to_alert_seconds', 'firebreak_alerts', 'firebreak_playbook_runs', 'firebreak_connections_rejected_total', 'firebreak_audit_discontinuities', 'firebreak_refused_calls', 'firebreak_controller_process_resident_memory_bytes']) {
       assert.match(text, new RegExp(`^# TYPE ${family} `, 'm'), `${family} is exported`);
     }
     const other = await fetch(`http://127.0.0.1:${metricsPort}/`);
