@@ -106,6 +106,12 @@ function parse(buf: Buffer): Parsed {
   return out;
 }
 
+/** Renames a file the spool cannot use, so a new spool does not overwrite it; the new name, or undefined. */
+function moveAside(file: string, why: string): string | undefined {
+  const to = `${file}.${why}-${Date.now()}`;
+  try { renameSync(file, to); return to; } catch { return undefined; }
+}
+
 /** Reads a spool file without changing it: for the fault bench and for tests. */
 export function inspectSpool(file: string): SpoolState | undefined {
   let buf: Buffer;
@@ -139,6 +145,8 @@ export class Spool {
   /** an fd replaced by compaction while its fdatasync was in flight: closed when that returns */
   private retired: number[] = [];
   private readonly fsync: boolean;
+  /** the file could not be written: said once, until a rewrite succeeds again */
+  private degraded = false;
 
   private constructor(private readonly opts: SpoolOptions, state: { bootId: string; seq: number; acked: number; pending: SpooledBody[] }) {
     this.bootId = state.bootId;
@@ -161,8 +169,11 @@ export class Spool {
     try {
       buf = readFileSync(file);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        log.error({ file, err: (err as Error).message }, `report spool ${file} is unreadable; starting a new one (reports it held are lost). Check the file's permissions.`);
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+        const aside = moveAside(file, 'unreadable');
+        log.error({ file, err: (err as Error).message, movedTo: aside },
+          `report spool ${file} is unreadable (${code}); ${aside ? `moved to ${aside}` : 'left in place'} and a new spool started, so the unacked reports it held are not sent. Check the file's permissions`);
       }
     }
     const p = buf ? parse(buf) : undefined;
@@ -175,7 +186,8 @@ export class Spool {
           `report spool ${file} had a damaged tail (checksum or length): ${p.cutBytes} bytes cut; a crash mid-write leaves this, and a report is sent only once it is written whole`);
       }
     } else if (buf && buf.length > 0) {
-      log.warn({ file, bytes: buf.length }, `report spool ${file} has no valid header; it is replaced by a new spool with a new boot id`);
+      const aside = moveAside(file, 'corrupt');
+      log.warn({ file, bytes: buf.length, movedTo: aside }, `report spool ${file} has no valid header (not a Firebreak spool, or damaged from its first byte); ${aside ? `moved to ${aside}` : 'replaced'}, and a new spool with a new boot id started`);
     }
     const spool = new Spool(opts, state);
     spool.rewrite();
@@ -327,6 +339,10 @@ export class Spool {
       }
       this.fd = next;
       this.fileBytes = buf.length;
+      if (this.degraded) {
+        this.degraded = false;
+        this.opts.log.info({ file }, `report spool ${file} is written again`);
+      }
     } catch (err) {
       if (fd !== undefined) try { closeSync(fd); } catch { /* best effort */ }
       this.degrade(err as Error, 'rewrite');
@@ -337,10 +353,14 @@ export class Spool {
   }
 
   private degrade(err: Error, what: string): void {
-    if (this.fd !== undefined) {
+    if (!this.degraded) {
+      this.degraded = true;
       const { file } = this.opts;
       this.opts.log.error({ file, err: err.message },
-        `cannot ${what} report spool ${file}: ${err.message}. Reports are kept in memory until the agent restarts; free disk space or fix the data dir's permissions`);
+        `cannot ${what} report spool ${file}: ${err.message}. Reports are kept in memory and still sent, but a restart would lose the unacked ones; free disk space or fix the data dir's permissions`);
+    }
+    if (this.fd !== undefined) {
+      // a partial record would read as a damaged tail at the next start
       try { ftruncateSync(this.fd, this.fileBytes); } catch { /* the file is given up anyway */ }
       if (this.syncing) this.retired.push(this.fd); else try { closeSync(this.fd); } catch { /* gone */ }
     }

@@ -148,3 +148,34 @@ test('numbers lost with a damaged file are never reused: reports since start are
   b.close();
   assert.equal(inspectSpool(file)?.seq, 12);
 });
+
+test('a file that is not a spool is moved aside, not overwritten, and named in one line', (t) => {
+  const dir = tempDir(); t.after(() => dir.remove());
+  const file = join(dir.path, 'spool.log');
+  writeFileSync(file, 'not a spool at all');
+  const { log, lines } = capture();
+  const s = Spool.open({ file, maxBytes: 4096, log });
+  assert.equal(s.seq, 0);
+  s.close();
+  const warned = lines.filter((l) => l.level === 40);
+  assert.equal(warned.length, 1);
+  assert.ok(String(warned[0]!.msg).includes(file));
+  assert.equal(readFileSync(String(warned[0]!.movedTo), 'utf8'), 'not a spool at all');
+});
+
+test('a spool that cannot be written says so once, naming the file, and still numbers and releases reports', (t) => {
+  const dir = tempDir(); t.after(() => dir.remove());
+  // a data dir path through a regular file: every open fails (root ignores permissions)
+  writeFileSync(join(dir.path, 'blocked'), '');
+  const file = join(dir.path, 'blocked', 'spool.log');
+  const { log, lines } = capture();
+  const s = Spool.open({ file, maxBytes: 4096, log });
+  assert.ok(s.inMemory);
+  for (let i = 0; i < 50; i++) s.append({ sample: sample(i), events: [ev('conn.fanout/tcp:25', i)] });
+  assert.equal(s.seq, 50);
+  assert.ok(s.pending.every((r) => s.isDurable(r)), 'reports are released to the link');
+  const errors = lines.filter((l) => l.level === 50);
+  assert.equal(errors.length, 1, JSON.stringify(errors));
+  assert.ok(String(errors[0]!.msg).includes(file));
+  s.close();
+});
