@@ -62,7 +62,8 @@ export interface GatewayOptions {
 }
 
 export class StatusError extends Error {
-  constructor(readonly code: grpc.status, message: string) {
+  /** agentId: whom the client certificate named, when it did (so a refusal is filed under it) */
+  constructor(readonly code: grpc.status, message: string, readonly agentId?: string) {
     super(message);
   }
 }
@@ -182,7 +183,9 @@ export class Gateway {
     let ended = false;
     // the transport's proof of identity is checked before any frame is read
     const proven: Promise<string | undefined> = this.opts.authenticate ? this.opts.authenticate(call) : Promise.resolve(undefined);
-    proven.catch((err) => refuse(err));
+    // the certificate's agent id, once proven: a refusal before Hello is filed under it, not 'unknown'
+    let certId: string | undefined;
+    proven.then((id) => { certId = id; }, (err) => refuse(err));
 
     const helloTimer = setTimeout(() => {
       if (!session && !ended) {
@@ -204,7 +207,7 @@ export class Gateway {
       if (outage) log.debug({ peer, host: session?.hostId }, `agent stream refused: ${status.message}`);
       else log.warn({ peer, host: session?.hostId, code: grpc.status[status.code] }, `agent stream refused: ${status.message}`);
       // auditing the refusal would be one more write the store refuses
-      if (!(status instanceof BudgetError) && !outage) this.opts.onRefused?.({ peer, agentId: session?.hostId, code: grpc.status[status.code], reason: status.message });
+      if (!(status instanceof BudgetError) && !outage) this.opts.onRefused?.({ peer, agentId: session?.hostId ?? certId ?? status.agentId, code: grpc.status[status.code], reason: status.message });
       ended = true;
       if (session) session.fail(status.code, status.message);
       else failCall(call, status.code, status.message);

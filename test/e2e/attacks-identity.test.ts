@@ -206,6 +206,21 @@ describe('attacks on host identity are refused', () => {
     assert.deepEqual(actions.sort(), ['operator.add', 'operator.remove', 'operator.rotate']);
   });
 
+  it('files a refused stream under the agent its certificate names, not "unknown"', async () => {
+    const identity = await enroll(c, 'exile', dir.path);
+    await unary(admin, 'RevokeAgent', { hostId: 'exile' });
+    const client = agentLinkClient(c, identity);
+    const call = client.Connect();
+    const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+    call.on('error', () => {});
+    const st = await status;
+    client.close();
+    assert.equal(grpc.status[st.code], 'PERMISSION_DENIED');
+    await c.audit.flushRefused();
+    const entries = (await unary<{ entries: { action: string; detail: string }[] }>(admin, 'ListAudit', { limit: 1000 })).entries;
+    assert.ok(entries.some((e) => /"claimed":\[[^\]]*"exile"/.test(e.detail)), `a refusal naming exile: ${JSON.stringify(entries.slice(0, 3))}`);
+  });
+
   it('clamps and flags an event backdated past its arrival window, and one from the future', async () => {
     const s = await connect('backdater');
     const arrival = Date.now();
