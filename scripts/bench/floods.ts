@@ -2,8 +2,8 @@
 //
 // Unauthenticated floods against one controller, and what operators and a legit
 // agent see meanwhile:
-//   - `conns` idle connections to the enrollment port (TCP connect, then not a
-//     byte; with --tls a TLS handshake first), spread over 100 loopback source
+//   - `conns` idle connections to the enrollment port (TCP connect, the 5-byte header
+//     of a TLS record, then nothing; with --tls a whole TLS handshake first), spread over 100 loopback source
 //     addresses per flooder process (127.0.1.x, 127.0.2.x, ...), each reopened
 //     `reconnect` ms after the controller closes it: the attacker keeps trying to
 //     hold them all;
@@ -38,7 +38,8 @@ const program = new Command('bench:floods')
   .option('--storm <n>', 'TLS handshakes per wave on the agent port', Number, 500)
   .option('--storm-every <ms>', 'a new handshake wave this often', Number, 2000)
   .option('--duration <s>', 'seconds of flood measured after the ramp', Number, 30)
-  .option('--ramp <s>', 'seconds for the flooder to open its connections before measuring', Number, 10)
+  .option('--ramp <s>', 'seconds for the flooder to open its connections before measuring', Number, 25)
+  .option('--rate <n>', 'new connections per second while ramping (all flooders together)', Number, 1000)
   .option('--reconnect <ms>', 'the flooder reopens a closed connection after this', Number, 5000)
   .option('--tls', 'the flood connections also complete a TLS handshake where the controller lets them (costs both sides CPU; default: idle TCP, no bytes)')
   .option('--before <rev>', 'also run against the controller at this git revision and print the ratio')
@@ -49,7 +50,7 @@ const program = new Command('bench:floods')
   .option('--source-base <n>', '(internal) which 127.0.x.0/24 this flooder connects from', Number);
 
 interface Options {
-  conns: number; storm: number; stormEvery: number; duration: number; ramp: number; reconnect: number;
+  conns: number; rate: number; storm: number; stormEvery: number; duration: number; ramp: number; reconnect: number;
   before?: string; json?: string; tls?: boolean; serve?: string; enrollPort?: number; agentPort?: number; sourceBase?: number;
 }
 
@@ -81,8 +82,10 @@ async function flood(o: Options): Promise<void> {
       opened = true;
       st.open++;
       st.peakOpen = Math.max(st.peakOpen, st.open);
-      // idle: not a byte sent (the cheapest way to hold a descriptor); with --tls, a handshake first
-      if (!o.tls) return;
+      // idle: the first 5 bytes of a TLS record (a 512-byte handshake record) and then nothing, the
+      // cheapest way to hold a descriptor (a connection that sent no byte can be lost in a full accept
+      // queue without either side noticing); with --tls, a whole handshake first
+      if (!o.tls) { raw.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00])); return; }
       const t = tlsConnect({ socket: raw, secureContext, ALPNProtocols: ['h2'], rejectUnauthorized: false });
       t.on('error', () => {});
       t.once('secureConnect', () => { st.tlsDone++; });
@@ -92,11 +95,13 @@ async function flood(o: Options): Promise<void> {
       setTimeout(() => slot(i), o.reconnect).unref();
     });
   };
-  // ramp: as fast as the kernel accepts, in batches so this process stays responsive
+  // ramp at `rate` connections per second: faster overflows the listen queue, and a connection the
+  // kernel dropped there is only retried on the client's retransmission backoff (the flood stalls)
   void (async () => {
-    for (let i = 0; i < o.conns && !stopping; i += 500) {
-      for (let j = i; j < Math.min(o.conns, i + 500); j++) slot(j);
-      await sleep(50);
+    const batch = Math.max(1, Math.round(o.rate / 10));
+    for (let i = 0; i < o.conns && !stopping; i += batch) {
+      for (let j = i; j < Math.min(o.conns, i + batch); j++) slot(j);
+      await sleep(100);
     }
   })();
   const storm = o.storm > 0 && setInterval(() => {
@@ -174,7 +179,7 @@ async function run(root: string, label: string, o: Options): Promise<RunResult> 
     for (let c = 0; c < children; c++) {
       const conns = Math.min(perChild, o.conns - c * perChild);
       const want = conns + 4096;
-      const child = spawn('bash', ['-c', `{ ulimit -n ${want} 2>/dev/null || ulimit -n $(ulimit -Hn); } && exec "${process.execPath}" --import tsx "${self}" --serve flood --enroll-port ${info.enrollPort} --agent-port ${info.agentPort} --conns ${conns} --storm ${c === 0 ? o.storm : 0} --storm-every ${o.stormEvery} --reconnect ${o.reconnect} --source-base ${c}${o.tls ? ' --tls' : ''}`], {
+      const child = spawn('bash', ['-c', `{ ulimit -n ${want} 2>/dev/null || ulimit -n $(ulimit -Hn); } && exec "${process.execPath}" --import tsx "${self}" --serve flood --enroll-port ${info.enrollPort} --agent-port ${info.agentPort} --conns ${conns} --rate ${Math.ceil(o.rate / children)} --storm ${c === 0 ? o.storm : 0} --storm-every ${o.stormEvery} --reconnect ${o.reconnect} --source-base ${c}${o.tls ? ' --tls' : ''}`], {
         cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' },
       });
       flooders.push(child);
@@ -280,14 +285,15 @@ if (o.serve === 'flood') {
   if (o.before) results.push(await run(worktree(o.before), `before (${o.before})`, o));
   results.push(await run(ROOT, 'after', o));
   for (const r of results) process.stdout.write(show(r) + '\n');
-  const out: Record<string, unknown> = { params: { conns: o.conns, tls: Boolean(o.tls), storm: o.storm, stormEveryMs: o.stormEvery, durationS: o.duration, rampS: o.ramp, reconnectMs: o.reconnect }, results };
+  const out: Record<string, unknown> = { params: { conns: o.conns, rate: o.rate, tls: Boolean(o.tls), storm: o.storm, stormEveryMs: o.stormEvery, durationS: o.duration, rampS: o.ramp, reconnectMs: o.reconnect }, results };
   if (results.length === 2) {
     const [b, a] = results as [RunResult, RunResult];
     out.ratio_before_over_after = {
       operator_p99: +(b.operator.p99_ms / Math.max(1, a.operator.p99_ms)).toFixed(1),
       controller_rss: +(b.controller_rss_mb / Math.max(1, a.controller_rss_mb)).toFixed(1),
+      controller_fds: +(b.controller_fds_max / Math.max(1, a.controller_fds_max)).toFixed(1),
     };
-    process.stdout.write(`ratio before/after: operator p99 ×${(out.ratio_before_over_after as { operator_p99: number }).operator_p99}, controller RSS ×${(out.ratio_before_over_after as { controller_rss: number }).controller_rss}\n`);
+    process.stdout.write(`ratio before/after: operator p99 ×${(out.ratio_before_over_after as { operator_p99: number }).operator_p99}, controller RSS ×${(out.ratio_before_over_after as { controller_rss: number }).controller_rss}, descriptors ×${(out.ratio_before_over_after as { controller_fds: number }).controller_fds}\n`);
   }
   if (o.json) writeFileSync(o.json, JSON.stringify(out, null, 2));
   process.exit(0);
