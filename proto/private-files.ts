@@ -3,10 +3,14 @@
 // 0700 and every file 0600, whatever existed before (a data dir made by hand or by
 // an older version with 0755/0644), and files made later are private by the umask.
 import { chmodSync, lstatSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 /** Deeper than any data dir goes; a loop guard, not a limit anyone meets. */
 const MAX_DEPTH = 8;
+
+/** A data dir set to one of these by mistake must not have the whole tree under it narrowed. */
+const SHARED_DIRS = new Set(['/', '/etc', '/var', '/var/lib', '/usr', '/usr/local', '/opt', '/home', '/root', '/tmp', '/srv', '/run']);
 
 /**
  * Narrows dir and everything under it to 0700 (dirs) and 0600 (files); symlinks are
@@ -14,6 +18,10 @@ const MAX_DEPTH = 8;
  * with their old modes, for one log line.
  */
 export function makePrivate(dir: string): { path: string; was: string }[] {
+  const abs = resolve(dir);
+  if (SHARED_DIRS.has(abs) || abs === resolve(homedir())) {
+    throw new Error(`${abs} is a shared directory, not a data dir: give the controller or agent a directory of its own (e.g. ${join(abs === '/' ? '/var/lib' : abs, 'firebreak')})`);
+  }
   const changed: { path: string; was: string }[] = [];
   const walk = (path: string, depth: number): void => {
     const st = lstatSync(path);

@@ -138,6 +138,7 @@ test('a data dir is narrowed to 0700/0600 whatever it had; symlinks are not foll
     assert.equal(mode(join(dir.path, 'outside')), 0o644, 'a symlink\'s target outside the dir is left alone');
     assert.equal(changed.length, 4);
     assert.deepEqual(makePrivate(d), [], 'nothing to do the second time');
+    assert.throws(() => makePrivate('/etc'), /\/etc is a shared directory, not a data dir/, 'a mistaken -d /etc narrows nothing');
   } finally {
     dir.remove();
   }
