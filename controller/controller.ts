@@ -9,7 +9,6 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { Gauge } from 'prom-client';
 import { signCommand } from '../proto/command-signing.ts';
 import { firebreakPackage, MAX_MESSAGE_BYTES } from '../proto/wire.ts';
 import { AuditLog } from './audit/log.ts';
@@ -174,16 +173,6 @@ export class Controller {
       audit: () => ({ entries: this.audit.headSeq, alarms: this.audit.alarms, refusedCalls: this.audit.refusedCalls }),
     });
     const m = this.metrics;
-    // what the audit log's continuity check found, and the refused calls it counted (rows per minute, not per call)
-    const audit = this.audit;
-    new Gauge({
-      name: 'firebreak_audit_discontinuities', help: 'Times since start the audit log did not continue its recorded head (deleted newest entries or head file).',
-      registers: [m.registry], collect() { this.set(audit.alarms); },
-    });
-    new Gauge({
-      name: 'firebreak_refused_calls', help: 'Refused calls (denied operator calls, refused enrollments and agent streams) counted since start.',
-      registers: [m.registry], collect() { this.set(audit.refusedCalls); },
-    });
     this.commands = new Commands({
       store: this.store, log: log.child({ part: 'commands' }), now, audit: this.audit,
       defaultTtlMs: cfg.commandTtlMs, maxTtlMs: 24 * 3600_000,
