@@ -105,15 +105,20 @@ export async function ensureIdentity(o: EnrollOptions): Promise<EnrolledIdentity
   }
   const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(o.enrollAddress);
   if (!m) throw new EnrollmentError(`bad enrollment address '${o.enrollAddress}': expected HOST:PORT`);
-  const caPem = await fetchPinnedCa(m[1]!, Number(m[2]), o.caPin, { timeoutMs: o.timeoutMs ?? 10_000 });
+  // A connection reset or refused is worth a few more tries: the enrollment port caps connections per
+  // source address, and a fleet behind one NAT enrolling at once meets that cap. A wrong pin, a spent
+  // token or a refusal is final.
+  const caPem = await retryTransient(() => fetchPinnedCa(m[1]!, Number(m[2]), o.caPin!, { timeoutMs: o.timeoutMs ?? 10_000 }), o.log);
   const { csrPem } = await prepareEnrollment(dir, o.agentId);
   const pkg = firebreakPackage();
   const client = new pkg.Enrollment(o.enrollAddress, grpc.credentials.createSsl(Buffer.from(caPem)));
   try {
-    const res = await new Promise<EnrollResponse__Output>((resolve, reject) =>
+    const res = await retryTransient(() => new Promise<EnrollResponse__Output>((resolve, reject) =>
       client.Enroll({ token: o.token, agentId: o.agentId, csrPem, inventory: o.inventory }, { deadline: Date.now() + (o.timeoutMs ?? 20_000) },
-        (err, r) => (err ? reject(new EnrollmentError(`enrollment refused by the controller: ${err.details || err.message}`)) : resolve(r!))),
-    );
+        (err, r) => (err
+          ? reject(new EnrollmentError(`enrollment refused by the controller: ${err.details || err.message}`, err.code === grpc.status.UNAVAILABLE))
+          : resolve(r!))),
+    ), o.log);
     const identity = saveEnrollment(dir, o.agentId, {
       certPem: res.certPem, caCertPem: res.caCertPem, commandSigningPublicKeyPem: res.commandSigningPublicKeyPem,
     });
@@ -121,6 +126,21 @@ export async function ensureIdentity(o: EnrollOptions): Promise<EnrolledIdentity
     return { identity, grantedTags: res.tags };
   } finally {
     client.close();
+  }
+}
+
+/** Up to 6 tries, 0.25 s doubling to 4 s with jitter (about 10 s in all), while the failure is transient. */
+async function retryTransient<T>(attempt: () => Promise<T>, log: { warn(o: object, msg: string): void }): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      const transient = (err as { transient?: boolean }).transient === true;
+      if (!transient || n >= 6) throw err;
+      const waitMs = Math.min(4000, 250 * 2 ** (n - 1)) * (0.5 + Math.random() / 2);
+      log.warn({ attempt: n, waitMs: Math.round(waitMs) }, `${(err as Error).message}; trying again`);
+      await new Promise((r) => setTimeout(r, waitMs));
+    }
   }
 }
 

@@ -11,6 +11,10 @@ export const AGENT_URI_PREFIX = 'firebreak:agent/';
 
 export class EnrollmentError extends Error {
   override name = 'EnrollmentError';
+  /** the controller could not be reached (UNAVAILABLE): worth another try */
+  constructor(message: string, readonly transient = false) {
+    super(message);
+  }
 }
 
 export interface AgentIdentity {

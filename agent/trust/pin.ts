@@ -12,6 +12,10 @@ import { connect, type DetailedPeerCertificate } from 'node:tls';
 
 export class PinError extends Error {
   override name = 'PinError';
+  /** the controller could not be reached (reset, refused, timed out): worth another try; a wrong pin is not */
+  constructor(message: string, readonly transient = false) {
+    super(message);
+  }
 }
 
 /** Accepts 'AB:CD..', 'abcd..' or 'sha256:..' and returns upper-case colon-separated hex. */
@@ -78,7 +82,7 @@ export function fetchPinnedCa(host: string, port: number, fingerprint: string, o
         done(err as Error);
       }
     });
-    socket.once('timeout', () => done(new PinError(`no TLS handshake with ${host}:${port} within ${opts.timeoutMs ?? 10_000} ms: check the controller address and port`)));
-    socket.once('error', (err) => done(new PinError(`cannot reach the controller at ${host}:${port} over TLS: ${err.message}`)));
+    socket.once('timeout', () => done(new PinError(`no TLS handshake with ${host}:${port} within ${opts.timeoutMs ?? 10_000} ms: check the controller address and port`, true)));
+    socket.once('error', (err) => done(new PinError(`cannot reach the controller at ${host}:${port} over TLS: ${err.message}`, true)));
   });
 }
