@@ -166,6 +166,7 @@ export class Controller {
         return {
           online, offline: hosts.length - online, isolated: count((h) => Boolean(h.enforcement?.isolated)),
           withBlocks: count((h) => (h.enforcement?.blocks.length ?? 0) > 0), throttled: count((h) => Boolean(h.enforcement?.throttle)),
+          stateLost: count((h) => Boolean(h.enforcement?.stateLost)),
         };
       },
       alerts: () => this.pipeline?.listAlerts() ?? [],
@@ -403,7 +404,8 @@ export class Controller {
       const alerts = this.pipeline.listAlerts({ scope: 'fleet', status: 'active' });
       return {
         windowMs: now - CORRELATE_DEFAULTS.recentMs,
-        alertsMs: alerts.reduce((m, a) => Math.min(m, a.firstSeenMs - CORRELATE_DEFAULTS.windowMs), now),
+        // an alert opens with hosts whose episodes began up to recentMs earlier
+        alertsMs: alerts.reduce((m, a) => Math.min(m, a.firstSeenMs - CORRELATE_DEFAULTS.recentMs), now),
       };
     }, log.child({ part: 'retention' }), this.now);
     this.retention.start();

@@ -8,7 +8,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 /** What the gauges read at scrape time, from the parts that own it. */
 export interface MetricsSources {
-  hosts(): Promise<{ online: number; offline: number; isolated: number; withBlocks: number; throttled: number }>;
+  hosts(): Promise<{ online: number; offline: number; isolated: number; withBlocks: number; throttled: number; stateLost: number }>;
   alerts(): { scope: string; status: string; severity: string }[];
   runs(): { status: string; mode: string }[];
   audit(): { entries: number; alarms: number; refusedCalls: number };
@@ -54,13 +54,14 @@ export class ControllerMetrics {
       },
     });
     new Gauge({
-      name: 'firebreak_enforcement_hosts', help: 'Hosts whose last reported enforcement holds a measure, by measure (isolated, blocks, throttle).',
+      name: 'firebreak_enforcement_hosts', help: 'Hosts whose last reported enforcement holds a measure, by measure (isolated, blocks, throttle; state_lost: the agent lost its saved state, isolation unknown).',
       labelNames: ['measure'] as const, registers: reg,
       async collect() {
         const h = await sources.hosts();
         this.set({ measure: 'isolated' }, h.isolated);
         this.set({ measure: 'blocks' }, h.withBlocks);
         this.set({ measure: 'throttle' }, h.throttled);
+        this.set({ measure: 'state_lost' }, h.stateLost);
       },
     });
     new Gauge({
