@@ -377,19 +377,24 @@ export class Spool {
     const target = this.opts.maxBytes * 0.75;
     const runs: string[] = [];
     const merged: Record<string, number> = {};
-    for (const pass of [{ onsets: ONSET_REPORTS, newest: this.opts.maxBytes / 4 }, { onsets: 1, newest: 0 }, { onsets: 0, newest: 0 }]) {
+    // last pass: nothing but onsets is left (a scan: every report a new signature), so signatures
+    // are counted by family (`conn.new-port/tcp:8443` → `conn.new-port`), which always fits
+    const passes = [{ onsets: ONSET_REPORTS, newest: this.opts.maxBytes / 4, coarse: false }, { onsets: 1, newest: 0, coarse: false }, { onsets: 1, newest: 0, coarse: true }];
+    for (const pass of passes) {
       if (this.liveBytes <= target) break;
-      const keep = this.protectedSet(pass.onsets, pass.newest);
+      const keep = this.protectedSet(pass.onsets, pass.newest, pass.coarse);
       const out: SpoolRecord[] = [];
       let run: SpoolRecord[] = [];
       const flush = () => {
-        if (run.length > 1 || (run.length === 1 && !run[0]!.summary && this.liveBytes > target)) {
-          const s = summarise(run);
-          this.liveBytes += s.bytes.length - run.reduce((n, r) => n + r.bytes.length, 0);
-          out.push(s);
-          runs.push(`${s.summary!.firstSeq}-${s.report.seq}`);
-          for (const r of run) for (const e of r.report.events ?? []) merged[e.signature ?? ''] = (merged[e.signature ?? ''] ?? 0) + (e.count || 1);
-        } else out.push(...run);
+        for (const chunk of bySignatureBudget(run, pass.coarse)) {
+          if (chunk.length > 1 || (chunk.length === 1 && !chunk[0]!.summary && this.liveBytes > target)) {
+            const s = summarise(chunk, pass.coarse);
+            this.liveBytes += s.bytes.length - chunk.reduce((n, r) => n + r.bytes.length, 0);
+            out.push(s);
+            runs.push(`${s.summary!.firstSeq}-${s.report.seq}`);
+            for (const r of chunk) for (const e of r.report.events ?? []) { const k = keyOf(e.signature, pass.coarse); merged[k] = (merged[k] ?? 0) + (e.count || 1); }
+          } else out.push(...chunk);
+        }
         run = [];
       };
       for (const r of this.records) {
@@ -404,16 +409,17 @@ export class Spool {
     this.rewrite();
   }
 
-  /** The records overflow must keep whole: each signature's first `onsets` reports, and the newest `newestBytes`. */
-  private protectedSet(onsets: number, newestBytes: number): Set<SpoolRecord> {
+  /** The records overflow must keep whole: each signature's (or family's) first `onsets` reports, what is on the wire, and the newest `newestBytes`. */
+  private protectedSet(onsets: number, newestBytes: number, coarse: boolean): Set<SpoolRecord> {
     const keep = new Set<SpoolRecord>();
     const seen = new Map<string, number>();
     for (const r of this.records) {
       for (const e of r.report.events ?? []) {
-        const n = seen.get(e.signature ?? '') ?? 0;
+        const key = keyOf(e.signature, coarse);
+        const n = seen.get(key) ?? 0;
         // a summary already stands for many reports: it is never an onset
         if (n < onsets && !r.summary) keep.add(r);
-        seen.set(e.signature ?? '', n + 1);
+        seen.set(key, n + 1);
       }
     }
     for (const r of this.records) if (r.report.seq <= this.inFlight) keep.add(r);
@@ -426,8 +432,36 @@ export class Spool {
   }
 }
 
-/** One synthetic report for a run: the run's last seq (so order holds), one event per signature with its count. */
-function summarise(run: SpoolRecord[]): SpoolRecord {
+/** the controller refuses events past 64 in one report (controller/pipeline/ingest.ts LIMITS) */
+export const SUMMARY_MAX_EVENTS = 64;
+
+/** Splits a run so that no summary carries more than SUMMARY_MAX_EVENTS signatures. */
+function bySignatureBudget(run: SpoolRecord[], coarse: boolean): SpoolRecord[][] {
+  const chunks: SpoolRecord[][] = [];
+  let chunk: SpoolRecord[] = [];
+  let sigs = new Set<string>();
+  for (const r of run) {
+    const mine = new Set((r.report.events ?? []).map((e) => keyOf(e.signature, coarse)));
+    const union = new Set([...sigs, ...mine]);
+    if (chunk.length > 0 && union.size > SUMMARY_MAX_EVENTS) {
+      chunks.push(chunk);
+      chunk = [];
+      sigs = mine;
+    } else sigs = union;
+    chunk.push(r);
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
+/** A signature, or its family (the part before '/') when counting coarsely. */
+function keyOf(signature: string | undefined, coarse: boolean): string {
+  const sig = signature ?? '';
+  return coarse ? sig.split('/')[0]! : sig;
+}
+
+/** One synthetic report for a run: the run's last seq (so order holds), one event per signature (or family) with its count. */
+function summarise(run: SpoolRecord[], coarse: boolean): SpoolRecord {
   const first = run[0]!;
   const last = run[run.length - 1]!;
   const bySig = new Map<string, AnomalyEvent>();
@@ -435,9 +469,9 @@ function summarise(run: SpoolRecord[]): SpoolRecord {
   for (const r of run) {
     reports += r.summary?.reports ?? 1;
     for (const e of r.report.events ?? []) {
-      const key = e.signature ?? '';
+      const key = keyOf(e.signature, coarse);
       const had = bySig.get(key);
-      if (!had) { bySig.set(key, { ...e, count: e.count || 1 }); continue; }
+      if (!had) { bySig.set(key, { ...e, signature: key, count: e.count || 1 }); continue; }
       had.count = (had.count || 1) + (e.count || 1);
       had.value = Math.max(Number(had.value ?? 0), Number(e.value ?? 0));
       had.score = Math.max(Number(had.score ?? 0), Number(e.score ?? 0));
@@ -446,7 +480,7 @@ function summarise(run: SpoolRecord[]): SpoolRecord {
     }
   }
   const firstSeq = first.summary?.firstSeq ?? first.report.seq;
-  const detail = `summary of ${reports} reports (seq ${firstSeq}-${last.report.seq}) spooled while the controller was away; count is the events merged`;
+  const detail = `summary of ${reports} reports (seq ${firstSeq}-${last.report.seq}) spooled while the controller was away${coarse ? ', counted by signature family' : ''}; count is the events merged`;
   const events = [...bySig.values()].map((e) => ({ ...e, evidence: { ...(e.evidence ?? {}), detail } }));
   const report: SpooledBody = { seq: last.report.seq, events };
   return { report, bytes: encode(T_REPORT, report), writeNo: 0, summary: { reports, firstSeq } };

@@ -6,7 +6,7 @@ import { appendFileSync, readFileSync, statSync, truncateSync, writeFileSync } f
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { pino } from 'pino';
-import { inspectSpool, ONSET_REPORTS, Spool } from '../../agent/spool.ts';
+import { inspectSpool, ONSET_REPORTS, Spool, SUMMARY_MAX_EVENTS } from '../../agent/spool.ts';
 import type { AnomalyEvent } from '../../proto/wire.ts';
 import { tempDir } from '../helpers/procs.ts';
 
@@ -130,6 +130,23 @@ test('overflow keeps each incident\'s first reports whole and summarises the mid
   const again = Spool.open({ file, maxBytes, log: capture().log });
   assert.deepEqual(again.pending.map((r) => r.report.seq), seqs);
   again.close();
+});
+
+test('a scan (a new signature in every report) stays bounded: counted by family, its first report whole, no summary over the controller\'s event limit', (t) => {
+  const dir = tempDir(); t.after(() => dir.remove());
+  const s = Spool.open({ file: join(dir.path, 'spool.log'), maxBytes: 48 * 1024, fsync: false, log: capture().log });
+  // a scan: every report a new port, so every signature is new and its reports are onsets
+  for (let i = 1; i <= 400; i++) s.append({ events: [ev(`conn.new-port/tcp:${i}`, i), ev(`conn.new-port/udp:${i}`, i)] });
+  let events = 0;
+  for (const r of s.pending) {
+    assert.ok((r.report.events ?? []).length <= SUMMARY_MAX_EVENTS, `report ${r.report.seq} carries ${r.report.events!.length} events`);
+    for (const e of r.report.events ?? []) events += e.count || 1;
+  }
+  assert.equal(events, 800, 'every event counted');
+  // the scan's first report (its family's onset) is kept whole
+  assert.ok(s.pending.some((r) => r.report.seq === 1 && !r.summary), 'the first report of the scan kept whole');
+  assert.ok(s.bytes <= 48 * 1024);
+  s.close();
 });
 
 test('numbers lost with a damaged file are never reused: reports since start are renumbered after the controller\'s mark', (t) => {
