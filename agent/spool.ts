@@ -18,9 +18,24 @@ import {
   closeSync, fdatasync, fdatasyncSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import { crc32 } from 'node:zlib';
+import * as zlib from 'node:zlib';
 import type { Logger } from 'pino';
 import type { AnomalyEvent, Report } from '../proto/wire.ts';
+
+/** CRC-32 (IEEE), from zlib where Node has it (20.15+), else computed here: the agent runs on any Node 20 */
+const crc32: (data: Uint8Array) => number = (zlib as { crc32?: (data: Uint8Array) => number }).crc32 ?? (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return (data: Uint8Array) => {
+    let c = 0xffffffff;
+    for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+})();
 
 const T_HEAD = 1;
 const T_REPORT = 2;
