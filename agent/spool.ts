@@ -160,6 +160,8 @@ export class Spool {
   /** an fd replaced by compaction while its fdatasync was in flight: closed when that returns */
   private retired: number[] = [];
   private readonly fsync: boolean;
+  /** an ack not yet in the file */
+  private ackUnwritten = false;
   /** the file could not be written: said once, until a rewrite succeeds again */
   private degraded = false;
 
@@ -232,7 +234,8 @@ export class Spool {
     const report: SpooledBody = { ...body, seq: ++this.seq };
     const rec: SpoolRecord = { report, bytes: encode(T_REPORT, report), writeNo: 0 };
     this.push(rec);
-    this.write(rec.bytes);
+    // the latest ack rides along with the next report: one write, no syscall per ack
+    this.write(this.ackUnwritten ? Buffer.concat([this.ackRecord(), rec.bytes]) : rec.bytes);
     rec.writeNo = this.writeNo;
     if (this.liveBytes > this.opts.maxBytes) this.overflow();
     this.commit();
@@ -246,8 +249,9 @@ export class Spool {
     let n = 0;
     while (n < this.records.length && this.records[n]!.report.seq <= seq) this.liveBytes -= this.records[n++]!.bytes.length;
     if (n > 0) this.records.splice(0, n);
-    // an ack need not be durable: a lost one only means a resend the controller drops
-    this.write(encode(T_ACK, { seq }));
+    // an ack need not be durable (a lost one only means a resend the controller drops, and
+    // its welcome names its mark anyway): written with the next report, or at close
+    this.ackUnwritten = true;
     // compaction rewrites only the live records, so it runs when most of the file is dead
     if (this.fileBytes > COMPACT_AFTER_BYTES && this.fileBytes > 2 * this.liveBytes + 4096) this.rewrite();
   }
@@ -279,9 +283,15 @@ export class Spool {
   /** Commits what is written and closes the file; the unacked reports stay for the next start. */
   close(): void {
     if (this.fd === undefined) return;
+    if (this.ackUnwritten) this.write(this.ackRecord());
     try { if (this.fsync) fdatasyncSync(this.fd); } catch { /* closing anyway */ }
     if (!this.syncing) closeSync(this.fd); else this.retired.push(this.fd);
     this.fd = undefined;
+  }
+
+  private ackRecord(): Buffer {
+    this.ackUnwritten = false;
+    return encode(T_ACK, { seq: this.acked });
   }
 
   private push(rec: SpoolRecord): void {
@@ -338,6 +348,7 @@ export class Spool {
     try {
       fd = openSync(tmp, 'w', 0o600);
       const parts = [encode(T_HEAD, { v: 1, bootId: this.bootId, seq: this.seq, acked: this.acked }), ...this.records.map((r) => r.bytes)];
+      this.ackUnwritten = false;
       const buf = Buffer.concat(parts);
       writeSync(fd, buf);
       if (this.fsync) fsyncSync(fd);
