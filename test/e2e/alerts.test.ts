@@ -90,7 +90,7 @@ describe('master alerts through the controller and the CLI', () => {
   });
 
   it('acknowledges an alert and audits it', async () => {
-    const a = await raiseAlert(['k1', 'k2', 'k3', 'k4'], `proc.new/sha256:${'cd'.repeat(32)}`);
+    const a = await raiseAlert(['k1'], `proc.new/sha256:${'cd'.repeat(32)}`);
     assert.equal(a.status, 'open');
     const acked = await cliJson<AlertSummary>(target, ['ack', a!.id]);
     assert.equal(acked.status, 'acknowledged');
@@ -105,13 +105,13 @@ describe('master alerts through the controller and the CLI', () => {
     const made = await cli(target, ['silence', 'add', 'signature=disk.io', '--for', '1h', '-c', 'nightly backup']);
     assert.equal(made.code, 0, made.stderr);
     const hosts = [];
-    for (const id of ['s1', 's2', 's3', 's4']) hosts.push(await connectAgent(id));
+    for (const id of ['s1', 's2']) hosts.push(await connectAgent(id));
     for (const s of hosts) send(s, 'disk.io', 'DISK_IO');
-    // positive condition, not a sleep: the silence has matched all four events, so each has passed
+    // positive condition, not a sleep: the silence has matched both events, so each has passed
     // the suppress stage (which comes before the alert book) and was muted there
-    const silence = await eventually(async () => c.pipeline.listSilences(Date.now()).find((x) => x.comment === 'nightly backup' && x.matched >= 4),
-      10_000, 'the silence matching the four events', 50);
-    assert.equal(silence.matched, 4, 'all four events were matched and muted');
+    const silence = await eventually(async () => c.pipeline.listSilences(Date.now()).find((x) => x.comment === 'nightly backup' && x.matched >= 2),
+      10_000, 'the silence matching the two events', 50);
+    assert.equal(silence.matched, 2, 'both events were matched and muted');
     // alerts open on the controller's tick: a later, unsilenced marker's alert proves a tick has
     // looked at the muted events too
     const marker = `proc.new/sha256:${'ef'.repeat(32)}`;
