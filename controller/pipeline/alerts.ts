@@ -1,9 +1,10 @@
 // Alerts stage: the life of master alerts (fleet) and host lines (one lone host, one
 // signature): open, update, escalate, resolve after a quiet period, acknowledge, and
-// the flapping mark. It also derives what operators read from the counted state:
-// root cause, patient zero, the 10 s spread timeline, doubling time, propagating vs
-// simultaneous, common evidence and severity. The correlator decides which events
-// belong to which alert and mutates the records through the helpers below.
+// the flapping mark. What operators read of an alert (root cause, patient zero, the
+// 10 s spread timeline, doubling time, propagating vs simultaneous, severity) is derived
+// from the counted record in alert-view.ts, cached here per record version. The
+// correlator decides which events belong to which alert and mutates the records through
+// the helpers below.
 //
 // Propagating vs simultaneous and patient zero come from the incident's spread graph
 // (spread.ts, over the contacts the hosts reported) wherever the hosts trace contacts:
@@ -17,8 +18,9 @@
 // flapping mark changed, and once per countUpdateIntervalMs (60 s) when only its counts
 // did, so a worm's 10,000 events make a handful of transitions, not 10,000.
 import {
-  addEvidence, classify, classifyByGraph, covered, doublingTime, incidentSpread, NO_SPREAD, top, type EvidenceCounts,
+  addEvidence, classify, classifyByGraph, doublingTime, incidentSpread, NO_SPREAD, type EvidenceCounts,
 } from './alert-derive.ts';
+import { alertDetail, alertSummary, deriveAlert, type Derived } from './alert-view.ts';
 import type { ContactBook } from './contacts.ts';
 import { SPREAD_DEFAULTS, type SpreadOptions, type SpreadResult } from './spread.ts';
 import {
@@ -33,7 +35,6 @@ import {
   type ResolvedReason,
   type Severity,
   type SignatureView,
-  type TimelineBucket,
   type TransitionType,
 } from './stage-types.ts';
 
@@ -119,19 +120,6 @@ export interface AlertRecord extends Pick<AlertSummary,
   newHosts: string[];
   /** Bumped on every change; derived values are cached per version. */
   version: number;
-}
-
-interface Derived {
-  version: number;
-  contactsVersion: number;
-  spread: SpreadResult;
-  severity: Severity;
-  classification: Classification;
-  doublingTimeMs: number | null;
-  bucketMs: number;
-  timeline: TimelineBucket[];
-  patientZero: { hostId: string; onsetMs: number } | null;
-  rootCause: string;
 }
 
 export class AlertError extends Error {
@@ -646,70 +634,6 @@ export class AlertBook {
     return a ? [...a.hosts.values()].map((h) => ({ hostId: h.hostId, signatures: [...h.sigs] })) : [];
   }
 
-  private summaryOf(a: AlertRecord): AlertSummary {
-    const d = this.evaluate(a);
-    const sigs: SignatureView[] = [...a.signatures.values()]
-      .map((s) => ({ ...s }))
-      .sort((x, y) => y.rank - x.rank || y.hosts - x.hosts || x.firstSeenMs - y.firstSeenMs);
-    return {
-      id: a.id,
-      scope: a.scope,
-      status: a.status,
-      severity: a.severity,
-      classification: d.classification,
-      flapping: a.flapping,
-      rootCause: d.rootCause,
-      signatures: sigs,
-      patientZero: d.patientZero,
-      hostCount: a.hosts.size,
-      coreHostCount: a.coreHosts,
-      firstSeenMs: a.firstSeenMs,
-      lastSeenMs: a.lastSeenMs,
-      openedAtMs: a.openedAtMs,
-      resolvedAtMs: a.resolvedAtMs,
-      resolvedReason: a.resolvedReason,
-      mergedInto: a.mergedInto,
-      acknowledgedAtMs: a.acknowledgedAtMs,
-      acknowledgedBy: a.acknowledgedBy,
-      eventCount: a.eventCount,
-      occurrences: a.occurrences,
-      suppressedEvents: a.suppressedEvents,
-      doublingTimeMs: d.doublingTimeMs,
-      spread: {
-        root: d.spread.root, port: d.spread.port, edges: d.spread.edges.length, generations: d.spread.generations,
-        // what playbooks isolate as "the graph": only a spread's (a few chance edges of a busy fleet are no target)
-        graphHosts: d.classification === 'propagating' ? [...d.spread.graphHosts] : [], tracedHosts: d.spread.tracedHosts,
-      },
-      timelineBucketMs: d.bucketMs,
-      timeline: d.timeline,
-      evidence: { exe: top(a.evidence.exe), sha256: top(a.evidence.sha256), remotePorts: top(a.evidence.remotePorts) },
-    };
-  }
-
-  private detailOf(a: AlertRecord): AlertDetail {
-    const hosts: HostView[] = [...a.hosts.values()]
-      .map((h) => ({
-        hostId: h.hostId,
-        core: h.core,
-        onsetMs: h.onsetMs,
-        clockOffsetMs: h.clockOffsetMs,
-        firstSeenMs: h.firstSeenMs,
-        lastSeenMs: h.lastSeenMs,
-        events: h.events,
-        active: h.openSigs > 0,
-      }))
-      .sort((x, y) => x.onsetMs - y.onsetMs || (x.hostId < y.hostId ? -1 : 1));
-    const sp = this.evaluate(a).spread;
-    const topOf = (m: Map<string, number>) => top(m, 1)[0]?.value ?? null;
-    return {
-      ...this.summaryOf(a), hosts,
-      spreadGraph: {
-        tracedHosts: sp.tracedHosts, root: sp.root, port: sp.port, binary: { sha256: topOf(a.evidence.sha256), exe: topOf(a.evidence.exe) },
-        generations: sp.generations, nodes: sp.nodes.map((n) => ({ ...n })), edges: sp.edges.map((e) => ({ ...e })),
-      },
-    };
-  }
-
   // ------------------------------------------------------------ derivation
 
   private thresholdsCrossed(hosts: number): number {
@@ -740,93 +664,18 @@ export class AlertBook {
     const cached = this.cache.get(a);
     const cv = this.contacts?.version ?? 0;
     if (cached && cached.version === a.version && cached.contactsVersion === cv) return cached;
-    const o = this.opts;
-    const onsets: number[] = [];
-    let pz: HostStat | undefined;
-    for (const h of a.hosts.values()) {
-      onsets.push(h.onsetMs);
-      if (!pz || h.onsetMs < pz.onsetMs || (h.onsetMs === pz.onsetMs && h.hostId < pz.hostId)) pz = h;
-    }
     const { spread, graphClass } = this.spreadOf(a);
-    // Patient zero is the root of the spread tree (a host that lies about its clock has no
-    // edge to the others); the earliest onset where nothing spread.
-    if (spread.root !== null && graphClass === 'propagating') pz = a.hosts.get(spread.root) ?? pz;
-    else if (spread.nodes.length > 0) {
-      // no tree yet: the earliest onset, on the clock its peers' contacts put each host on
-      const first = spread.nodes.reduce((x, y) => (y.onsetMs < x.onsetMs ? y : x));
-      pz = a.hosts.get(first.hostId) ?? pz;
-    }
-    onsets.sort((x, y) => x - y);
-    // The root cause names the most specific signature; when a signature's hosts spread, the
-    // one that covers the tree best (a worm masked by a roll-out is named, not the roll-out).
-    const inTree = new Set(spread.graphHosts);
-    const cover = (s: SigStat) => (graphClass === 'propagating' && !isGenericRank(s.rank) ? covered(a.hosts, s.signature, inTree) : 0);
-    let root: SigStat | undefined;
-    let rootCover = 0;
-    let rootShare = 0;
-    for (const s of a.signatures.values()) {
-      const c = cover(s);
-      // then the share of its hosts in the tree: a worm's binary is on the tree, a roll-out's on far more
-      const share = c / Math.max(1, s.hosts);
-      if (!root || c > rootCover || (c === rootCover && (share > rootShare || (share === rootShare && (s.rank > root.rank
-        || (s.rank === root.rank && (s.hosts > root.hosts || (s.hosts === root.hosts && s.firstSeenMs < root.firstSeenMs)))))))) {
-        root = s;
-        rootCover = c;
-        rootShare = share;
-      }
-    }
-    const specific = root !== undefined && !isGenericRank(root.rank);
-    const classification: Classification = a.scope !== 'fleet' ? 'unknown' : graphClass ?? classify(onsets, o.simultaneousMs, o.scheduledJobMs);
-    const doublingTimeMs = a.scope === 'fleet' ? doublingTime(onsets, this.fleetSize) : null;
-
-    // Timeline on wall-clock-aligned buckets, widened when the incident is long.
-    let bucketMs = o.bucketMs;
-    const timeline: TimelineBucket[] = [];
-    if (onsets.length > 0) {
-      const first = onsets[0]!, last = onsets[onsets.length - 1]!;
-      while ((last - first) / bucketMs + 1 > o.maxBuckets) bucketMs *= 2;
-      const start = Math.floor(first / bucketMs) * bucketMs;
-      let i = 0, total = 0;
-      for (let b = start; b <= last; b += bucketMs) {
-        let n = 0;
-        while (i < onsets.length && onsets[i]! < b + bucketMs) { n++; i++; }
-        total += n;
-        timeline.push({ startMs: b, newHosts: n, totalHosts: total });
-      }
-    }
-
-    const hosts = a.hosts.size;
-    const core = a.coreHosts > 0;
-    let severity: Severity;
-    if (a.scope === 'host') severity = core ? 'warning' : 'info';
-    else if (classification === 'simultaneous') {
-      // A scheduled job or roll-out: shown, never critical, so no playbook isolates the fleet for it.
-      severity = specific || core || hosts >= o.manyHosts ? 'warning' : 'info';
-    } else if (classification === 'propagating') {
-      const fast = doublingTimeMs !== null && doublingTimeMs <= o.fastDoublingMs;
-      // Only a specific cause (a new binary, a fan-out, a new port) makes a spread critical. Generic
-      // effects (cpu, memory, disk) alone stay a warning however they spread: a backup starting
-      // through a minute can look accelerating for a while by chance, severity never drops while
-      // an alert is open, and nothing in a generic signature gives containment a target.
-      if (specific) severity = fast || hosts >= o.manyHosts || core ? 'critical' : 'warning';
-      else severity = 'warning';
-    } else {
-      severity = specific ? (core ? 'critical' : 'warning') : core || hosts >= o.manyHosts ? 'warning' : 'info';
-    }
-    const d: Derived = {
-      version: a.version,
-      contactsVersion: cv,
-      spread,
-      severity,
-      classification,
-      doublingTimeMs,
-      bucketMs,
-      timeline,
-      patientZero: pz ? { hostId: pz.hostId, onsetMs: pz.onsetMs } : null,
-      rootCause: root?.signature ?? '',
-    };
+    const d = deriveAlert(a, spread, graphClass, this.opts, this.fleetSize, cv);
     this.cache.set(a, d);
     return d;
+  }
+
+  private summaryOf(a: AlertRecord): AlertSummary {
+    return alertSummary(a, this.evaluate(a));
+  }
+
+  private detailOf(a: AlertRecord): AlertDetail {
+    return alertDetail(a, this.evaluate(a));
   }
 
   private spreadOf(a: AlertRecord): { spread: SpreadResult; graphClass: Classification | null } {
