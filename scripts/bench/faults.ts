@@ -257,48 +257,65 @@ async function killAgent(a: (typeof agents)[number], sig: NodeJS.Signals, why: s
 
 // ------------------------------------------------------------------ operator state made just before a kill -9
 
-/** A stream of a synthetic host, to raise an alert with a fresh signature on demand. */
-async function raiseAlert(): Promise<string> {
-  const { identity } = await ensureIdentity({
-    dataDir: join(work.path, 'synth'), agentId: 'synth', enrollAddress: `127.0.0.1:${ports.enroll}`, token: enrollToken,
-    caPin: caFingerprint, inventory: { hostname: 'synth', os: 'linux', kernel: '6', cpuModel: 'x', cpuCores: 1, memoryBytes: 1, ipAddresses: [], agentVersion: 'bench', tags: {} },
-    log: pino({ level: 'silent' }),
-  });
-  const client = new (firebreakPackage().AgentLink)(`127.0.0.1:${ports.agent}`, linkCredentials(identity));
-  const stream = client.Connect();
-  const frames: ControllerFrame__Output[] = [];
-  stream.on('data', (f: ControllerFrame__Output) => frames.push(f));
-  stream.on('error', () => {});
+const SYNTH_INVENTORY = { hostname: 'synth', os: 'linux', kernel: '6', cpuModel: 'x', cpuCores: 1, memoryBytes: 1, ipAddresses: [], agentVersion: 'bench', tags: {} };
+
+/**
+ * Synthetic hosts (their own enrolled ids, not the measured agents) report one event with a fresh
+ * signature: one host raises a host alert, four a fleet (master) alert.
+ */
+async function raiseAlert(hosts: number): Promise<{ id: string; signature: string; scope: string }> {
   const signature = `proc.new/sha256:${randomBytes(32).toString('hex')}`;
+  const open: { client: { close(): void }; stream: { cancel(): void } }[] = [];
   try {
-    stream.write({ hello: { agentId: 'synth', bootId: randomBytes(8).toString('hex'), inventory: { hostname: 'synth', os: 'linux', kernel: '6', cpuModel: 'x', cpuCores: 1, memoryBytes: 1, ipAddresses: [], agentVersion: 'bench', tags: {} }, backend: 'DRY_RUN', sentAtMs: Date.now() } } satisfies AgentFrame);
-    for (let i = 0; i < 100 && !frames.some((f) => f.welcome); i++) await sleep(50);
-    stream.write({ report: { seq: 1, events: [{ kind: 'PROCESS_NEW', signature, value: 1, baseline: 0, score: 12, count: 1, observedAtMs: Date.now(), evidence: { detail: 'bench:faults', processes: [], remotes: [] } }] } } satisfies AgentFrame);
+    for (let h = 1; h <= hosts; h++) {
+      const agentId = `synth${h}`;
+      const { identity } = await ensureIdentity({
+        dataDir: join(work.path, agentId), agentId, enrollAddress: `127.0.0.1:${ports.enroll}`, token: enrollToken,
+        caPin: caFingerprint, inventory: SYNTH_INVENTORY, log: pino({ level: 'silent' }),
+      });
+      const client = new (firebreakPackage().AgentLink)(`127.0.0.1:${ports.agent}`, linkCredentials(identity));
+      const stream = client.Connect();
+      open.push({ client, stream });
+      const frames: ControllerFrame__Output[] = [];
+      stream.on('data', (f: ControllerFrame__Output) => frames.push(f));
+      stream.on('error', () => {});
+      stream.write({ hello: { agentId, bootId: randomBytes(8).toString('hex'), inventory: SYNTH_INVENTORY, backend: 'DRY_RUN', sentAtMs: Date.now() } } satisfies AgentFrame);
+      for (let i = 0; i < 100 && !frames.some((f) => f.welcome); i++) await sleep(50);
+      stream.write({ report: { seq: 1, events: [{ kind: 'PROCESS_NEW', signature, value: 1, baseline: 0, score: 12, count: 1, observedAtMs: Date.now(), evidence: { detail: 'bench:faults', processes: [], remotes: [] } }] } } satisfies AgentFrame);
+    }
     for (let i = 0; i < 100; i++) {
       const res = await call<object, { items: string[] }>(op, 'ListAlerts', { scope: '', status: '', limit: 500 });
-      const found = res.items.map((s) => JSON.parse(s) as { id: string; signatures?: { signature: string }[]; rootCause?: string })
-        .find((a) => a.rootCause === signature || a.signatures?.some((s) => s.signature === signature));
-      if (found) return found.id;
+      const found = res.items.map((x) => JSON.parse(x) as { id: string; scope: string; hostCount: number; signatures?: { signature: string }[]; rootCause?: string })
+        .find((a) => (a.rootCause === signature || a.signatures?.some((x) => x.signature === signature)) && a.hostCount >= hosts);
+      if (found) return { id: found.id, signature, scope: found.scope };
       await sleep(100);
     }
-    throw new Error(`no alert for ${signature} within 10 s`);
+    throw new Error(`no alert for ${signature} over ${hosts} hosts within 10 s`);
   } finally {
-    stream.cancel();
-    client.close();
+    for (const o of open) { o.stream.cancel(); o.client.close(); }
   }
 }
 
 interface StateCheck { what: string; kept: boolean; detail: string }
 const stateChecks: StateCheck[] = [];
 
-async function stateCheck(kind: 'ack' | 'silence' | 'playbook'): Promise<void> {
+type StateKind = 'ack host alert' | 'ack fleet alert' | 'silence' | 'playbook';
+async function stateCheck(kind: StateKind): Promise<void> {
   let verify: () => Promise<[boolean, string]>;
-  if (kind === 'ack') {
-    const id = await raiseAlert();
+  if (kind === 'ack host alert' || kind === 'ack fleet alert') {
+    const { id, signature } = await raiseAlert(kind === 'ack host alert' ? 1 : 4);
     await call(op, 'AckAlert', { alertId: id });
     verify = async () => {
-      const a = JSON.parse((await call<object, { json: string }>(op, 'GetAlert', { alertId: id })).json) as { status: string };
-      return [a.status === 'acknowledged', `alert ${id} is ${a.status}`];
+      try {
+        const a = JSON.parse((await call<object, { json: string }>(op, 'GetAlert', { alertId: id })).json) as { status: string };
+        return [a.status === 'acknowledged', `alert ${id} is ${a.status}`];
+      } catch (err) {
+        // gone: say whether its events opened it again under another id
+        const again = (await call<object, { items: string[] }>(op, 'ListAlerts', { scope: '', status: '', limit: 500 })).items
+          .map((x) => JSON.parse(x) as { id: string; status: string; signatures?: { signature: string }[] })
+          .find((a) => a.signatures?.some((x) => x.signature === signature));
+        return [false, `alert ${id} gone after the restart (${(err as Error).message.split('\n')[0]})${again ? `; its signature is now in ${again.id} (${again.status})` : '; its signature is in no alert'}`];
+      }
     };
   } else if (kind === 'silence') {
     const comment = `bench ${randomBytes(4).toString('hex')}`;
@@ -472,7 +489,7 @@ async function main(): Promise<void> {
   say(`fleet up in ${((Date.now() - started) / 1000).toFixed(1)} s; ${isolated} isolated`);
 
   // until --kills signals were sent (a step may send two); state checks spread over the run, each a controller kill -9
-  const stateChecksDue: [number, 'ack' | 'silence' | 'playbook'][] = [[KILLS * 0.2, 'ack'], [KILLS * 0.5, 'silence'], [KILLS * 0.8, 'playbook']];
+  const stateChecksDue: [number, StateKind][] = [[KILLS * 0.2, 'ack host alert'], [KILLS * 0.4, 'ack fleet alert'], [KILLS * 0.6, 'silence'], [KILLS * 0.8, 'playbook']];
   const loopDeadline = started + (MAX_S - 30) * 1000;
   let done_ = 0;
   const killsSoFar = () => Object.values(kills).reduce((a, b) => a + b, 0);
