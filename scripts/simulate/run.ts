@@ -84,7 +84,7 @@ export async function runSimulation(opts: Partial<SimulationOptions> & { log: Lo
       cpSync(join(o.template, 'controller'), join(dir, 'controller'), { recursive: true });
       cpSync(join(o.template, 'hosts'), hostsDir, { recursive: true });
     }
-    ctl = await startController(join(dir, 'controller'), ['--heartbeat-interval', `${o.heartbeatMs}ms`, ...o.controllerArgs]);
+    ctl = await startController(join(dir, 'controller'), ['--heartbeat-interval', `${o.heartbeatMs}ms`, ...ONE_ADDRESS_FLEET, ...o.controllerArgs]);
     api = new OperatorApi(ctl.operatorAddress, ctl.credentialsFile);
     mark('controller_start_ms', t);
     const readyAt = Date.now();
@@ -185,6 +185,9 @@ export async function runSimulation(opts: Partial<SimulationOptions> & { log: Lo
 
 type Identity = Awaited<ReturnType<typeof ensureIdentity>>['identity'];
 
+/** Every simulated host dials from 127.0.0.1, like a fleet behind one NAT: the controller's per-address caps are off. */
+const ONE_ADDRESS_FLEET = ['--agent-max-per-source', '0', '--enroll-max-per-source', '0'];
+
 async function enrollHosts(api: OperatorApi, ctl: ControllerProc, hosts: readonly SimHost[], concurrency: number, log: Logger): Promise<Map<string, Identity>> {
   const identities = new Map<string, Identity>();
   let token: string | undefined;
@@ -207,7 +210,7 @@ async function enrollHosts(api: OperatorApi, ctl: ControllerProc, hosts: readonl
  * identity) for runSimulation({ template: dir }) to copy.
  */
 export async function enrollFleet(o: { hosts: number; seed?: number; dir: string; log: Logger; concurrency?: number }): Promise<void> {
-  const ctl = await startController(join(o.dir, 'controller'), []);
+  const ctl = await startController(join(o.dir, 'controller'), ONE_ADDRESS_FLEET);
   const api = new OperatorApi(ctl.operatorAddress, ctl.credentialsFile);
   try {
     const fleet = new Fleet({ hosts: o.hosts, seed: o.seed ?? 1, intervalMs: 1000, controller: ctl.agentAddress, dataDir: join(o.dir, 'hosts'), log: o.log, countFromMs: () => Infinity });
