@@ -25,7 +25,7 @@ import { emptyState } from '../../agent/enforce/enforcer.ts';
 import { loadIdentity } from '../../agent/trust/identity.ts';
 import { NonceStore } from '../../agent/trust/nonce-store.ts';
 import { parsePlaybook } from '../../controller/playbooks/loader.ts';
-import { TestNetwork } from '../../scripts/netns/netns.ts';
+import { requireNetnsTools, TestNetwork } from '../../scripts/netns/netns.ts';
 import { startNsAgent, startNsController } from '../../scripts/netns/fleet.ts';
 import { cli, cliJson, eventually, stopAll, stopProcess, tempDir, type ControllerProc, type Proc } from '../helpers/procs.ts';
 
@@ -61,6 +61,7 @@ function exited(p: Proc, timeoutMs: number): Promise<number | null> {
 }
 
 before(async () => {
+  await requireNetnsTools(); // the NEEDS message, not a raw `spawnSync nft ENOENT`, on a machine without them
   hostRulesetBefore = ruleset();
   net = await TestNetwork.create(['ctl', 'h1']);
   ctl = await startNsController(net, 'ctl', dir());
