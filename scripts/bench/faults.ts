@@ -580,7 +580,8 @@ async function cleanup(): Promise<void> {
   for (let i = 0; i < 50 && live.size; i++) await sleep(100);
   op?.close();
   if (tmpfs) { try { execFileSync('umount', [ctlDir]); } catch (err) { say(`umount ${ctlDir}: ${(err as Error).message}`); } }
-  if (!process.env.FB_FAULTS_KEEP) work.remove(); else say(`kept ${work.path}`);
+  // a child killed a moment ago may still be closing its log: removal is retried, and never fails the run
+  if (!process.env.FB_FAULTS_KEEP) { try { work.remove(); } catch (err) { say(`could not remove ${work.path}: ${(err as Error).message}`); } } else say(`kept ${work.path}`);
 }
 
 process.on('SIGINT', () => { void cleanup().then(() => process.exit(130)); });

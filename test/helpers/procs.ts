@@ -75,7 +75,7 @@ export async function stopAll(): Promise<void> {
 
 export function tempDir(prefix = 'firebreak-test-'): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+  return { path, remove: () => rmSync(path, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }) };
 }
 
 /** Where the operator CLI finds a controller, and how (by default run as this process's user, in this namespace). */
