@@ -577,7 +577,7 @@ async function main(): Promise<void> {
 
 async function cleanup(): Promise<void> {
   for (const c of live) { try { c.kill('SIGCONT'); c.kill('SIGKILL'); } catch { /* gone */ } }
-  for (let i = 0; i < 50 && live.size; i++) await sleep(100);
+  for (let i = 0; i < 300 && live.size; i++) await sleep(100); // a loaded host may take seconds to reap a SIGKILLed child
   op?.close();
   if (tmpfs) { try { execFileSync('umount', [ctlDir]); } catch (err) { say(`umount ${ctlDir}: ${(err as Error).message}`); } }
   // a child killed a moment ago may still be closing its log: removal is retried, and never fails the run
