@@ -279,7 +279,9 @@ export class Controller {
     // A master alert's opening and resolving are stored at once (the correlation snapshot):
     // a crash then never forgets an alert a playbook run acts on, and the events that come
     // after a restart join it rather than open a second one.
-    if (a.scope === 'fleet' && (t.type === 'opened' || t.type === 'resolved')) this.queueSnapshot();
+    // An acknowledged alert too, of either scope: a host line lives only in the snapshot, and its
+    // ack row means nothing after a restart unless the line itself comes back.
+    if ((a.scope === 'fleet' && (t.type === 'opened' || t.type === 'resolved')) || t.type === 'acknowledged') this.queueSnapshot();
     this.playbooks?.onTransition(t);
     this.transitions.emit('transition', t);
   }

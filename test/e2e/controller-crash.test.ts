@@ -126,6 +126,14 @@ describe('controller state survives kill -9 made 100 ms after the change', () =>
     const alertId = fleet[0]!.id;
 
     await op.call('AckAlert', { alertId });
+    // a host line (one host outside the incident, its own signature) lives only in the correlation
+    // snapshot: its ack must bring it back
+    const lone = await connect(ctl, ids[6]!, boots[6]!);
+    first.push(lone);
+    send(lone, 'mem.high', 'MEMORY');
+    const line = await eventually(async () => items<AlertSummary>(await op.call('ListAlerts', { scope: 'host', status: 'active' }))
+      .find((a) => a.rootCause === 'mem.high'), 15_000, 'the host line for mem.high (a lone host waits 5 s)', 100);
+    await op.call('AckAlert', { alertId: line.id });
     const silence = json<SilenceView>(await op.call('AddSilence', { kind: 'silence', matchers: ['signature=disk.*'], endsAtMs: Date.now() + 3600_000, comment: 'crash test' }));
     await op.call('SetPlaybookEnabled', { name: 'spare', enabled: false });
     await new Promise((r) => setTimeout(r, 100));
@@ -140,6 +148,8 @@ describe('controller state survives kill -9 made 100 ms after the change', () =>
     const back = alerts.find((a) => a.id === alertId);
     assert.ok(back, `alert ${alertId} is back after the restart`);
     assert.equal(back.status, 'acknowledged', 'the ack survived');
+    const lineBack = items<AlertSummary>(await op.call('ListAlerts', { scope: 'host', status: '' })).find((a) => a.id === line.id);
+    assert.equal(lineBack?.status, 'acknowledged', `the acked host line ${line.id} is back, acknowledged`);
     const sil = items<SilenceView>(await op.call('ListSilences', {}));
     assert.ok(sil.some((s) => s.id === silence.id && s.comment === 'crash test'), 'the silence survived');
     const pbs = items<{ name: string; enabled: boolean }>(await op.call('ListPlaybooks', {}));
