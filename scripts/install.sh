@@ -70,6 +70,9 @@ case "$prefix$data_dir" in *@*|*'
 '*) die "paths may not contain '@' or newlines" ;; esac
 case "$prefix" in /*) ;; *) die "--prefix must be an absolute path, got '$prefix'" ;; esac
 case "$data_dir" in /*) ;; *) die "--data-dir must be an absolute path, got '$data_dir'" ;; esac
+for a in "$controller" "$enroll_address"; do
+  [ -z "$a" ] || printf '%s' "$a" | grep -Eq '^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$' || die "'$a' is not HOST:PORT"
+done
 printf '%s' "$user" | grep -Eq '^[a-z_][a-z0-9_-]{0,31}$' || die "--user '$user' is not a valid user name"
 if [ -z "$root" ] && [ "$(id -u)" != 0 ]; then die "run as root (or with --root DIR to stage the files)"; fi
 if [ -n "$root" ]; then mkdir -p "$root"; root=$(cd "$root" && pwd); fi
@@ -122,9 +125,6 @@ if [ "$what" = agent ]; then
     if [ -f "$cfg" ]; then
       say "kept the existing $cfg (edit it, or run the agent once with --save, to change it)"
     else
-      for a in "$controller" "$enroll_address"; do
-        [ -z "$a" ] || printf '%s' "$a" | grep -Eq '^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$' || die "'$a' is not HOST:PORT"
-      done
       CONTROLLER="$controller" ENROLL_ADDRESS="$enroll_address" TAGS="$tags" "$node_bin" -e '
         const tags = {};
         for (const t of (process.env.TAGS || "").trim().split(/\s+/).filter(Boolean)) {
