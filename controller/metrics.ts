@@ -42,9 +42,18 @@ export class ControllerMetrics {
     labelNames: ['listener', 'reason'] as const, registers: [this.registry],
   });
 
-  constructor(sources: MetricsSources) {
+  constructor(src: MetricsSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'firebreak_controller_' });
     const reg = [this.registry];
+    // two gauges read the host list: one read per scrape (it is the fleet's size)
+    let hostsRead: { at: number; value: ReturnType<MetricsSources['hosts']> } | undefined;
+    const sources: MetricsSources = {
+      ...src,
+      hosts: () => {
+        if (!hostsRead || Date.now() - hostsRead.at > 1000) hostsRead = { at: Date.now(), value: src.hosts() };
+        return hostsRead.value;
+      },
+    };
     new Gauge({
       name: 'firebreak_hosts', help: 'Known hosts, by state (online, offline).', labelNames: ['state'] as const, registers: reg,
       async collect() {
