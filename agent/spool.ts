@@ -15,12 +15,12 @@
 // the event loop and commits every record written meanwhile as one group.
 import { randomUUID } from 'node:crypto';
 import {
-  closeSync, fdatasync, fdatasyncSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync,
+  closeSync, fdatasync, fdatasyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync,
 } from 'node:fs';
-import { dirname } from 'node:path';
 import * as zlib from 'node:zlib';
 import type { Logger } from 'pino';
 import type { AnomalyEvent, Report } from '../proto/wire.ts';
+import { writeFileAtomic } from '../proto/private-files.ts';
 
 /** CRC-32 (IEEE), from zlib where Node has it (20.15+), else computed here: the agent runs on any Node 20 */
 const crc32: (data: Uint8Array) => number = (zlib as { crc32?: (data: Uint8Array) => number }).crc32 ?? (() => {
@@ -343,22 +343,11 @@ export class Spool {
    */
   private rewrite(): void {
     const { file } = this.opts;
-    const tmp = `${file}.tmp`;
-    let fd: number | undefined;
     try {
-      fd = openSync(tmp, 'w', 0o600);
       const parts = [encode(T_HEAD, { v: 1, bootId: this.bootId, seq: this.seq, acked: this.acked }), ...this.records.map((r) => r.bytes)];
       this.ackUnwritten = false;
       const buf = Buffer.concat(parts);
-      writeSync(fd, buf);
-      if (this.fsync) fsyncSync(fd);
-      closeSync(fd);
-      fd = undefined;
-      renameSync(tmp, file);
-      if (this.fsync) {
-        const dir = openSync(dirname(file), 'r');
-        try { fsyncSync(dir); } finally { closeSync(dir); }
-      }
+      writeFileAtomic(file, buf, { durable: this.fsync });
       const next = openSync(file, 'a', 0o600);
       if (this.fd !== undefined) {
         if (this.syncing) this.retired.push(this.fd); else closeSync(this.fd);
@@ -370,7 +359,6 @@ export class Spool {
         this.opts.log.info({ file }, `report spool ${file} is written again`);
       }
     } catch (err) {
-      if (fd !== undefined) try { closeSync(fd); } catch { /* best effort */ }
       this.degrade(err as Error, 'rewrite');
     }
     // everything live is in the new file, committed

@@ -2,9 +2,9 @@
 // tokens' hashes, credentials, the audit chain and what a host saw. Every dir is
 // 0700 and every file 0600, whatever existed before (a data dir made by hand or by
 // an older version with 0755/0644), and files made later are private by the umask.
-import { chmodSync, lstatSync, readdirSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, lstatSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 /** Deeper than any data dir goes; a loop guard, not a limit anyone meets. */
 const MAX_DEPTH = 8;
@@ -41,4 +41,33 @@ export function makePrivate(dir: string): { path: string; was: string }[] {
 /** New files and dirs of this process (and its children) are owner-only: 0600 / 0700. */
 export function privateUmask(): void {
   process.umask(0o077);
+}
+
+/**
+ * Replaces file whole or not at all: written to a private (0600) temp file beside
+ * it, then renamed over it, so a crash leaves the old file or the new one, never
+ * half of one. durable: the data and the rename are also fsynced (file, then its
+ * directory), so they survive a power loss once this returns. Throws as fs does;
+ * the temp file is removed on failure.
+ */
+export function writeFileAtomic(file: string, data: string | Uint8Array, opts: { durable?: boolean } = {}): void {
+  const tmp = `${file}.tmp`;
+  try {
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+      if (opts.durable) fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    chmodSync(tmp, 0o600); // the umask may narrow it, never widen: be explicit anyway
+    renameSync(tmp, file);
+  } catch (err) {
+    try { unlinkSync(tmp); } catch { /* never written */ }
+    throw err;
+  }
+  if (opts.durable) {
+    const dir = openSync(dirname(file), 'r');
+    try { fsyncSync(dir); } finally { closeSync(dir); }
+  }
 }

@@ -16,8 +16,7 @@
 // the kernel's rules exactly as they are (never a flush) and marks the state
 // lost: the heartbeat says so, stateLostEvent() reports it, and only an ISOLATE
 // or RELEASE (which set the whole isolation again) is accepted until then.
-import { appendFileSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { createSocket } from 'node:dgram';
 import type { Logger } from 'pino';
@@ -25,6 +24,7 @@ import type { AnomalyEvent__Output, Command__Output, CommandStatus__Output, Port
 import { checkAllowEntry, checkPortBlock, checkThrottleParams, ValidationError } from '../../proto/validate.ts';
 import type { ControllerEndpoint, EnforcementState, FirewallBackend } from './backend.ts';
 import { evaluateFlow } from './evaluate.ts';
+import { writeFileAtomic } from '../../proto/private-files.ts';
 
 /** Default time to prove an isolation safe before rolling it back. */
 export const DEFAULT_VERIFY_TIMEOUT_MS = 10_000;
@@ -544,25 +544,10 @@ export class Enforcer {
    */
   private save(): void {
     const file = this.opts.stateFile;
-    const tmp = `${file}.tmp`;
     try {
-      const fd = openSync(tmp, 'w', 0o600);
-      try {
-        writeSync(fd, JSON.stringify(this.current));
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, file);
-      const dir = openSync(dirname(file), 'r');
-      try {
-        fsyncSync(dir);
-      } finally {
-        closeSync(dir);
-      }
+      writeFileAtomic(file, JSON.stringify(this.current), { durable: true });
       this.saveProblem = '';
     } catch (err) {
-      try { unlinkSync(tmp); } catch { /* never written */ }
       this.saveProblem = `the enforcement state could not be saved to ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): the rules are in the kernel but a restart would not re-apply them; make the data dir writable`;
       this.opts.log.error(this.saveProblem);
     }

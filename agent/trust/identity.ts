@@ -2,10 +2,11 @@
 // enrollment returns (its certificate, the controller's CA certificate and
 // command-signing public key), kept in <data dir>/trust with files 0600.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkAgentId } from '../../proto/validate.ts';
 import { openssl } from '../../proto/openssl.ts';
+import { writeFileAtomic } from '../../proto/private-files.ts';
 
 export const AGENT_URI_PREFIX = 'firebreak:agent/';
 
@@ -35,12 +36,6 @@ const FILES = {
   commandKey: 'command-signing.pub',
 } as const;
 
-function writePrivate(path: string, data: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
-}
 
 /**
  * Makes (or reuses) the agent's ECDSA P-256 key in dir and returns a CSR naming
@@ -53,10 +48,10 @@ export async function prepareEnrollment(dir: string, agentId: string): Promise<{
   const keyPath = join(dir, FILES.key);
   if (!existsSync(keyPath)) {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    writePrivate(keyPath, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
+    writeFileAtomic(keyPath, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
   }
   const csrPem = await openssl(['req', '-new', '-key', keyPath, '-subj', `/O=Firebreak/CN=${agentId}`, '-addext', `subjectAltName=URI:${AGENT_URI_PREFIX}${agentId}`]);
-  writePrivate(join(dir, FILES.csr), csrPem);
+  writeFileAtomic(join(dir, FILES.csr), csrPem);
   return { csrPem, keyPath };
 }
 
@@ -69,9 +64,9 @@ export function saveEnrollment(dir: string, agentId: string, got: { certPem: str
   checkAgentId(agentId);
   const keyPem = readFileSync(join(dir, FILES.key), 'utf8');
   const identity = checkIdentity(agentId, keyPem, got.certPem, got.caCertPem, got.commandSigningPublicKeyPem);
-  writePrivate(join(dir, FILES.ca), got.caCertPem);
-  writePrivate(join(dir, FILES.commandKey), got.commandSigningPublicKeyPem);
-  writePrivate(join(dir, FILES.cert), got.certPem); // last: its presence means "enrolled"
+  writeFileAtomic(join(dir, FILES.ca), got.caCertPem);
+  writeFileAtomic(join(dir, FILES.commandKey), got.commandSigningPublicKeyPem);
+  writeFileAtomic(join(dir, FILES.cert), got.certPem); // last: its presence means "enrolled"
   return identity;
 }
 

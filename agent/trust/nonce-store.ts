@@ -3,9 +3,10 @@
 // could no longer be accepted (expiry + skew). If the store is full of live
 // entries, the oldest is evicted and every command issued at or before it is
 // refused from then on ("floor"), so eviction never lets a replay through.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DEFAULT_CLOCK_SKEW_MS } from '../../proto/command-signing.ts';
+import { writeFileAtomic } from '../../proto/private-files.ts';
 
 export interface NonceEntry {
   nonce: string;
@@ -130,14 +131,6 @@ export class NonceStore {
   private save(): void {
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     const data: FileShape = { version: 1, floorMs: this.floorMs, entries: [...this.entries.values()] };
-    const tmp = `${this.file}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeSync(fd, JSON.stringify(data));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.file);
+    writeFileAtomic(this.file, JSON.stringify(data), { durable: true });
   }
 }

@@ -15,10 +15,11 @@
 // one 'calls.refused' entry per peer and minute, under the peer's address (what the
 // transport saw), never under the id the caller claimed. A flood costs rows per
 // minute, not per call.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { DISCONTINUITY_ACTION, verifyChain, type AuditEntry, type ChainVerdict } from './chain.ts';
 import type { TrustStore } from '../store/trust-store.ts';
+import { writeFileAtomic } from '../../proto/private-files.ts';
 
 export { DISCONTINUITY_ACTION };
 export const REFUSED_ACTION = 'calls.refused';
@@ -249,7 +250,8 @@ export class AuditLog {
     if (lost) this.serial(() => this.alarm(lost, null)).catch((err) => this.log.error({ err }, 'audit append failed'));
     this.unflushed = undefined;
     try {
-      writeAtomic(this.headFile, JSON.stringify(head));
+      // whole or not at all: a half-written head would look like a deleted one
+      writeFileAtomic(this.headFile, JSON.stringify(head));
       this.written = head;
     } catch (err) {
       this.log.error({ err, file: this.headFile }, 'could not record the audit head; verify will not catch deleted newest entries');
@@ -261,7 +263,7 @@ export class AuditLog {
     const tip = this.tip;
     if (!file || !tip || (this.anchored && this.anchored.seq === tip.seq && this.anchored.hash === tip.hash)) return;
     try {
-      writeAtomic(file, JSON.stringify({ ...tip, atMs: this.now() }));
+      writeFileAtomic(file, JSON.stringify({ ...tip, atMs: this.now() }));
       this.anchored = tip;
     } catch (err) {
       this.log.error({ err, file }, 'could not write the audit anchor; a rewrite of both the database and the head file would go unnoticed');
@@ -374,9 +376,3 @@ function parseHead(text: string, file: string): Head {
   return { seq: o.seq, hash: o.hash };
 }
 
-/** Written whole or not at all: a crash mid-write must not look like a deleted head. */
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  renameSync(tmp, file);
-}

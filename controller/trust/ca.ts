@@ -7,13 +7,14 @@
 // Files: ca.key (ECDSA P-256), ca.crt, command-signing.key (Ed25519, PKCS#8),
 // server.key + server.crt (see ensureServerCert).
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { checkAgentId } from '../../proto/validate.ts';
 import { openssl, withTempDir } from '../../proto/openssl.ts';
+import { writeFileAtomic } from '../../proto/private-files.ts';
 
 export const CA_VALIDITY_DAYS = 3650;
 export const SERVER_CERT_VALIDITY_DAYS = 397;
@@ -55,12 +56,6 @@ export function normalizeFingerprint(text: string): string {
   return hex.match(/../g)!.join(':');
 }
 
-function writeSecret(path: string, data: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data, { mode: 0o600 });
-  chmodSync(tmp, 0o600); // the umask may have narrowed it further, never wider; be explicit anyway
-  renameSync(tmp, path);
-}
 
 function newEcKeyPem(): string {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -128,19 +123,19 @@ export class ControllerTrust {
     // unfinished first start: no agent can hold a certificate from it yet.
     if (!existsSync(caCertPath)) {
       const keyPem = newEcKeyPem();
-      writeSecret(caKeyPath, keyPem);
+      writeFileAtomic(caKeyPath, keyPem);
       const certPem = await withTempDir(async (tmp) => {
         const ext = join(tmp, 'ext.cnf');
         await writeFile(ext, '[ca]\nbasicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n');
         const cn = `Firebreak CA ${randomBytes(4).toString('hex')}`;
         return openssl(['x509', '-new', '-key', caKeyPath, '-subj', `/O=Firebreak/CN=${cn}`, '-days', String(CA_VALIDITY_DAYS), '-sha256', '-extfile', ext, '-extensions', 'ca', '-set_serial', serialArg()]);
       });
-      writeSecret(caCertPath, certPem);
+      writeFileAtomic(caCertPath, certPem);
       created = true;
     }
     if (!existsSync(signPath)) {
       const { privateKey } = generateKeyPairSync('ed25519');
-      writeSecret(signPath, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
+      writeFileAtomic(signPath, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
       created = true;
     }
     for (const f of [caKeyPath, caCertPath, signPath]) {
@@ -204,8 +199,8 @@ export class ControllerTrust {
       if (fresh && ours && covers) return { keyPem, certPem, certChainPem: certPem + this.caCertPem, names: want };
     }
     const issued = await this.issueServerCert(names);
-    writeSecret(keyPath, issued.keyPem);
-    writeSecret(certPath, issued.certPem);
+    writeFileAtomic(keyPath, issued.keyPem);
+    writeFileAtomic(certPath, issued.certPem);
     return issued;
   }
 
