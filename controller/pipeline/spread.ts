@@ -209,21 +209,9 @@ function peerSkews(members: readonly SpreadMember[], book: ContactBook, slack: n
     join(comp, a, b);
     if (Math.abs(d) <= slack) join(group, a, b);
   }
-  const groupHosts = new Map<string, string[]>();
-  for (const h of group.keys()) {
-    const g = find(group, h);
-    const l = groupHosts.get(g);
-    if (l) l.push(h);
-    else groupHosts.set(g, [h]);
-  }
+  const groupHosts = groupBy(group.keys(), (h) => find(group, h));
   for (const hs of groupHosts.values()) if (hs.length > 1) for (const h of hs) vouched.add(h);
-  const byComp = new Map<string, string[]>();
-  for (const g of groupHosts.keys()) {
-    const c = find(comp, g);
-    const l = byComp.get(c);
-    if (l) l.push(g);
-    else byComp.set(c, [g]);
-  }
+  const byComp = groupBy(groupHosts.keys(), (g) => find(comp, g));
   for (const groups of byComp.values()) {
     if (groups.length < 2) continue;
     groups.sort((x, y) => groupHosts.get(y)!.length - groupHosts.get(x)!.length || (x < y ? -1 : 1));
@@ -346,4 +334,16 @@ function breakCycles(parent: Map<string, Candidate>, onset: ReadonlyMap<string, 
     }
     for (const h of path) done.add(h);
   }
+}
+
+/** Items by key, in the order met. */
+function groupBy<T>(items: Iterable<T>, key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    const l = out.get(k);
+    if (l) l.push(it);
+    else out.set(k, [it]);
+  }
+  return out;
 }
