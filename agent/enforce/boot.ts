@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ControllerEndpoint } from './backend.ts';
-import { Enforcer, parseEndpointText, readStateFile } from './enforcer.ts';
+import { Enforcer } from './enforcer.ts';
+import { parseEndpointText, readStateFile } from './state-file.ts';
 import { selectBackend, type BackendChoice, type SelectedBackend } from './select-backend.ts';
 
 export const stateFileIn = (dataDir: string): string => join(dataDir, 'enforcement.json');

@@ -21,7 +21,7 @@ import { loadAgentConfig } from '../../agent/config.ts';
 import { CommandLedger } from '../../agent/command-ledger.ts';
 import type { EnforcementState } from '../../agent/enforce/backend.ts';
 import { reapplySavedEnforcement } from '../../agent/enforce/boot.ts';
-import { emptyState } from '../../agent/enforce/enforcer.ts';
+import { emptyState } from '../../agent/enforce/state-file.ts';
 import { loadIdentity } from '../../agent/trust/identity.ts';
 import { NonceStore } from '../../agent/trust/nonce-store.ts';
 import { parsePlaybook } from '../../controller/playbooks/loader.ts';
