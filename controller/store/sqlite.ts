@@ -34,20 +34,20 @@ import type {
   StoredRuns,
 } from './store.ts';
 
-interface HostRow {
+export interface HostRow {
   id: string; first_seen_ms: number; last_seen_ms: number; online: number; inventory: string; backend: string;
   enforcement: string | null; health: string | null; last_sample: string | null; reports: number; events: number;
   clock_offset_ms: number;
 }
-interface EventRow {
+export interface EventRow {
   id: number; host_id: string; received_at_ms: number; observed_at_ms: number; kind: string; signature: string;
   value: number; baseline: number; score: number; count: number; cleared: number; evidence: string;
 }
-interface CommandRow {
+export interface CommandRow {
   id: string; body: string; status: string; result_message: string; rules: string; state: string | null; updated_at_ms: number;
 }
 
-const HOST_ORDER = new Intl.Collator('en', { numeric: true });
+export const HOST_ORDER = new Intl.Collator('en', { numeric: true });
 const TERMINAL: CommandStatus__Output[] = ['APPLIED', 'FAILED', 'EXPIRED', 'ROLLED_BACK'];
 export const isTerminal = (s: CommandStatus__Output): boolean => TERMINAL.includes(s);
 
@@ -500,16 +500,16 @@ export class SqliteStore implements Store {
 
 // Commands are stored as their full wire form, so what is re-delivered after a
 // restart is byte for byte what was signed.
-function encodeCommand(c: Command__Output): string {
+export function encodeCommand(c: Command__Output): string {
   return JSON.stringify({ ...c, signature: c.signature.toString('base64') });
 }
 
-function decodeCommand(body: string): Command__Output {
+export function decodeCommand(body: string): Command__Output {
   const raw = JSON.parse(body) as Omit<Command__Output, 'signature'> & { signature: string };
   return { ...raw, signature: Buffer.from(raw.signature, 'base64') };
 }
 
-function hostFromRow(r: HostRow): Host__Output {
+export function hostFromRow(r: HostRow): Host__Output {
   return {
     id: r.id,
     online: r.online === 1,
@@ -529,7 +529,7 @@ function hostFromRow(r: HostRow): Host__Output {
   };
 }
 
-function commandFromRow(r: CommandRow): CommandView__Output {
+export function commandFromRow(r: CommandRow): CommandView__Output {
   return {
     command: decodeCommand(r.body),
     status: r.status as CommandStatus__Output,
