@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { IssueCommandRequest__Output, PortBlock__Output, ThrottleParams__Output } from '../../proto/wire.ts';
 import type { Classification, Severity, TransitionType } from '../pipeline/stage-types.ts';
+import type { AmSent } from './alertmanager.ts';
 import type { BlastRadius, ControllerLink } from './guards.ts';
 import type { PlaybookIssue } from './loader.ts';
 import type { AlertPort } from './match.ts';
@@ -84,6 +85,8 @@ export interface RunAction {
   lift: ActionLift | null;
   approvedBy: string | null;
   notify: { url: string; attempts: number; httpStatus: number | null; delaysMs: number[] } | null;
+  /** format: alertmanager: the alert as posted (its labels resolve it later); absent otherwise. */
+  alertmanager?: AmSent | null;
 }
 
 export interface PlaybookRun {

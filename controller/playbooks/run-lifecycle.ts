@@ -6,7 +6,7 @@
 import type { AlertTransition } from '../pipeline/stage-types.ts';
 import { planBlocks } from './action-block.ts';
 import { planIsolate } from './action-isolate.ts';
-import { planNotify } from './action-notify.ts';
+import { planNotify, planNotifyResolved } from './action-notify.ts';
 import { planThrottle } from './action-throttle.ts';
 import { activeRunsOf, audit, countStatuses, isEnabled, releasePending, touch, type EngineState, type Op } from './engine-state.ts';
 import { planLift } from './lifts.ts';
@@ -138,6 +138,7 @@ function onResolved(s: EngineState, t: AlertTransition, now: number, ops: Op[], 
   const target = t.alert.resolvedReason === 'merged' ? t.alert.mergedInto : null;
   for (const run of activeRunsOf(s, t.alert.id)) {
     touched.add(run);
+    planNotifyResolved(s, run, t, now, ops);
     if (target) {
       // the incident goes on under another id: the run follows it, or hands its lifts over
       const key = `${run.playbook}\0${target}`;

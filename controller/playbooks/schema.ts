@@ -238,21 +238,53 @@ const ThrottleAction = z.strictObject({
 
 const PLACEHOLDER_RE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
-const NotifyAction = z.strictObject({
-  /** http(s) URL; `${NAME}` is replaced from the controller's environment when the run fires. */
-  url: z.string({ error: 'notify needs url: an http(s) URL or ${ENV_VAR}' }).superRefine((url, ctx) => {
+/** An http(s) URL, or one with `${NAME}` placeholders filled from the controller's environment when the run fires. */
+const UrlOrPlaceholder = (field: string) =>
+  z.string({ error: `notify needs ${field}: an http(s) URL or \${ENV_VAR}` }).superRefine((url, ctx) => {
     if (/\$\{/.test(url)) {
       const rest = url.replace(PLACEHOLDER_RE, '');
       if (rest.includes('${')) ctx.addIssue({ code: 'custom', message: `bad placeholder in ${JSON.stringify(url)}: write \${NAME} with letters, digits and _` });
       return;
     }
     if (!httpUrl(url)) {
-      ctx.addIssue({ code: 'custom', message: `url ${JSON.stringify(url)} is not an http(s) URL (or \${ENV_VAR})` });
+      ctx.addIssue({ code: 'custom', message: `${field} ${JSON.stringify(url)} is not an http(s) URL (or \${ENV_VAR})` });
     }
-  }),
+  });
+
+/** Labels Firebreak sets itself in the Alertmanager format; `labels:` may not override them. */
+export const ALERTMANAGER_LABELS = ['alertname', 'severity', 'alert_id', 'scope', 'classification', 'signature', 'port', 'patient_zero', 'playbook'] as const;
+
+const NotifyAction = z.strictObject({
+  url: UrlOrPlaceholder('url'),
   /** Bounded delivery attempts, with exponential backoff between them. */
   attempts: z.number().int().min(1).max(10).default(5),
   timeout: Duration.default(5_000),
+  /**
+   * firebreak: one post per run with the alert as Firebreak sees it. alertmanager: the JSON
+   * Alertmanager's webhook receiver posts (version 4), `firing` when the run starts (again,
+   * with the old labels resolved, when an escalation changes them) and `resolved` when the
+   * alert resolves, so receivers built for Alertmanager route it as they do their own alerts.
+   */
+  format: z.enum(['firebreak', 'alertmanager'], { error: "format must be 'firebreak' or 'alertmanager'" }).default('firebreak'),
+  /** alertmanager: the payload's `receiver`; default the playbook's name. */
+  receiver: z.string().min(1).max(200).optional(),
+  /** alertmanager: `externalURL`, and the base of each alert's `generatorURL`. */
+  external_url: UrlOrPlaceholder('external_url').optional(),
+  /** alertmanager: static labels added to every alert (e.g. team: secops). */
+  labels: z.record(z.string(), z.string({ error: 'a label value is a non-empty string' }).min(1).max(1024)).optional(),
+}).superRefine((n, ctx) => {
+  // key checks here, not in the record's key schema: zod reports those only as "Invalid key in record"
+  for (const k of Object.keys(n.labels ?? {})) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) {
+      ctx.addIssue({ code: 'custom', path: ['labels', k], message: `label name ${JSON.stringify(k)}: use letters, digits and _, not starting with a digit` });
+    } else if ((ALERTMANAGER_LABELS as readonly string[]).includes(k)) {
+      ctx.addIssue({ code: 'custom', path: ['labels', k], message: `labels may not set ${k}: Firebreak sets ${ALERTMANAGER_LABELS.join(', ')} itself` });
+    }
+  }
+  if (n.format === 'alertmanager') return;
+  for (const k of ['receiver', 'external_url', 'labels'] as const) {
+    if (n[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `${k} applies to format: alertmanager only; add format: alertmanager or remove ${k}` });
+  }
 });
 
 export const ACTION_KINDS = ['isolate', 'block', 'raise_core_posture', 'notify', 'throttle'] as const;
