@@ -51,16 +51,52 @@ export class Commands {
   /** Validates and stores a command, then delivers it if the host is online. */
   async issue(req: IssueCommandRequest__Output, issuer: string): Promise<CommandView__Output> {
     const hostId = checkAgentId(req.hostId, 'host_id');
-    const action = checkAction(req.action);
-    const reason = checkText(req.reason, 'reason', 512);
     if (!(await this.opts.store.hostExists(hostId))) {
       throw new NotFoundError(`unknown host '${hostId}': no agent with that id has ever connected (list them with 'firebreak hosts')`);
     }
+    const now = this.opts.now();
+    const cmd = this.build(req, hostId, issuer, now);
+    await this.opts.store.insertCommand(cmd, now);
+    await this.opts.audit?.append(issuer, 'command.issue', hostId, { command: cmd.id, action: cmd.action, reason: cmd.reason, params: cmd[cmd.params ?? 'isolate'] ?? null });
+    this.opts.log.info({ command: cmd.id, host: hostId, action: cmd.action, issuer, reason: cmd.reason }, 'command queued');
+    this.opts.observe?.issued(cmd.action, issuer);
+    await this.send(hostId, cmd);
+    return (await this.opts.store.getCommand(cmd.id))!;
+  }
+
+  /**
+   * One command (the same action and parameters) to each of many hosts, known to exist
+   * (a resolved host selector): validated once, stored in one transaction where the store
+   * can, audited as one entry that lists every command with `audit` (the selector), then
+   * delivered. A thousand hosts cost one commit and one audit append, not a thousand.
+   */
+  async issueMany(req: IssueCommandRequest__Output, hostIds: readonly string[], issuer: string, audit: Record<string, unknown>): Promise<Array<{ hostId: string; commandId: string }>> {
+    const now = this.opts.now();
+    const cmds = hostIds.map((h) => this.build({ ...req, hostId: h }, checkAgentId(h, 'host_id'), issuer, now));
+    if (cmds.length === 0) return [];
+    const store = this.opts.store;
+    if (store.insertCommands) await store.insertCommands(cmds, now);
+    else for (const c of cmds) await store.insertCommand(c, now);
+    const first = cmds[0]!;
+    await this.opts.audit?.append(issuer, 'command.issue.fleet', String(audit.selector ?? ''), {
+      ...audit, action: first.action, reason: first.reason, params: first[first.params ?? 'isolate'] ?? null,
+      count: cmds.length, commands: cmds.map((c) => [c.targetAgentId, c.id]),
+    });
+    this.opts.log.info({ commands: cmds.length, action: first.action, issuer, selector: audit.selector }, 'fleet commands queued');
+    for (const c of cmds) this.opts.observe?.issued(c.action, issuer);
+    // delivered side by side: each waits only on its own stream's write
+    await Promise.all(cmds.map((c) => this.send(c.targetAgentId, c)));
+    return cmds.map((c) => ({ hostId: c.targetAgentId, commandId: c.id }));
+  }
+
+  /** A validated, signed command for one host (not stored yet). */
+  private build(req: IssueCommandRequest__Output, hostId: string, issuer: string, now: number): Command__Output {
+    const action = checkAction(req.action);
+    const reason = checkText(req.reason, 'reason', 512);
     const ttlMs = req.ttlS > 0 ? req.ttlS * 1000 : this.opts.defaultTtlMs;
     if (ttlMs > this.opts.maxTtlMs) {
       throw new ValidationError(`ttl ${req.ttlS}s is longer than the maximum ${this.opts.maxTtlMs / 1000}s`);
     }
-    const now = this.opts.now();
     const cmd: Command__Output = {
       id: `cmd-${randomUUID()}`,
       targetAgentId: hostId,
@@ -108,12 +144,7 @@ export class Commands {
         break;
     }
     cmd.signature = this.opts.sign(cmd);
-    await this.opts.store.insertCommand(cmd, now);
-    await this.opts.audit?.append(issuer, 'command.issue', hostId, { command: cmd.id, action, reason, params: cmd[cmd.params ?? 'isolate'] ?? null });
-    this.opts.log.info({ command: cmd.id, host: hostId, action, issuer, reason }, 'command queued');
-    this.opts.observe?.issued(action, issuer);
-    await this.send(hostId, cmd);
-    return (await this.opts.store.getCommand(cmd.id))!;
+    return cmd;
   }
 
   /** Sends every pending command of a host (called when its agent says Hello). */

@@ -11,10 +11,10 @@ import type { Commands } from './commands.ts';
 import { NotFoundError } from './commands.ts';
 import type { PlaybookApi } from './operator-alerts.ts';
 import type { Pipeline } from './pipeline/pipeline.ts';
-import type { AlertTransition } from './pipeline/stage-types.ts';
+import type { AlertSummary, AlertTransition } from './pipeline/stage-types.ts';
 import {
   fleetView, parsePlaybook, PlaybookEngine, PlaybookError, PlaybookSource, RUN_SEQ_COUNTER, snapshotFromRows, webhookNotifier,
-  type EngineSnapshot, type FleetHost, type FleetView,
+  type EngineSnapshot, type FleetHost, type FleetView, type ManualPlan,
 } from './playbooks/index.ts';
 import type { Store } from './store/store.ts';
 import { ValidationError } from '../proto/validate.ts';
@@ -161,6 +161,35 @@ export class Containment implements PlaybookApi {
     } catch (err) {
       return this.guard(() => { throw err; });
     }
+  }
+
+  // ---------------------------------------------------------------- by an operator's hand
+
+  /** `firebreak contain --dry-run`: what the playbook would do for the alert now (a dry-run run, not kept). */
+  containPreview(alertId: string, playbook: string | null, by: string): ManualPlan {
+    return this.guard(() => this.engine.previewManual(this.alertSummary(alertId), this.fleet, playbook, by, this.o.now()));
+  }
+
+  /** `firebreak contain`: a manual run, when the plan still has the digest the operator confirmed. */
+  async contain(alertId: string, playbook: string | null, by: string, digest: string): Promise<{ run: unknown; note: string | null }> {
+    return this.guard(() => this.engine.startManual(this.alertSummary(alertId), this.fleet, playbook, by, this.o.now(), digest));
+  }
+
+  /** The blast radius now: isolations counted in its window (playbooks' and operators' by selector) and the limit. */
+  isolationRoom(): { used: number; limit: number; windowMs: number; fleetSize: number } {
+    const fleetSize = this.hosts.size;
+    return { ...this.engine.blastRadius(fleetSize, this.o.now()), fleetSize };
+  }
+
+  /** Counts an operator's fleet isolation in the blast-radius window, stored before its commands go out. */
+  countOperatorIsolations(by: string, n: number): Promise<void> {
+    return this.engine.countOperatorIsolations(by, n, this.o.now());
+  }
+
+  private alertSummary(id: string): AlertSummary {
+    const a = this.o.pipeline().book.summary(id);
+    if (!a) throw new NotFoundError(`unknown alert '${id}' (list them with 'firebreak alerts')`);
+    return a;
   }
 
   private guard<T>(fn: () => T): T {

@@ -342,7 +342,7 @@ export class Controller {
     }));
     this.operatorServer.addService(pkg.Operator.service, operatorHandlers({
       store: this.store, commands: this.commands, gateway: this.gateway, trust: this.trust, audit: this.audit,
-      pipeline: this.pipeline, playbooks: () => this.playbooks, log: log.child({ part: 'operator-api' }), now: this.now,
+      pipeline: this.pipeline, playbooks: () => this.playbooks, fleet: () => this.playbooks, log: log.child({ part: 'operator-api' }), now: this.now,
       onTagsChanged: (id, tags) => { this.gateway.retag(id, tags); this.playbooks?.setTags(id, tags); },
     }));
     this.probes.addTo(this.agentServer, this.operatorServer);

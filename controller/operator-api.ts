@@ -15,6 +15,7 @@ import { parseRole, type Role } from './trust/roles.ts';
 import { createEnrollmentToken, createOperatorToken } from './trust/tokens.ts';
 import { alertHandlers, playbookHandlers, type PlaybookApi } from './operator-alerts.ts';
 import { rpcFactory, type Operator } from './operator-rpc.ts';
+import { fleetHandlers, type FleetContainmentApi } from './operator-fleet.ts';
 import type { Pipeline } from './pipeline/pipeline.ts';
 
 export interface OperatorApiOptions {
@@ -28,12 +29,14 @@ export interface OperatorApiOptions {
   playbooks?: () => PlaybookApi | undefined;
   log: Logger;
   now: () => number;
+  /** the playbook engine's part in fleet-wide actions and `contain` (absent: no manual runs, default blast radius) */
+  fleet?: () => FleetContainmentApi | undefined;
   /** told when an operator changed a host's granted tags, so live sessions and playbooks use them at once */
   onTagsChanged?: (hostId: string, tags: Record<string, string>) => void;
 }
 
 export function operatorHandlers(o: OperatorApiOptions): OperatorHandlers {
-  return { ...coreHandlers(o), ...alertHandlers(o), ...playbookHandlers(o) };
+  return { ...coreHandlers(o), ...alertHandlers(o), ...playbookHandlers(o), ...fleetHandlers(o) };
 }
 
 type CoreRpc = 'WhoAmI' | 'ListHosts' | 'GetHost' | 'ListEvents' | 'IssueCommand' | 'ListCommands' | 'GetCommand' | 'WaitCommand'

@@ -33,7 +33,8 @@
 //   persistence.ts     toJSON / restore
 //   journal.ts         runs, actions and blast-radius counts written to the store as they change
 //   engine-state.ts    the state they share and the helpers that change it
-import type { AlertTransition } from '../pipeline/stage-types.ts';
+import type { AlertSummary, AlertTransition } from '../pipeline/stage-types.ts';
+import { countOperatorIsolations, ManualError, previewManual, startManual, type ManualPlan } from './manual.ts';
 import { planApproval } from './approvals.ts';
 import { audit, countStatuses, isEnabled, newEngineState, type EngineState } from './engine-state.ts';
 import { execute } from './execution.ts';
@@ -47,6 +48,7 @@ import type { StoredRuns } from '../store/store.ts';
 import { planTransition } from './run-lifecycle.ts';
 
 import type { EngineSnapshot, PlaybookEngineOptions, PlaybookRun, PlaybookStatus, RunSummary } from './records.ts';
+export type { ManualPlan } from './manual.ts';
 export type {
   ActionKind, ActionLift, ActionStatus, EngineSnapshot, PlaybookEngineOptions, PlaybookPorts, PlaybookRun, PlaybookStatus, RunAction, RunSummary,
 } from './records.ts';
@@ -142,6 +144,34 @@ export class PlaybookEngine {
     return execute(this.s, ops).then(() => structuredClone(run));
   }
 
+  // ------------------------------------------------------------ by an operator's hand (manual.ts)
+
+  /** What `playbook` (or the first whose `when` matches) would do for the alert now; changes nothing. */
+  previewManual(alert: AlertSummary, fleet: FleetView, playbook: string | null, by: string, now: number): ManualPlan {
+    return this.manual(() => previewManual(this.s, alert, fleet, playbook, by, now));
+  }
+
+  /** Starts a manual run when the plan still has the previewed digest; resolves once its commands were issued. */
+  startManual(alert: AlertSummary, fleet: FleetView, playbook: string | null, by: string, now: number, digest: string): Promise<{ run: PlaybookRun; note: string | null }> {
+    const { run, ops, note } = this.manual(() => startManual(this.s, alert, fleet, playbook, by, now, digest));
+    return execute(this.s, ops).then(() => ({ run: structuredClone(run), note }));
+  }
+
+  /** Counts an operator's isolations by selector in the blast-radius window (stored before the commands go out). */
+  countOperatorIsolations(by: string, n: number, now: number): Promise<void> {
+    countOperatorIsolations(this.s, by, n, now);
+    return commitJournal(this.s);
+  }
+
+  private manual<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof ManualError) throw new PlaybookError(err.message);
+      throw err;
+    }
+  }
+
   // ------------------------------------------------------------ views
 
   listRuns(filter: { playbook?: string; alertId?: string; status?: 'active' | 'finished'; limit?: number } = {}): RunSummary[] {
@@ -154,6 +184,7 @@ export class PlaybookEngine {
         id: r.id,
         playbook: r.playbook,
         mode: r.mode,
+        startedBy: r.startedBy ?? null,
         alertId: r.alertIds[0]!,
         status: r.status,
         startedAtMs: r.startedAtMs,

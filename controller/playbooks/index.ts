@@ -3,7 +3,7 @@ import type { AlertHost, FleetHost, FleetView } from './match.ts';
 
 export { PlaybookEngine, PlaybookError, countStatuses } from './engine.ts';
 export type {
-  ActionKind, ActionLift, ActionStatus, EngineSnapshot, PlaybookEngineOptions, PlaybookPorts, PlaybookRun, PlaybookStatus, RunAction, RunSummary,
+  ActionKind, ActionLift, ActionStatus, EngineSnapshot, ManualPlan, PlaybookEngineOptions, PlaybookPorts, PlaybookRun, PlaybookStatus, RunAction, RunSummary,
 } from './engine.ts';
 export { RUN_SEQ_COUNTER, snapshotFromRows } from './journal.ts';
 export { PlaybookSource, formatIssue, loadPlaybookDir, parsePlaybook, validatePlaybookFile } from './loader.ts';

@@ -46,6 +46,8 @@ export interface PlaybookEngineOptions {
 
 // ------------------------------------------------------------- records
 
+export type RunMode = 'enforce' | 'dry-run' | 'manual';
+
 export type ActionKind = 'isolate' | 'block' | 'raise_core_posture' | 'notify' | 'throttle';
 /**
  * issuing: sent to the port, no answer yet; issued: the command was queued (or the webhook
@@ -93,7 +95,10 @@ export interface PlaybookRun {
   id: string;
   playbook: string;
   file: string;
-  mode: 'enforce' | 'dry-run';
+  /** manual: an operator applied the playbook to the alert by hand (`firebreak contain`); it acts like enforce. */
+  mode: RunMode;
+  /** The operator who started a manual run (absent for runs a transition started). */
+  startedBy?: string | null;
   /** The alert driving the run now (changes only when the alert is merged into another). */
   alertId: string;
   /** Every alert the run followed, first = the one that caused it. */
@@ -125,7 +130,8 @@ export interface PlaybookRun {
 export interface RunSummary {
   id: string;
   playbook: string;
-  mode: 'enforce' | 'dry-run';
+  mode: RunMode;
+  startedBy: string | null;
   alertId: string;
   status: 'active' | 'finished';
   startedAtMs: number;

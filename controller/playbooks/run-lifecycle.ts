@@ -3,7 +3,7 @@
 // when it is merged into another, finished (lifting its alert-tied actions) when the
 // alert resolves, and pruned from memory once finished runs pile up.
 // Everything here is synchronous: it changes state and returns the ops to execute.
-import type { AlertTransition } from '../pipeline/stage-types.ts';
+import type { AlertSummary, AlertTransition } from '../pipeline/stage-types.ts';
 import { planBlocks } from './action-block.ts';
 import { planIsolate } from './action-isolate.ts';
 import { planNotify, planNotifyResolved } from './action-notify.ts';
@@ -11,7 +11,7 @@ import { planThrottle } from './action-throttle.ts';
 import { activeRunsOf, audit, countStatuses, isEnabled, releasePending, touch, type EngineState, type Op } from './engine-state.ts';
 import { planLift } from './lifts.ts';
 import type { LoadedPlaybook } from './loader.ts';
-import { dominantPort, isCore, selectHosts, whenMatches, type AlertHost, type FleetView } from './match.ts';
+import { dominantPort, isCore, matchedSignatures, selectHosts, whenMatches, type AlertHost, type FleetView } from './match.ts';
 import type { PlaybookRun, RunAction } from './records.ts';
 
 /** Plans one alert transition: the ops to execute, and the runs it touched. */
@@ -61,6 +61,30 @@ export function planTransition(s: EngineState, t: AlertTransition, fleet: FleetV
   }
   prune(s);
   return { ops, touched };
+}
+
+/**
+ * An operator applies a playbook to an alert by hand (`firebreak contain`): a run started
+ * as a transition would start it, with mode 'manual' (acts like enforce: counted by the
+ * blast radius, held above it) or 'dry-run' (the preview), planned by the same steps.
+ * The caller checked that no run of the playbook is active on the alert.
+ */
+export function planManualRun(
+  s: EngineState, lp: LoadedPlaybook, alert: AlertSummary, fleet: FleetView, now: number, by: string, mode: 'manual' | 'dry-run',
+): { run: PlaybookRun; ops: Op[]; note: string | null } {
+  const verdict = whenMatches(lp.playbook, alert, fleet);
+  // chosen by name, the playbook applies even where its `when` would not have started it
+  const matched = verdict.match ? verdict.signatures : matchedSignatures(lp.playbook, alert);
+  const t: AlertTransition = { type: 'updated', atMs: now, alert, newHosts: [], previousSeverity: null };
+  const run = startRun(s, lp, t, matched, now);
+  run.mode = mode;
+  run.startedBy = by;
+  const ops: Op[] = [];
+  plan(s, run, t, fleet, now, ops);
+  if (mode === 'manual') {
+    audit(s, by, 'playbook.run.start', run.alertId, { runId: run.id, playbook: run.playbook, mode: run.mode, trigger: 'manual', alert: run.alert, port: run.port });
+  }
+  return { run, ops, note: verdict.match ? null : `the playbook's when does not match this alert (${verdict.reason}); applied by hand anyway` };
 }
 
 function startRun(s: EngineState, lp: LoadedPlaybook, t: AlertTransition, matched: string[], now: number): PlaybookRun {

@@ -11,6 +11,7 @@ import type {
   CommandView__Output,
   EventView__Output,
   Host__Output,
+  MetricsSample__Output,
   StorageHealth__Output,
 } from '../../proto/wire.ts';
 import { MIGRATIONS } from './migrations.ts';
@@ -58,6 +59,8 @@ export interface SqliteStoreOptions {
   log?: Logger;
   /** how often a store that stopped taking writes tries a small one, to notice space came back (default 2 s) */
   probeEveryMs?: number;
+  /** how often each host's newest sample is written to hosts.last_sample (default 5 s, an agent's report interval) */
+  sampleWriteMs?: number;
 }
 
 /** Below this much free space on its disk a full store does not even try a probe write. */
@@ -76,6 +79,13 @@ export class SqliteStore implements Store {
   private eventsPruned = 0;
   readonly trust: SqliteTrustStore;
   private pendingReports: { r: ReportRecord; resolve: (o: IngestOutcome) => void; reject: (e: unknown) => void }[] = [];
+  /**
+   * Each host's newest stored sample not yet in hosts.last_sample. Rewriting a sample's JSON
+   * with every report cost more than the report's events; it is shown, never counted, so it
+   * is written at most once per sampleWriteMs per host, and on close. Reads see it at once.
+   */
+  private readonly samples = new Map<string, MetricsSample__Output>();
+  private readonly sampleTimer: NodeJS.Timeout;
   private readonly stmt;
   /** statements whose SQL depends on the call's shape (which columns, how many statuses), prepared once per shape */
   private readonly shaped = new Map<string, Database.Statement>();
@@ -84,6 +94,10 @@ export class SqliteStore implements Store {
     this.file = file;
     this.log = opts.log;
     this.probeEveryMs = opts.probeEveryMs ?? 2000;
+    this.sampleTimer = setInterval(() => {
+      try { this.writeSamples(); } catch { /* a full or damaged store was noted by storageError; the samples wait */ }
+    }, opts.sampleWriteMs ?? 5000);
+    this.sampleTimer.unref();
     // never initialise over an install whose database is missing, empty, damaged or foreign
     preflight(file, opts.existingInstall ?? []);
     let db: Database.Database | undefined;
@@ -113,8 +127,8 @@ export class SqliteStore implements Store {
       bootSet: p(`UPDATE boots SET last_seq = ? WHERE host_id = ? AND boot_id = ? AND last_seq < ?`),
       setOnline: p(`UPDATE hosts SET online = ?, last_seen_ms = MAX(last_seen_ms, ?) WHERE id = ?`),
       allOffline: p(`UPDATE hosts SET online = 0 WHERE online = 1`),
-      hostReport: p(`UPDATE hosts SET reports = reports + 1, events = events + ?, last_seen_ms = MAX(last_seen_ms, ?),
-        last_sample = COALESCE(?, last_sample) WHERE id = ?`),
+      hostReport: p(`UPDATE hosts SET reports = reports + ?, events = events + ?, last_seen_ms = MAX(last_seen_ms, ?) WHERE id = ?`),
+      hostSample: p(`UPDATE hosts SET last_sample = ? WHERE id = ?`),
       eventInsert: p(`INSERT INTO events (host_id, boot_id, seq, idx, received_at_ms, observed_at_ms, kind, signature,
         value, baseline, score, count, cleared, evidence) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`),
       hostGet: p(`SELECT * FROM hosts WHERE id = ?`),
@@ -195,14 +209,30 @@ export class SqliteStore implements Store {
     this.pendingReports = [];
     let outcomes: IngestOutcome[];
     try {
-      outcomes = this.db.transaction(() => batch.map(({ r }) => this.writeReport(r)))();
+      outcomes = this.db.transaction(() => {
+        // each host's counters once per batch: its row is rewritten once, not once per report
+        const hosts = new Map<string, { reports: number; events: number; lastMs: number }>();
+        const out = batch.map(({ r }) => {
+          const o = this.writeReport(r);
+          if (o.duplicate) return o;
+          const h = hosts.get(r.hostId);
+          if (h) { h.reports++; h.events += r.events.length; h.lastMs = Math.max(h.lastMs, r.receivedAtMs); }
+          else hosts.set(r.hostId, { reports: 1, events: r.events.length, lastMs: r.receivedAtMs });
+          return o;
+        });
+        for (const [id, h] of hosts) this.stmt.hostReport.run(h.reports, h.events, h.lastMs, id);
+        return out;
+      })();
     } catch (err) {
       const e = this.storageError(err);
       if (e instanceof StorageError && this.outage) this.outage.refused += batch.length - 1;
       for (const p of batch) p.reject(e);
       return;
     }
-    batch.forEach((p, i) => p.resolve(outcomes[i]!));
+    batch.forEach((p, i) => {
+      if (!outcomes[i]!.duplicate && p.r.sample) this.samples.set(p.r.hostId, p.r.sample);
+      p.resolve(outcomes[i]!);
+    });
   }
 
   private writeReport(r: ReportRecord): IngestOutcome {
@@ -213,8 +243,24 @@ export class SqliteStore implements Store {
       r.hostId, r.bootId, r.seq, idx, r.receivedAtMs, e.observedAtMs, e.kind, e.signature, e.value, e.baseline,
       e.score, e.count, e.cleared ? 1 : 0, JSON.stringify(e.evidence ?? {}),
     ).lastInsertRowid));
-    this.stmt.hostReport.run(r.events.length, r.receivedAtMs, r.sample ? JSON.stringify(r.sample) : null, r.hostId);
     return { duplicate: false, eventIds };
+  }
+
+  /** The samples kept since the last write, to hosts.last_sample in one transaction. */
+  private writeSamples(): void {
+    if (this.samples.size === 0) return;
+    this.db.transaction(() => {
+      for (const [id, sample] of this.samples) this.stmt.hostSample.run(JSON.stringify(sample), id);
+    })();
+    this.samples.clear();
+  }
+
+  /** A host as stored, with its newest sample if that is not written yet. */
+  private hostOf(row: HostRow): Host__Output {
+    const h = hostFromRow(row);
+    const sample = this.samples.get(row.id);
+    if (sample) h.lastSample = sample;
+    return h;
   }
 
   /** Heartbeats patch hosts a thousand times a second at 5,000 hosts: preparing each time cost more than running. */
@@ -230,12 +276,12 @@ export class SqliteStore implements Store {
 
   async getHost(hostId: string): Promise<Host__Output | undefined> {
     const row = this.stmt.hostGet.get(hostId) as HostRow | undefined;
-    return row && hostFromRow(row);
+    return row && this.hostOf(row);
   }
 
   async listHosts(): Promise<Host__Output[]> {
     // natural order (fbh2 before fbh10): how operators count their hosts
-    return (this.stmt.hostList.all() as HostRow[]).map(hostFromRow).sort((x, y) => HOST_ORDER.compare(x.id, y.id));
+    return (this.stmt.hostList.all() as HostRow[]).map((r) => this.hostOf(r)).sort((x, y) => HOST_ORDER.compare(x.id, y.id));
   }
 
   async listEvents(f: EventFilter): Promise<EventView__Output[]> {
@@ -259,6 +305,12 @@ export class SqliteStore implements Store {
 
   async insertCommand(c: Command__Output, atMs: number): Promise<void> {
     this.stmt.cmdInsert.run(c.id, c.targetAgentId, encodeCommand(c), c.issuedAtMs, c.expiresAtMs, atMs);
+  }
+
+  async insertCommands(cs: readonly Command__Output[], atMs: number): Promise<void> {
+    this.db.transaction(() => {
+      for (const c of cs) this.stmt.cmdInsert.run(c.id, c.targetAgentId, encodeCommand(c), c.issuedAtMs, c.expiresAtMs, atMs);
+    })();
   }
 
   async getCommand(id: string): Promise<CommandView__Output | undefined> {
@@ -494,6 +546,8 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     clearInterval(this.probeTimer);
+    clearInterval(this.sampleTimer);
+    try { this.writeSamples(); } catch (err) { this.log?.warn({ err }, 'the hosts\' newest samples were not written at close (shown again after their next report)'); }
     this.db.close();
   }
 }

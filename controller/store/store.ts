@@ -108,6 +108,8 @@ export interface Store {
   listEvents(f: EventFilter): Promise<EventView__Output[]>;
 
   insertCommand(c: Command__Output, atMs: number): Promise<void>;
+  /** Many commands in one transaction (a fleet-wide action); a store without it gets insertCommand per command. */
+  insertCommands?(cs: readonly Command__Output[], atMs: number): Promise<void>;
   getCommand(id: string): Promise<CommandView__Output | undefined>;
   listCommands(f: CommandFilter): Promise<CommandView__Output[]>;
   /** Commands for a host still to deliver (queued or sent, not expired), oldest first. */

@@ -20,6 +20,8 @@ import type { CommandRef as _firebreak_v1_CommandRef, CommandRef__Output as _fir
 import type { CommandResult as _firebreak_v1_CommandResult, CommandResult__Output as _firebreak_v1_CommandResult__Output } from './firebreak/v1/CommandResult';
 import type { CommandView as _firebreak_v1_CommandView, CommandView__Output as _firebreak_v1_CommandView__Output } from './firebreak/v1/CommandView';
 import type { Contact as _firebreak_v1_Contact, Contact__Output as _firebreak_v1_Contact__Output } from './firebreak/v1/Contact';
+import type { ContainAlertRequest as _firebreak_v1_ContainAlertRequest, ContainAlertRequest__Output as _firebreak_v1_ContainAlertRequest__Output } from './firebreak/v1/ContainAlertRequest';
+import type { ContainResponse as _firebreak_v1_ContainResponse, ContainResponse__Output as _firebreak_v1_ContainResponse__Output } from './firebreak/v1/ContainResponse';
 import type { ControllerFrame as _firebreak_v1_ControllerFrame, ControllerFrame__Output as _firebreak_v1_ControllerFrame__Output } from './firebreak/v1/ControllerFrame';
 import type { CreateEnrollmentTokenRequest as _firebreak_v1_CreateEnrollmentTokenRequest, CreateEnrollmentTokenRequest__Output as _firebreak_v1_CreateEnrollmentTokenRequest__Output } from './firebreak/v1/CreateEnrollmentTokenRequest';
 import type { CreateEnrollmentTokenResponse as _firebreak_v1_CreateEnrollmentTokenResponse, CreateEnrollmentTokenResponse__Output as _firebreak_v1_CreateEnrollmentTokenResponse__Output } from './firebreak/v1/CreateEnrollmentTokenResponse';
@@ -32,6 +34,10 @@ import type { EnrollmentClient as _firebreak_v1_EnrollmentClient, EnrollmentDefi
 import type { EnrollmentTokenRef as _firebreak_v1_EnrollmentTokenRef, EnrollmentTokenRef__Output as _firebreak_v1_EnrollmentTokenRef__Output } from './firebreak/v1/EnrollmentTokenRef';
 import type { EventView as _firebreak_v1_EventView, EventView__Output as _firebreak_v1_EventView__Output } from './firebreak/v1/EventView';
 import type { Evidence as _firebreak_v1_Evidence, Evidence__Output as _firebreak_v1_Evidence__Output } from './firebreak/v1/Evidence';
+import type { FleetCommandRef as _firebreak_v1_FleetCommandRef, FleetCommandRef__Output as _firebreak_v1_FleetCommandRef__Output } from './firebreak/v1/FleetCommandRef';
+import type { FleetCommandRequest as _firebreak_v1_FleetCommandRequest, FleetCommandRequest__Output as _firebreak_v1_FleetCommandRequest__Output } from './firebreak/v1/FleetCommandRequest';
+import type { FleetIssueResponse as _firebreak_v1_FleetIssueResponse, FleetIssueResponse__Output as _firebreak_v1_FleetIssueResponse__Output } from './firebreak/v1/FleetIssueResponse';
+import type { FleetPlan as _firebreak_v1_FleetPlan, FleetPlan__Output as _firebreak_v1_FleetPlan__Output } from './firebreak/v1/FleetPlan';
 import type { Heartbeat as _firebreak_v1_Heartbeat, Heartbeat__Output as _firebreak_v1_Heartbeat__Output } from './firebreak/v1/Heartbeat';
 import type { Hello as _firebreak_v1_Hello, Hello__Output as _firebreak_v1_Hello__Output } from './firebreak/v1/Hello';
 import type { Host as _firebreak_v1_Host, Host__Output as _firebreak_v1_Host__Output } from './firebreak/v1/Host';
@@ -111,6 +117,8 @@ export interface ProtoGrpcType {
       CommandStatus: EnumTypeDefinition
       CommandView: MessageTypeDefinition<_firebreak_v1_CommandView, _firebreak_v1_CommandView__Output>
       Contact: MessageTypeDefinition<_firebreak_v1_Contact, _firebreak_v1_Contact__Output>
+      ContainAlertRequest: MessageTypeDefinition<_firebreak_v1_ContainAlertRequest, _firebreak_v1_ContainAlertRequest__Output>
+      ContainResponse: MessageTypeDefinition<_firebreak_v1_ContainResponse, _firebreak_v1_ContainResponse__Output>
       ControllerFrame: MessageTypeDefinition<_firebreak_v1_ControllerFrame, _firebreak_v1_ControllerFrame__Output>
       CreateEnrollmentTokenRequest: MessageTypeDefinition<_firebreak_v1_CreateEnrollmentTokenRequest, _firebreak_v1_CreateEnrollmentTokenRequest__Output>
       CreateEnrollmentTokenResponse: MessageTypeDefinition<_firebreak_v1_CreateEnrollmentTokenResponse, _firebreak_v1_CreateEnrollmentTokenResponse__Output>
@@ -124,6 +132,10 @@ export interface ProtoGrpcType {
       EnrollmentTokenRef: MessageTypeDefinition<_firebreak_v1_EnrollmentTokenRef, _firebreak_v1_EnrollmentTokenRef__Output>
       EventView: MessageTypeDefinition<_firebreak_v1_EventView, _firebreak_v1_EventView__Output>
       Evidence: MessageTypeDefinition<_firebreak_v1_Evidence, _firebreak_v1_Evidence__Output>
+      FleetCommandRef: MessageTypeDefinition<_firebreak_v1_FleetCommandRef, _firebreak_v1_FleetCommandRef__Output>
+      FleetCommandRequest: MessageTypeDefinition<_firebreak_v1_FleetCommandRequest, _firebreak_v1_FleetCommandRequest__Output>
+      FleetIssueResponse: MessageTypeDefinition<_firebreak_v1_FleetIssueResponse, _firebreak_v1_FleetIssueResponse__Output>
+      FleetPlan: MessageTypeDefinition<_firebreak_v1_FleetPlan, _firebreak_v1_FleetPlan__Output>
       Heartbeat: MessageTypeDefinition<_firebreak_v1_Heartbeat, _firebreak_v1_Heartbeat__Output>
       Hello: MessageTypeDefinition<_firebreak_v1_Hello, _firebreak_v1_Hello__Output>
       Host: MessageTypeDefinition<_firebreak_v1_Host, _firebreak_v1_Host__Output>

@@ -10,9 +10,14 @@ import type { AlertRef as _firebreak_v1_AlertRef, AlertRef__Output as _firebreak
 import type { ApproveHostTagsRequest as _firebreak_v1_ApproveHostTagsRequest, ApproveHostTagsRequest__Output as _firebreak_v1_ApproveHostTagsRequest__Output } from '../../firebreak/v1/ApproveHostTagsRequest';
 import type { CommandRef as _firebreak_v1_CommandRef, CommandRef__Output as _firebreak_v1_CommandRef__Output } from '../../firebreak/v1/CommandRef';
 import type { CommandView as _firebreak_v1_CommandView, CommandView__Output as _firebreak_v1_CommandView__Output } from '../../firebreak/v1/CommandView';
+import type { ContainAlertRequest as _firebreak_v1_ContainAlertRequest, ContainAlertRequest__Output as _firebreak_v1_ContainAlertRequest__Output } from '../../firebreak/v1/ContainAlertRequest';
+import type { ContainResponse as _firebreak_v1_ContainResponse, ContainResponse__Output as _firebreak_v1_ContainResponse__Output } from '../../firebreak/v1/ContainResponse';
 import type { CreateEnrollmentTokenRequest as _firebreak_v1_CreateEnrollmentTokenRequest, CreateEnrollmentTokenRequest__Output as _firebreak_v1_CreateEnrollmentTokenRequest__Output } from '../../firebreak/v1/CreateEnrollmentTokenRequest';
 import type { CreateEnrollmentTokenResponse as _firebreak_v1_CreateEnrollmentTokenResponse, CreateEnrollmentTokenResponse__Output as _firebreak_v1_CreateEnrollmentTokenResponse__Output } from '../../firebreak/v1/CreateEnrollmentTokenResponse';
 import type { EnrollmentTokenRef as _firebreak_v1_EnrollmentTokenRef, EnrollmentTokenRef__Output as _firebreak_v1_EnrollmentTokenRef__Output } from '../../firebreak/v1/EnrollmentTokenRef';
+import type { FleetCommandRequest as _firebreak_v1_FleetCommandRequest, FleetCommandRequest__Output as _firebreak_v1_FleetCommandRequest__Output } from '../../firebreak/v1/FleetCommandRequest';
+import type { FleetIssueResponse as _firebreak_v1_FleetIssueResponse, FleetIssueResponse__Output as _firebreak_v1_FleetIssueResponse__Output } from '../../firebreak/v1/FleetIssueResponse';
+import type { FleetPlan as _firebreak_v1_FleetPlan, FleetPlan__Output as _firebreak_v1_FleetPlan__Output } from '../../firebreak/v1/FleetPlan';
 import type { Host as _firebreak_v1_Host, Host__Output as _firebreak_v1_Host__Output } from '../../firebreak/v1/Host';
 import type { HostRef as _firebreak_v1_HostRef, HostRef__Output as _firebreak_v1_HostRef__Output } from '../../firebreak/v1/HostRef';
 import type { HostTags as _firebreak_v1_HostTags, HostTags__Output as _firebreak_v1_HostTags__Output } from '../../firebreak/v1/HostTags';
@@ -101,6 +106,15 @@ export interface OperatorClient extends grpc.Client {
   approveRun(argument: _firebreak_v1_RunRef, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_JsonDoc__Output>): grpc.ClientUnaryCall;
   approveRun(argument: _firebreak_v1_RunRef, callback: grpc.requestCallback<_firebreak_v1_JsonDoc__Output>): grpc.ClientUnaryCall;
   
+  ContainAlert(argument: _firebreak_v1_ContainAlertRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_ContainResponse__Output>): grpc.ClientUnaryCall;
+  ContainAlert(argument: _firebreak_v1_ContainAlertRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_ContainResponse__Output>): grpc.ClientUnaryCall;
+  ContainAlert(argument: _firebreak_v1_ContainAlertRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_ContainResponse__Output>): grpc.ClientUnaryCall;
+  ContainAlert(argument: _firebreak_v1_ContainAlertRequest, callback: grpc.requestCallback<_firebreak_v1_ContainResponse__Output>): grpc.ClientUnaryCall;
+  containAlert(argument: _firebreak_v1_ContainAlertRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_ContainResponse__Output>): grpc.ClientUnaryCall;
+  containAlert(argument: _firebreak_v1_ContainAlertRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_ContainResponse__Output>): grpc.ClientUnaryCall;
+  containAlert(argument: _firebreak_v1_ContainAlertRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_ContainResponse__Output>): grpc.ClientUnaryCall;
+  containAlert(argument: _firebreak_v1_ContainAlertRequest, callback: grpc.requestCallback<_firebreak_v1_ContainResponse__Output>): grpc.ClientUnaryCall;
+  
   CreateEnrollmentToken(argument: _firebreak_v1_CreateEnrollmentTokenRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_CreateEnrollmentTokenResponse__Output>): grpc.ClientUnaryCall;
   CreateEnrollmentToken(argument: _firebreak_v1_CreateEnrollmentTokenRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_CreateEnrollmentTokenResponse__Output>): grpc.ClientUnaryCall;
   CreateEnrollmentToken(argument: _firebreak_v1_CreateEnrollmentTokenRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_CreateEnrollmentTokenResponse__Output>): grpc.ClientUnaryCall;
@@ -163,6 +177,15 @@ export interface OperatorClient extends grpc.Client {
   issueCommand(argument: _firebreak_v1_IssueCommandRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_CommandView__Output>): grpc.ClientUnaryCall;
   issueCommand(argument: _firebreak_v1_IssueCommandRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_CommandView__Output>): grpc.ClientUnaryCall;
   issueCommand(argument: _firebreak_v1_IssueCommandRequest, callback: grpc.requestCallback<_firebreak_v1_CommandView__Output>): grpc.ClientUnaryCall;
+  
+  IssueFleetCommand(argument: _firebreak_v1_FleetCommandRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_FleetIssueResponse__Output>): grpc.ClientUnaryCall;
+  IssueFleetCommand(argument: _firebreak_v1_FleetCommandRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_FleetIssueResponse__Output>): grpc.ClientUnaryCall;
+  IssueFleetCommand(argument: _firebreak_v1_FleetCommandRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_FleetIssueResponse__Output>): grpc.ClientUnaryCall;
+  IssueFleetCommand(argument: _firebreak_v1_FleetCommandRequest, callback: grpc.requestCallback<_firebreak_v1_FleetIssueResponse__Output>): grpc.ClientUnaryCall;
+  issueFleetCommand(argument: _firebreak_v1_FleetCommandRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_FleetIssueResponse__Output>): grpc.ClientUnaryCall;
+  issueFleetCommand(argument: _firebreak_v1_FleetCommandRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_FleetIssueResponse__Output>): grpc.ClientUnaryCall;
+  issueFleetCommand(argument: _firebreak_v1_FleetCommandRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_FleetIssueResponse__Output>): grpc.ClientUnaryCall;
+  issueFleetCommand(argument: _firebreak_v1_FleetCommandRequest, callback: grpc.requestCallback<_firebreak_v1_FleetIssueResponse__Output>): grpc.ClientUnaryCall;
   
   ListAgents(argument: _firebreak_v1_ListAgentsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_ListAgentsResponse__Output>): grpc.ClientUnaryCall;
   ListAgents(argument: _firebreak_v1_ListAgentsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_ListAgentsResponse__Output>): grpc.ClientUnaryCall;
@@ -244,6 +267,15 @@ export interface OperatorClient extends grpc.Client {
   listSilences(argument: _firebreak_v1_ListSilencesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_JsonList__Output>): grpc.ClientUnaryCall;
   listSilences(argument: _firebreak_v1_ListSilencesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_JsonList__Output>): grpc.ClientUnaryCall;
   listSilences(argument: _firebreak_v1_ListSilencesRequest, callback: grpc.requestCallback<_firebreak_v1_JsonList__Output>): grpc.ClientUnaryCall;
+  
+  PlanFleetCommand(argument: _firebreak_v1_FleetCommandRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_FleetPlan__Output>): grpc.ClientUnaryCall;
+  PlanFleetCommand(argument: _firebreak_v1_FleetCommandRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_FleetPlan__Output>): grpc.ClientUnaryCall;
+  PlanFleetCommand(argument: _firebreak_v1_FleetCommandRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_FleetPlan__Output>): grpc.ClientUnaryCall;
+  PlanFleetCommand(argument: _firebreak_v1_FleetCommandRequest, callback: grpc.requestCallback<_firebreak_v1_FleetPlan__Output>): grpc.ClientUnaryCall;
+  planFleetCommand(argument: _firebreak_v1_FleetCommandRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_FleetPlan__Output>): grpc.ClientUnaryCall;
+  planFleetCommand(argument: _firebreak_v1_FleetCommandRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_FleetPlan__Output>): grpc.ClientUnaryCall;
+  planFleetCommand(argument: _firebreak_v1_FleetCommandRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_FleetPlan__Output>): grpc.ClientUnaryCall;
+  planFleetCommand(argument: _firebreak_v1_FleetCommandRequest, callback: grpc.requestCallback<_firebreak_v1_FleetPlan__Output>): grpc.ClientUnaryCall;
   
   RemoveOperator(argument: _firebreak_v1_OperatorRef, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_firebreak_v1_OperatorRef__Output>): grpc.ClientUnaryCall;
   RemoveOperator(argument: _firebreak_v1_OperatorRef, metadata: grpc.Metadata, callback: grpc.requestCallback<_firebreak_v1_OperatorRef__Output>): grpc.ClientUnaryCall;
@@ -350,6 +382,8 @@ export interface OperatorHandlers extends grpc.UntypedServiceImplementation {
   
   ApproveRun: grpc.handleUnaryCall<_firebreak_v1_RunRef__Output, _firebreak_v1_JsonDoc>;
   
+  ContainAlert: grpc.handleUnaryCall<_firebreak_v1_ContainAlertRequest__Output, _firebreak_v1_ContainResponse>;
+  
   CreateEnrollmentToken: grpc.handleUnaryCall<_firebreak_v1_CreateEnrollmentTokenRequest__Output, _firebreak_v1_CreateEnrollmentTokenResponse>;
   
   ExpireSilence: grpc.handleUnaryCall<_firebreak_v1_SilenceRef__Output, _firebreak_v1_JsonDoc>;
@@ -363,6 +397,8 @@ export interface OperatorHandlers extends grpc.UntypedServiceImplementation {
   GetRun: grpc.handleUnaryCall<_firebreak_v1_RunRef__Output, _firebreak_v1_JsonDoc>;
   
   IssueCommand: grpc.handleUnaryCall<_firebreak_v1_IssueCommandRequest__Output, _firebreak_v1_CommandView>;
+  
+  IssueFleetCommand: grpc.handleUnaryCall<_firebreak_v1_FleetCommandRequest__Output, _firebreak_v1_FleetIssueResponse>;
   
   ListAgents: grpc.handleUnaryCall<_firebreak_v1_ListAgentsRequest__Output, _firebreak_v1_ListAgentsResponse>;
   
@@ -381,6 +417,8 @@ export interface OperatorHandlers extends grpc.UntypedServiceImplementation {
   ListRuns: grpc.handleUnaryCall<_firebreak_v1_ListRunsRequest__Output, _firebreak_v1_JsonList>;
   
   ListSilences: grpc.handleUnaryCall<_firebreak_v1_ListSilencesRequest__Output, _firebreak_v1_JsonList>;
+  
+  PlanFleetCommand: grpc.handleUnaryCall<_firebreak_v1_FleetCommandRequest__Output, _firebreak_v1_FleetPlan>;
   
   RemoveOperator: grpc.handleUnaryCall<_firebreak_v1_OperatorRef__Output, _firebreak_v1_OperatorRef>;
   
@@ -411,6 +449,7 @@ export interface OperatorDefinition extends grpc.ServiceDefinition {
   AllowReenroll: MethodDefinition<_firebreak_v1_HostRef, _firebreak_v1_AgentRecord, _firebreak_v1_HostRef__Output, _firebreak_v1_AgentRecord__Output>
   ApproveHostTags: MethodDefinition<_firebreak_v1_ApproveHostTagsRequest, _firebreak_v1_HostTags, _firebreak_v1_ApproveHostTagsRequest__Output, _firebreak_v1_HostTags__Output>
   ApproveRun: MethodDefinition<_firebreak_v1_RunRef, _firebreak_v1_JsonDoc, _firebreak_v1_RunRef__Output, _firebreak_v1_JsonDoc__Output>
+  ContainAlert: MethodDefinition<_firebreak_v1_ContainAlertRequest, _firebreak_v1_ContainResponse, _firebreak_v1_ContainAlertRequest__Output, _firebreak_v1_ContainResponse__Output>
   CreateEnrollmentToken: MethodDefinition<_firebreak_v1_CreateEnrollmentTokenRequest, _firebreak_v1_CreateEnrollmentTokenResponse, _firebreak_v1_CreateEnrollmentTokenRequest__Output, _firebreak_v1_CreateEnrollmentTokenResponse__Output>
   ExpireSilence: MethodDefinition<_firebreak_v1_SilenceRef, _firebreak_v1_JsonDoc, _firebreak_v1_SilenceRef__Output, _firebreak_v1_JsonDoc__Output>
   GetAlert: MethodDefinition<_firebreak_v1_AlertRef, _firebreak_v1_JsonDoc, _firebreak_v1_AlertRef__Output, _firebreak_v1_JsonDoc__Output>
@@ -418,6 +457,7 @@ export interface OperatorDefinition extends grpc.ServiceDefinition {
   GetHost: MethodDefinition<_firebreak_v1_HostRef, _firebreak_v1_Host, _firebreak_v1_HostRef__Output, _firebreak_v1_Host__Output>
   GetRun: MethodDefinition<_firebreak_v1_RunRef, _firebreak_v1_JsonDoc, _firebreak_v1_RunRef__Output, _firebreak_v1_JsonDoc__Output>
   IssueCommand: MethodDefinition<_firebreak_v1_IssueCommandRequest, _firebreak_v1_CommandView, _firebreak_v1_IssueCommandRequest__Output, _firebreak_v1_CommandView__Output>
+  IssueFleetCommand: MethodDefinition<_firebreak_v1_FleetCommandRequest, _firebreak_v1_FleetIssueResponse, _firebreak_v1_FleetCommandRequest__Output, _firebreak_v1_FleetIssueResponse__Output>
   ListAgents: MethodDefinition<_firebreak_v1_ListAgentsRequest, _firebreak_v1_ListAgentsResponse, _firebreak_v1_ListAgentsRequest__Output, _firebreak_v1_ListAgentsResponse__Output>
   ListAlerts: MethodDefinition<_firebreak_v1_ListAlertsRequest, _firebreak_v1_JsonList, _firebreak_v1_ListAlertsRequest__Output, _firebreak_v1_JsonList__Output>
   ListAudit: MethodDefinition<_firebreak_v1_ListAuditRequest, _firebreak_v1_ListAuditResponse, _firebreak_v1_ListAuditRequest__Output, _firebreak_v1_ListAuditResponse__Output>
@@ -427,6 +467,7 @@ export interface OperatorDefinition extends grpc.ServiceDefinition {
   ListPlaybooks: MethodDefinition<_firebreak_v1_ListPlaybooksRequest, _firebreak_v1_JsonList, _firebreak_v1_ListPlaybooksRequest__Output, _firebreak_v1_JsonList__Output>
   ListRuns: MethodDefinition<_firebreak_v1_ListRunsRequest, _firebreak_v1_JsonList, _firebreak_v1_ListRunsRequest__Output, _firebreak_v1_JsonList__Output>
   ListSilences: MethodDefinition<_firebreak_v1_ListSilencesRequest, _firebreak_v1_JsonList, _firebreak_v1_ListSilencesRequest__Output, _firebreak_v1_JsonList__Output>
+  PlanFleetCommand: MethodDefinition<_firebreak_v1_FleetCommandRequest, _firebreak_v1_FleetPlan, _firebreak_v1_FleetCommandRequest__Output, _firebreak_v1_FleetPlan__Output>
   RemoveOperator: MethodDefinition<_firebreak_v1_OperatorRef, _firebreak_v1_OperatorRef, _firebreak_v1_OperatorRef__Output, _firebreak_v1_OperatorRef__Output>
   RevokeAgent: MethodDefinition<_firebreak_v1_HostRef, _firebreak_v1_AgentRecord, _firebreak_v1_HostRef__Output, _firebreak_v1_AgentRecord__Output>
   RevokeEnrollmentToken: MethodDefinition<_firebreak_v1_EnrollmentTokenRef, _firebreak_v1_RevokeEnrollmentTokenResponse, _firebreak_v1_EnrollmentTokenRef__Output, _firebreak_v1_RevokeEnrollmentTokenResponse__Output>
