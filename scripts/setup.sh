@@ -2,7 +2,8 @@
 # npm run setup: installs, from Debian's packages, what Firebreak's root-only
 # tests and the agent's enforcement need and a fresh machine lacks. As root it
 # installs them; otherwise it prints the exact apt line and exits 1. .ci/run
-# runs it too, so the list lives here only.
+# runs it too, so the list lives here only. chromium is the real browser the
+# dashboard's tests drive (test/browser, through playwright-core).
 set -eu
 
 need=''
@@ -11,9 +12,10 @@ command -v ip >/dev/null 2>&1 || need="$need iproute2"
 command -v iptables-restore >/dev/null 2>&1 || need="$need iptables"
 command -v openssl >/dev/null 2>&1 || need="$need openssl"
 command -v systemd-analyze >/dev/null 2>&1 || need="$need systemd"
+command -v chromium >/dev/null 2>&1 || need="$need chromium"
 
 if [ -z "$need" ]; then
-  echo "setup: nothing to install (nft, ip, iptables, openssl and systemd-analyze are here)"
+  echo "setup: nothing to install (nft, ip, iptables, openssl, systemd-analyze and chromium are here)"
   exit 0
 fi
 if [ "$(id -u)" != 0 ]; then

@@ -12,8 +12,8 @@ const setup = (env: NodeJS.ProcessEnv) => spawnSync('/bin/sh', [join(ROOT, 'scri
 test('setup names every missing package and the apt line when the tools are absent', () => {
   const r = setup({ PATH: '/nonexistent' });
   assert.equal(r.status, 1, r.stdout + r.stderr);
-  assert.match(r.stderr, /missing: nftables iproute2 iptables openssl systemd\./);
-  assert.match(r.stderr, /apt-get install -y nftables iproute2 iptables openssl systemd$/m);
+  assert.match(r.stderr, /missing: nftables iproute2 iptables openssl systemd chromium\./);
+  assert.match(r.stderr, /apt-get install -y nftables iproute2 iptables openssl systemd chromium$/m);
 });
 
 test('setup installs nothing when every tool is here (as on CI after its first run)', () => {
