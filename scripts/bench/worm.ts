@@ -9,13 +9,19 @@
 //
 //   npm run bench:worm -- [--sizes 100,1000,5000] [--scenarios worm,quiet-mailer,...]
 //                         [--doublings 10,8.5|none] [--benign no] [--baseline no] [--json FILE]
-//                         [--playbooks DIR]
+//                         [--playbooks DIR] [--metrics-scrape [FILE]]
 //
+// --metrics-scrape: the controller serves /metrics on a free loopback port; once each worm
+// run's verdict is read (the worm contained, agents still connected) the bench GETs it
+// (curl when installed, else Node's fetch), prints the firebreak_* families with their
+// values and saves the raw text (FILE, or one file per run in the temp dir).
 // --scenarios picks worms and benign scenarios by name (default: every one);
 // --doublings applies to `worm` only (the variants have their own doubling).
 // Each fleet size enrolls once (a template every run of that size copies).
 // Reports every 2 s and heartbeats every 5 s keep 5,000 hosts in one process.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
@@ -26,6 +32,12 @@ import { parseArgs, writeJson } from './lib/proc-usage.ts';
 import { stopAll } from '../../test/helpers/procs.ts';
 
 const args = parseArgs(process.argv.slice(2));
+if (args.has('help')) {
+  // the usage is the comment block at the top of this file
+  const head = readFileSync(new URL(import.meta.url), 'utf8').split('\n');
+  process.stdout.write(head.slice(0, head.findIndex((l) => !l.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+  process.exit(0);
+}
 const sizes = (args.get('sizes') ?? '100,1000,5000').split(',').map(Number);
 // --doublings none: no `worm` rows
 const doublings = args.get('doublings') === 'none' ? [] : (args.get('doublings') ?? '10,8.5').split(',').map(Number);
@@ -62,6 +74,68 @@ interface Row {
   tree_edges_not_true: number;
   spread_stopped_within_30s: boolean | null;
   run_wall_s: number;
+}
+
+// ------------------------------------------------------------- --metrics-scrape
+
+/** The families the operator's console issue names, in its order (histograms by their _count and _sum). */
+const SCRAPED_FAMILIES = [
+  'firebreak_hosts', 'firebreak_reports_total', 'firebreak_events_total', 'firebreak_ingest_seconds', 'firebreak_event_to_alert_seconds',
+  'firebreak_alerts', 'firebreak_commands_issued_total', 'firebreak_command_results_total', 'firebreak_playbook_runs',
+  'firebreak_enforcement_hosts', 'firebreak_audit_entries', 'firebreak_connections_rejected_total', 'firebreak_refused_calls',
+];
+const scrapeTo = args.get('metrics-scrape');
+
+async function freeLoopbackPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r, j) => srv.once('error', j).listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+async function httpGet(url: string): Promise<{ text: string; via: string }> {
+  const viaCurl = await new Promise<string | null>((resolveCurl) => {
+    execFile('curl', ['-fsS', '--max-time', '10', url], { maxBuffer: 32 << 20 }, (err, stdout) => resolveCurl(err ? null : stdout));
+  });
+  if (viaCurl !== null) return { text: viaCurl, via: 'curl' };
+  const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new Error(`GET ${url} answered HTTP ${res.status}`);
+  return { text: await res.text(), via: 'fetch' };
+}
+
+/** The samples of each named family, as lines; a family with none says so (a labelled counter before its first increment). */
+function familyLines(text: string): string[] {
+  const out: string[] = [];
+  const samples = text.split('\n').filter((l) => l && !l.startsWith('#'));
+  for (const f of SCRAPED_FAMILIES) {
+    const mine = samples.filter((l) => {
+      const name = l.split(/[{ ]/)[0]!;
+      return name === f || name === `${f}_count` || name === `${f}_sum`;
+    });
+    const declared = text.includes(`# TYPE ${f} `);
+    if (mine.length === 0) out.push(`${f}  ${declared ? '(declared, no sample yet: nothing counted)' : 'MISSING'}`);
+    else out.push(...mine.map((l) => `  ${l}`));
+  }
+  return out;
+}
+
+async function scrapeMetrics(port: number, label: string): Promise<void> {
+  const url = `http://127.0.0.1:${port}/metrics`;
+  const { text, via } = await httpGet(url);
+  const file = scrapeTo && scrapeTo !== 'true' ? scrapeTo : join(tmpdir(), `firebreak-bench-worm-metrics-${label}.prom`);
+  writeFileSync(file, text);
+  process.stdout.write(`\n/metrics of the controller (${label}), GET ${url} via ${via}, raw scrape saved to ${file}:\n${familyLines(text).join('\n')}\n`);
+}
+
+/** Controller flags and the hook of one run: a metrics listener, and the scrape once the verdict is read. */
+async function metricsFor(label: string): Promise<{ controllerArgs: string[]; beforeStop?: () => Promise<void> }> {
+  if (!scrapeTo) return { controllerArgs: [] };
+  const port = await freeLoopbackPort();
+  return {
+    controllerArgs: ['--metrics-listen', `127.0.0.1:${port}`],
+    beforeStop: () => scrapeMetrics(port, label).catch((err: Error) => void process.stderr.write(`--metrics-scrape: ${err.message}\n`)),
+  };
 }
 
 const rows: Row[] = [];
@@ -110,7 +184,9 @@ for (const hosts of sizes) {
         // the loud worm keeps its 90 s bound; a variant runs its own length
         const durationMs = scenario === 'worm' ? 90_000 : 0;
         let t1 = Date.now();
-        const on = await runSimulation({ ...common, hosts, template, scenario, controllerArgs: PLAYBOOKS, scenarioOptions: { doublingS, durationMs } });
+        const m = await metricsFor(`${hosts}-${scenario}${doublingS ? `-${doublingS}s` : ''}`);
+        const on = await runSimulation({ ...common, hosts, template, scenario, controllerArgs: [...PLAYBOOKS, ...m.controllerArgs], beforeStop: m.beforeStop,
+          scenarioOptions: { doublingS, durationMs } });
         rows.push(row(hosts, scenario, true, on, Date.now() - t1));
         if (baseline) {
           t1 = Date.now();

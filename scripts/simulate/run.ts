@@ -36,6 +36,8 @@ export interface SimulationOptions {
   log: Logger;
   /** called every tick with the context (the containment benchmark watches commands here) */
   onTick?: (ctx: ScenarioContext, now: number) => void;
+  /** called once the verdict is read, while the controller and the agents still run (bench:worm scrapes /metrics here) */
+  beforeStop?: () => Promise<void>;
   /** keep the temp dir (controller data, host data dirs) for inspection */
   keep: boolean;
   /**
@@ -169,6 +171,7 @@ export async function runSimulation(opts: Partial<SimulationOptions> & { log: Lo
       if (first) firstReceived.set(a.hostId, first.receivedAtMs);
     }
     mark('settle_ms', t);
+    await o.beforeStop?.();
     return summarize({ options: o, scenario, ctx, fleet, truth, alerts, details, firstReceived, observed, timings, commands });
   } finally {
     await fleet?.stop().catch((err) => log.warn({ err }, 'stopping the simulated agents failed'));
