@@ -46,6 +46,7 @@ const program = new Command('firebreak-controller')
   .option('--enroll-max-per-source <n>', 'enrollment-port connections from one address', count, LIMITS.enroll.maxPerSource)
   .option('--operator-max-connections <n>', 'connections open at once on the operator port (kept out of the other ports\' share of descriptors)', count, LIMITS.operator.maxConnections)
   .option('--operator-max-per-source <n>', 'operator-port connections from one address', count, LIMITS.operator.maxPerSource)
+  .option('--agent-handshake-queue <n>', 'agent-port connections that wait for a TLS handshake slot (64 at once) instead of being reset; 0 resets them at once', count, LIMITS.agent.maxQueuedHandshakes)
   .addOption(durationOption('--handshake-timeout <duration>', 'a connection must finish its TLS handshake within this (every port)', LIMITS.agent.handshakeTimeoutMs))
   .option('--agent-bytes-per-second <bytes>', 'bytes per second one agent may send (token bucket; burst 8M); over it its stream is closed with RESOURCE_EXHAUSTED', byteCount, DEFAULT_BYTE_BUDGET.bytesPerSecond)
   .option('--agent-stored-bytes-per-day <bytes>', 'bytes of events one agent may add to the store per UTC day; past it its events are not stored (it stays online)', byteCount, DEFAULT_BYTE_BUDGET.storedBytesPerDay)
@@ -77,7 +78,7 @@ program.action(async (o) => {
       metricsListen: o.metricsListen,
       auditAnchorFile: o.auditAnchor ? resolve(o.auditAnchor) : undefined, auditAnchorIntervalMs: o.auditAnchorInterval,
       connectionLimits: {
-        agent: { maxConnections: o.agentMaxConnections, maxPerSource: o.agentMaxPerSource, handshakeTimeoutMs: o.handshakeTimeout },
+        agent: { maxConnections: o.agentMaxConnections, maxPerSource: o.agentMaxPerSource, handshakeTimeoutMs: o.handshakeTimeout, maxQueuedHandshakes: o.agentHandshakeQueue },
         enroll: { maxConnections: o.enrollMaxConnections, maxPerSource: o.enrollMaxPerSource, handshakeTimeoutMs: o.handshakeTimeout },
         operator: { maxConnections: o.operatorMaxConnections, maxPerSource: o.operatorMaxPerSource, handshakeTimeoutMs: o.handshakeTimeout },
       },

@@ -4,7 +4,10 @@
 // so it can count, cap and time out what gRPC alone would accept without limit:
 //
 //   - a cap on concurrent connections, and one per source address;
-//   - a TLS handshake deadline (absolute: a client dribbling bytes does not extend it);
+//   - a cap on TLS handshakes in progress: the connections past it wait in a bounded
+//     first-in-first-out queue for a slot (a connect storm drains instead of being
+//     reset into retries), and only past the queue's bound or wait are they closed;
+//   - a TLS handshake deadline (absolute from its start: a client dribbling bytes does not extend it);
 //   - an idle timeout (no bytes either way), under gRPC's own keepalive pings;
 //   - refusals (and TLS failures) counted, and logged at most once per 10 s.
 //
@@ -26,23 +29,32 @@ export interface ConnectionLimits {
   maxConnections: number;
   /** connections open at once from one source address (0: no per-source cap, e.g. agents behind one NAT) */
   maxPerSource: number;
-  /** a connection must finish its TLS handshake within this, from accept */
+  /** a connection must finish its TLS handshake within this, from the handshake's start (accept, or leaving the queue) */
   handshakeTimeoutMs: number;
   /**
-   * connections still in their TLS handshake at once: more are reset at accept. Node runs
+   * connections in their TLS handshake at once; more wait in the handshake queue. Node runs
    * handshakes on the one event loop, so a burst of 500 ClientHellos is most of a second
    * of work on it; this bounds what one burst can take from every other caller.
    */
   maxHandshakes: number;
+  /**
+   * connections waiting for a handshake slot, first in first out; past this they are reset
+   * at accept. 0: no queue, reset whenever maxHandshakes are in progress (the behaviour
+   * before: a 1,000-agent connect storm took 3,809 resets, each a retry after backoff).
+   */
+  maxQueuedHandshakes: number;
+  /** a connection that waited this long in the handshake queue is closed (its client retries) */
+  handshakeQueueTimeoutMs: number;
   /** a connection with no bytes either way for this long is closed */
   idleTimeoutMs: number;
 }
 
 /** Defaults, per listener. Agents hold one long stream each; enrollment and operator calls are short. */
 export const DEFAULT_CONNECTION_LIMITS: Record<ListenerName, ConnectionLimits> = {
-  agent: { maxConnections: 20_000, maxPerSource: 512, handshakeTimeoutMs: 10_000, maxHandshakes: 64, idleTimeoutMs: 5 * 60_000 },
-  enroll: { maxConnections: 256, maxPerSource: 8, handshakeTimeoutMs: 10_000, maxHandshakes: 64, idleTimeoutMs: 30_000 },
-  operator: { maxConnections: 256, maxPerSource: 64, handshakeTimeoutMs: 10_000, maxHandshakes: 64, idleTimeoutMs: 10 * 60_000 },
+  // the agent queue holds a 10,000-agent connect storm; the others are bounded by their connection caps
+  agent: { maxConnections: 20_000, maxPerSource: 512, handshakeTimeoutMs: 10_000, maxHandshakes: 64, maxQueuedHandshakes: 20_000, handshakeQueueTimeoutMs: 60_000, idleTimeoutMs: 5 * 60_000 },
+  enroll: { maxConnections: 256, maxPerSource: 8, handshakeTimeoutMs: 10_000, maxHandshakes: 64, maxQueuedHandshakes: 256, handshakeQueueTimeoutMs: 30_000, idleTimeoutMs: 30_000 },
+  operator: { maxConnections: 256, maxPerSource: 64, handshakeTimeoutMs: 10_000, maxHandshakes: 64, maxQueuedHandshakes: 256, handshakeQueueTimeoutMs: 30_000, idleTimeoutMs: 10 * 60_000 },
 };
 
 /** Descriptors kept for the store, logs, playbook files and outgoing connections: never given to listeners. */
@@ -91,8 +103,14 @@ export interface ListenerStats {
   refusedFull: number;
   /** reset at accept: that source address had its share */
   refusedPerSource: number;
-  /** reset at accept: too many handshakes in progress */
+  /** reset at accept: the handshake slots and the handshake queue were full */
   refusedHandshakes: number;
+  /** connections that waited for a handshake slot (they were not refused) */
+  queuedHandshakes: number;
+  /** waiting for a handshake slot now */
+  queued: number;
+  /** closed after waiting handshakeQueueTimeoutMs in the queue */
+  queueTimeouts: number;
   handshakeTimeouts: number;
   idleTimeouts: number;
   /** handshakes that failed (bad client certificate, not TLS at all, ...) */
@@ -103,6 +121,8 @@ interface Conn {
   source: string;
   /** the handshake deadline, until the handshake is done */
   handshake: NodeJS.Timeout | undefined;
+  /** when it joined the handshake queue, while it waits there */
+  queuedAtMs: number | undefined;
 }
 
 const LOG_EVERY_MS = 10_000;
@@ -124,15 +144,23 @@ function splitHostPort(addr: string): { host: string; port: number } {
 }
 
 export class GuardedListener {
-  readonly stats: ListenerStats = { open: 0, accepted: 0, refusedFull: 0, refusedPerSource: 0, refusedHandshakes: 0, handshakeTimeouts: 0, idleTimeouts: 0, tlsErrors: 0 };
+  readonly stats: ListenerStats = {
+    open: 0, accepted: 0, refusedFull: 0, refusedPerSource: 0, refusedHandshakes: 0, queuedHandshakes: 0, queued: 0, queueTimeouts: 0,
+    handshakeTimeouts: 0, idleTimeouts: 0, tlsErrors: 0,
+  };
   private readonly perSource = new Map<string, number>();
   private readonly conns = new Map<Socket, Conn>();
+  /** connections waiting for a handshake slot; a Set keeps insertion order, so it is first in, first out, with O(1) removal */
+  private readonly queue = new Set<Socket>();
+  private queueSweep: NodeJS.Timeout | undefined;
+  private injector: { injectConnection(s: Socket): void } | undefined;
+  private seesHandshakes = false;
   private net: Server | undefined;
   private closing = false;
   private lastLogMs = 0;
   /** connections admitted whose TLS handshake is not done yet */
   private handshaking = 0;
-  private unlogged = { full: 0, perSource: 0, handshakes: 0, handshake: 0, tls: 0 };
+  private unlogged = { full: 0, perSource: 0, handshakes: 0, handshake: 0, tls: 0, queue: 0 };
 
   constructor(
     readonly name: ListenerName,
@@ -149,12 +177,13 @@ export class GuardedListener {
     const { host, port } = splitHostPort(addr);
     const servers = (this.server as unknown as { http2Servers?: Map<unknown, unknown> }).http2Servers;
     const before = new Set(servers instanceof Map ? servers.keys() : []);
-    const injector = this.server.createConnectionInjector(this.creds);
+    this.injector = this.server.createConnectionInjector(this.creds);
     const tls = tlsServerOf(this.server, before);
+    this.seesHandshakes = tls !== undefined;
     if (tls) {
       tls.on('secureConnection', (s: TLSSocket) => {
         const conn = this.conns.get((s as unknown as { _parent?: Socket })._parent as Socket);
-        if (conn?.handshake) { clearTimeout(conn.handshake); conn.handshake = undefined; this.handshaking--; }
+        if (conn?.handshake) { clearTimeout(conn.handshake); conn.handshake = undefined; this.handshaking--; this.drainQueue(); }
       });
       tls.on('tlsClientError', (_err: Error, s: TLSSocket) => {
         this.stats.tlsErrors++;
@@ -166,7 +195,7 @@ export class GuardedListener {
     } else {
       this.log.warn({ listener: this.name }, 'cannot see TLS handshakes in this grpc-js version: connections are bounded by the idle timeout only');
     }
-    const net = createServer({ noDelay: true }, (raw) => this.accept(raw, injector, tls !== undefined));
+    const net = createServer({ noDelay: true }, (raw) => this.accept(raw));
     this.net = net;
     return new Promise((resolve, reject) => {
       net.once('error', (err) => reject(new Error(`cannot listen on ${addr}: ${err.message}`)));
@@ -177,15 +206,17 @@ export class GuardedListener {
     });
   }
 
-  private accept(raw: Socket, injector: { injectConnection(s: Socket): void }, seesHandshakes: boolean): void {
+  private accept(raw: Socket): void {
     raw.on('error', () => {}); // a reset peer is not our error; the TLS layer reports what matters
     const source = (raw.remoteAddress ?? '').replace(/^::ffff:/, '');
     if (this.closing || !source) { raw.destroy(); return; }
     const fromSource = this.perSource.get(source) ?? 0;
-    const { maxConnections, maxPerSource, maxHandshakes } = this.limits;
+    const { maxConnections, maxPerSource, maxHandshakes, maxQueuedHandshakes } = this.limits;
     const full = this.stats.open >= maxConnections;
     const perSource = maxPerSource > 0 && fromSource >= maxPerSource;
-    const handshakes = seesHandshakes && this.handshaking >= maxHandshakes;
+    // every slot taken: wait in the queue (behind any already waiting), unless it is full too
+    const wait = this.seesHandshakes && (this.handshaking >= maxHandshakes || this.queue.size > 0);
+    const handshakes = wait && this.queue.size >= maxQueuedHandshakes;
     if (full || perSource || handshakes) {
       if (full) { this.stats.refusedFull++; this.unlogged.full++; this.count('full'); }
       else if (perSource) { this.stats.refusedPerSource++; this.unlogged.perSource++; this.count('per_source'); }
@@ -198,15 +229,38 @@ export class GuardedListener {
     this.stats.open++;
     this.stats.accepted++;
     this.perSource.set(source, fromSource + 1);
-    const conn: Conn = { source, handshake: undefined };
+    const conn: Conn = { source, handshake: undefined, queuedAtMs: undefined };
     this.conns.set(raw, conn);
-    if (seesHandshakes) {
+    raw.once('close', () => {
+      if (conn.queuedAtMs !== undefined) { this.queue.delete(raw); this.stats.queued = this.queue.size; }
+      this.conns.delete(raw);
+      this.stats.open--;
+      const n = (this.perSource.get(source) ?? 1) - 1;
+      if (n <= 0) this.perSource.delete(source); else this.perSource.set(source, n);
+      if (conn.handshake) { clearTimeout(conn.handshake); this.handshaking--; this.drainQueue(); }
+    });
+    if (wait) {
+      // its ClientHello waits in the socket's buffer (no TLS reads it yet), as a kernel backlog would hold it
+      conn.queuedAtMs = Date.now();
+      this.queue.add(raw);
+      this.stats.queued = this.queue.size;
+      this.stats.queuedHandshakes++;
+      this.queueSweep ??= setInterval(() => this.sweepQueue(), Math.min(1000, this.limits.handshakeQueueTimeoutMs)).unref();
+      if (this.handshaking < maxHandshakes) this.drainQueue();
+      return;
+    }
+    this.admit(raw, conn);
+  }
+
+  /** Starts a connection's TLS handshake: the deadline, the idle timeout, and gRPC's TLS server. */
+  private admit(raw: Socket, conn: Conn): void {
+    if (this.seesHandshakes) {
       this.handshaking++;
       conn.handshake = setTimeout(() => {
         this.stats.handshakeTimeouts++;
         this.count('handshake_timeout');
         this.unlogged.handshake++;
-        this.maybeLog(source);
+        this.maybeLog(conn.source);
         raw.destroy();
       }, this.limits.handshakeTimeoutMs);
       conn.handshake.unref();
@@ -217,14 +271,40 @@ export class GuardedListener {
       this.count('idle');
       raw.destroy();
     });
-    raw.once('close', () => {
-      if (conn.handshake) { clearTimeout(conn.handshake); this.handshaking--; }
-      this.conns.delete(raw);
-      this.stats.open--;
-      const n = (this.perSource.get(source) ?? 1) - 1;
-      if (n <= 0) this.perSource.delete(source); else this.perSource.set(source, n);
-    });
-    injector.injectConnection(raw);
+    this.injector!.injectConnection(raw);
+  }
+
+  /** A handshake slot freed: the oldest waiting connections take the free slots. */
+  private drainQueue(): void {
+    if (this.closing) return;
+    for (const raw of this.queue) {
+      if (this.handshaking >= this.limits.maxHandshakes) break;
+      this.queue.delete(raw);
+      const conn = this.conns.get(raw);
+      if (!conn || raw.destroyed) continue;
+      conn.queuedAtMs = undefined;
+      this.admit(raw, conn);
+    }
+    this.stats.queued = this.queue.size;
+    if (this.queue.size === 0 && this.queueSweep) { clearInterval(this.queueSweep); this.queueSweep = undefined; }
+  }
+
+  /** Closes the connections that waited too long; they are the oldest, at the head of the queue. */
+  private sweepQueue(): void {
+    const cutoff = Date.now() - this.limits.handshakeQueueTimeoutMs;
+    for (const raw of this.queue) {
+      const conn = this.conns.get(raw);
+      if (conn && conn.queuedAtMs !== undefined && conn.queuedAtMs > cutoff) break;
+      this.queue.delete(raw);
+      if (conn) conn.queuedAtMs = undefined;
+      this.stats.queueTimeouts++;
+      this.unlogged.queue++;
+      this.count('queue_timeout');
+      raw.destroy();
+    }
+    this.stats.queued = this.queue.size;
+    if (this.unlogged.queue > 0) this.maybeLog();
+    if (this.queue.size === 0 && this.queueSweep) { clearInterval(this.queueSweep); this.queueSweep = undefined; }
   }
 
   private maybeLog(source?: string): void {
@@ -233,16 +313,19 @@ export class GuardedListener {
     const seconds = this.lastLogMs === 0 ? 0 : Math.round((now - this.lastLogMs) / 1000);
     this.lastLogMs = now;
     const u = this.unlogged;
-    this.unlogged = { full: 0, perSource: 0, handshakes: 0, handshake: 0, tls: 0 };
+    this.unlogged = { full: 0, perSource: 0, handshakes: 0, handshake: 0, tls: 0, queue: 0 };
     this.log.warn({
       listener: this.name, lastSource: source, refusedFull: u.full, refusedPerSource: u.perSource, refusedHandshakes: u.handshakes, handshakeTimeouts: u.handshake, tlsErrors: u.tls,
+      queueTimeouts: u.queue, queued: this.queue.size,
       open: this.stats.open, maxConnections: this.limits.maxConnections, maxPerSource: this.limits.maxPerSource,
-    }, `${this.name} port under pressure${seconds ? ` (last ${seconds} s)` : ''}: ${u.full} connections refused (listener full), ${u.perSource} refused (per-source cap), ${u.handshakes} refused (handshakes in progress), ${u.handshake} handshake timeouts, ${u.tls} TLS failures; logged at most every 10 s`);
+    }, `${this.name} port under pressure${seconds ? ` (last ${seconds} s)` : ''}: ${u.full} connections refused (listener full), ${u.perSource} refused (per-source cap), ${u.handshakes} refused (handshake slots and queue full), ${u.queue} closed after waiting ${this.limits.handshakeQueueTimeoutMs / 1000} s for a handshake slot (${this.queue.size} waiting), ${u.handshake} handshake timeouts, ${u.tls} TLS failures; logged at most every 10 s`);
   }
 
   /** Stops accepting and closes every connection still open. */
   close(): Promise<void> {
     this.closing = true;
+    if (this.queueSweep) { clearInterval(this.queueSweep); this.queueSweep = undefined; }
+    this.queue.clear();
     for (const raw of this.conns.keys()) raw.destroy();
     return new Promise((resolve) => (this.net ? this.net.close(() => resolve()) : resolve()));
   }
