@@ -19,6 +19,9 @@ import { ADMIN_CREDENTIALS_FILE, type CredentialFile } from './credentials.ts';
 import { enrollmentHandlers } from './enrollment.ts';
 import { Gateway, StatusError } from './gateway.ts';
 import { operatorHandlers } from './operator-api.ts';
+import { guardFactory } from './operator-rpc.ts';
+import { ChangeFeed } from './dashboard/changes.ts';
+import { DashboardServer, DEFAULT_DIST_DIR } from './dashboard/server.ts';
 import { Ingest, type IngestedEvent } from './pipeline/ingest.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
 import type { AlertTransition } from './pipeline/stage-types.ts';
@@ -58,6 +61,10 @@ export interface ControllerConfig {
   blastRadius?: { fraction?: number; maxHosts?: number; windowMs?: number };
   /** host:port for Prometheus (GET /metrics, plain HTTP); off when unset */
   metricsListen?: string;
+  /** host:port for the web dashboard (HTTPS, operator tokens); off when unset */
+  dashboardListen?: string;
+  /** the built dashboard page (default: dashboard/dist of this checkout) */
+  dashboardDir?: string;
   /** connection limits per listener, over the defaults in net-limits.ts */
   connectionLimits?: Partial<Record<ListenerName, Partial<ConnectionLimits>>>;
   /** per-agent bytes per second and stored bytes per day, over the defaults in byte-budget.ts */
@@ -140,6 +147,10 @@ export class Controller {
   readonly metrics: ControllerMetrics;
   private readonly probes = new Probes();
   private metricsServer: Server | undefined;
+  /** what changed (hosts, alerts, runs, commands, audit), coalesced, for the dashboard's live updates */
+  readonly changes = new ChangeFeed();
+  dashboard: DashboardServer | undefined;
+  dashboardPort = 0;
   /** when the event being correlated reached the controller (event-to-alert latency) */
   private correlatingReceivedAtMs: number | undefined;
 
@@ -209,6 +220,7 @@ export class Controller {
           this.pipeline.setFleetSize(this.knownHosts.size);
         }
         this.playbooks?.onHost(id, tags, online);
+        this.changes.notify('hosts', id);
       },
       // counted per peer address and minute: a flood of refused streams costs rows per minute, not per stream
       onRefused: (r) => this.audit.refused({ peer: r.peer, action: 'agent.refused', claimed: r.agentId, code: r.code, reason: r.reason }),
@@ -284,6 +296,7 @@ export class Controller {
     if ((a.scope === 'fleet' && (t.type === 'opened' || t.type === 'resolved')) || t.type === 'acknowledged') this.queueSnapshot();
     this.playbooks?.onTransition(t);
     this.transitions.emit('transition', t);
+    this.changes.notify('alerts', a.id);
   }
 
   private snapshotQueued = false;
@@ -327,7 +340,7 @@ export class Controller {
     }
     this.pipeline.setFleetSize(this.knownHosts.size);
     this.trust = await ControllerTrust.open(join(cfg.dataDir, 'trust'), { logger: log.child({ part: 'trust' }) });
-    const sc = await this.trust.ensureServerCert(localNames([cfg.agentListen, cfg.enrollListen].map((a) => a.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''))
+    const sc = await this.trust.ensureServerCert(localNames([cfg.agentListen, cfg.enrollListen, ...(cfg.dashboardListen ? [cfg.dashboardListen] : [])].map((a) => a.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''))
       .filter((h) => h !== '0.0.0.0' && h !== '::').concat(cfg.serverNames ?? [])));
     const pair = [{ cert_chain: Buffer.from(sc.certChainPem), private_key: Buffer.from(sc.keyPem) }];
     // always our own CA as the root for client certificates: with none, grpc-js would trust the public CA list
@@ -340,11 +353,12 @@ export class Controller {
     this.enrollServer.addService(pkg.Enrollment.service, enrollmentHandlers({
       trust: this.trust, store: this.store.trust, audit: this.audit, log: log.child({ part: 'enrollment' }), now: this.now,
     }));
-    this.operatorServer.addService(pkg.Operator.service, operatorHandlers({
+    const operatorApi = operatorHandlers({
       store: this.store, commands: this.commands, gateway: this.gateway, trust: this.trust, audit: this.audit,
       pipeline: this.pipeline, playbooks: () => this.playbooks, fleet: () => this.playbooks, log: log.child({ part: 'operator-api' }), now: this.now,
       onTagsChanged: (id, tags) => { this.gateway.retag(id, tags); this.playbooks?.setTags(id, tags); },
-    }));
+    });
+    this.operatorServer.addService(pkg.Operator.service, operatorApi);
     this.probes.addTo(this.agentServer, this.operatorServer);
 
     await this.store.markAllOffline(this.now());
@@ -367,6 +381,15 @@ export class Controller {
     this.operatorPort = await listen('operator', this.operatorServer, cfg.operatorListen, serverOnly);
     if (cfg.metricsListen) {
       ({ server: this.metricsServer, port: this.metricsPort } = await this.metrics.listen(cfg.metricsListen, log.child({ part: 'metrics' })));
+    }
+    if (cfg.dashboardListen) {
+      // every /api call goes through the operator API's handlers and gate: one path for roles, validation and audit
+      this.dashboard = new DashboardServer({
+        listen: cfg.dashboardListen, tls: { keyPem: sc.keyPem, certChainPem: sc.certChainPem }, handlers: operatorApi,
+        guard: guardFactory({ store: this.store, audit: this.audit, log: log.child({ part: 'operator-api' }) }),
+        distDir: cfg.dashboardDir ?? DEFAULT_DIST_DIR, changes: this.changes, log: log.child({ part: 'dashboard' }), now: this.now,
+      });
+      this.dashboardPort = await this.dashboard.listen();
     }
     await this.bootstrapAdmin();
     if (cfg.playbookDir) {
@@ -454,6 +477,8 @@ export class Controller {
       s.tryShutdown(() => { clearTimeout(force); resolve(); });
     })));
     await Promise.all(this.listeners.map((l) => l.close()));
+    await this.dashboard?.close();
+    this.changes.close();
     await this.audit.close();
     await new Promise<void>((resolve) => (this.metricsServer ? this.metricsServer.close(() => resolve()) : resolve()));
     await this.store.close();

@@ -38,6 +38,7 @@ const program = new Command('firebreak-controller')
   .option('--blast-radius <n>', 'at most this many hosts isolated automatically per 10 minutes (default: 5% of the fleet, at most 20)', (v) => Number(v))
   .option('--max-agent-frame-rate <n>', 'frames per second one agent may send before its stream is cut (burst: 5 s worth)', (v) => Number(v), 50)
   .option('--metrics-listen <host:port>', 'serve Prometheus metrics (GET /metrics, plain HTTP) here, e.g. 127.0.0.1:9464; off when unset')
+  .option('--dashboard-listen <host:port>', 'serve the web dashboard (HTTPS with the controller\'s CA; log in with an operator token) here, e.g. 127.0.0.1:7446; off when unset')
   .option('--audit-anchor <file>', 'copy the audit head to this file on a schedule; put it on another mount, so a rewrite of the database and its head file is caught by `firebreak audit verify`')
   .addOption(durationOption('--audit-anchor-interval <duration>', 'how often the audit anchor is written', 60_000))
   .option('--agent-max-connections <n>', 'connections open at once on the agent port', count, LIMITS.agent.maxConnections)
@@ -76,6 +77,7 @@ program.action(async (o) => {
       playbookDir: o.playbooks ? resolve(o.playbooks) : undefined,
       blastRadius: o.blastRadius ? { maxHosts: o.blastRadius, fraction: 1 } : undefined,
       metricsListen: o.metricsListen,
+      dashboardListen: o.dashboardListen,
       auditAnchorFile: o.auditAnchor ? resolve(o.auditAnchor) : undefined, auditAnchorIntervalMs: o.auditAnchorInterval,
       connectionLimits: {
         agent: { maxConnections: o.agentMaxConnections, maxPerSource: o.agentMaxPerSource, handshakeTimeoutMs: o.handshakeTimeout, maxQueuedHandshakes: o.agentHandshakeQueue },
@@ -93,11 +95,11 @@ program.action(async (o) => {
   // the CLI and scripts find the live ports here
   writeFileSync(join(dataDir, 'controller.json'), JSON.stringify({
     pid: process.pid, agentPort: controller.agentPort, enrollPort: controller.enrollPort, operatorPort: controller.operatorPort,
-    metricsPort: controller.metricsPort || undefined, caFingerprint: controller.trust.caFingerprint, credentials: controller.credentialsFile,
+    metricsPort: controller.metricsPort || undefined, dashboardPort: controller.dashboardPort || undefined, caFingerprint: controller.trust.caFingerprint, credentials: controller.credentialsFile,
   }));
   log.info({
     agentPort: controller.agentPort, enrollPort: controller.enrollPort, operatorPort: controller.operatorPort,
-    metricsPort: controller.metricsPort || undefined, caFingerprint: controller.trust.caFingerprint, credentials: controller.credentialsFile, dataDir,
+    metricsPort: controller.metricsPort || undefined, dashboardPort: controller.dashboardPort || undefined, caFingerprint: controller.trust.caFingerprint, credentials: controller.credentialsFile, dataDir,
   }, 'controller ready');
   let stopping = false;
   const stop = async (sig: string) => {
