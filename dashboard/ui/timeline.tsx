@@ -9,18 +9,23 @@ export function Timeline({ buckets, bucketMs }: { buckets: readonly TimelineBuck
   const el = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!el.current || buckets.length === 0) return;
-    const xs = buckets.map((b) => b.startMs / 1000);
+    // an empty bucket on either side: one bucket alone would give the time axis no width
+    const first = buckets[0]!;
+    const last = buckets.at(-1)!;
+    const padded = [{ startMs: first.startMs - bucketMs, newHosts: 0, totalHosts: 0 }, ...buckets, { startMs: last.startMs + bucketMs, newHosts: 0, totalHosts: last.totalHosts }];
+    const xs = padded.map((b) => b.startMs / 1000);
     const width = Math.max(320, Math.min(900, el.current.clientWidth || 600));
     const plot = new uPlot({
       width, height: 180,
-      scales: { x: { time: true, range: (_u, min, max) => [min - bucketMs / 2000, max + bucketMs / 2000] }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+      legend: { live: false },
+      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
       axes: [{}, { label: 'hosts' }],
       series: [
         {},
         { label: `new hosts per ${bucketMs / 1000} s`, stroke: '#b3261e', fill: 'rgba(179,38,30,0.35)', paths: uPlot.paths.bars!({ size: [0.8, 60] }), points: { show: false } },
         { label: 'hosts in total', stroke: '#1f4e79', width: 2 },
       ],
-    }, [xs, buckets.map((b) => b.newHosts), buckets.map((b) => b.totalHosts)], el.current);
+    }, [xs, padded.map((b) => b.newHosts), padded.map((b) => b.totalHosts)], el.current);
     return () => plot.destroy();
   }, [JSON.stringify(buckets), bucketMs]);
   return (

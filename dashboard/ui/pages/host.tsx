@@ -1,6 +1,7 @@
 // One host: what it is, what is enforced on it now (as its agent last
 // reported), its anomalies and the commands sent to it, and the actions an
 // operator takes on it: isolate, release, block.
+import { useState } from 'preact/hooks';
 import { ActionButton } from '../action.tsx';
 import { enc, get } from '../api.ts';
 import { ago, lower, ports, time } from '../format.ts';
@@ -11,6 +12,7 @@ interface HostPage { host: Host; events: EventView[]; commands: CommandView[] }
 
 export function HostView({ id }: { id: string }) {
   const r = useResource(`host:${id}`, () => get<HostPage>(`/hosts/${enc(id)}`), ['hosts', 'commands']);
+  const [allEvents, setAllEvents] = useState(false);
   if (r.error && !r.data) return <main><h1>Host {id}</h1><p class="error" role="alert">{r.error}</p></main>;
   if (!r.data) return <main><h1>Host {id}</h1><p>Loading…</p></main>;
   const { host: h, events, commands } = r.data;
@@ -89,23 +91,24 @@ export function HostView({ id }: { id: string }) {
           <table data-testid="events-table">
             <thead><tr><th>When</th><th>Signature</th><th>Value</th><th>Baseline</th><th>Score</th><th>Evidence</th></tr></thead>
             <tbody>
-              {events.map((v) => {
+              {(allEvents ? events : events.slice(0, 20)).map((v) => {
                 const ev = v.event;
                 const evidence = [ev?.evidence?.detail, ...(ev?.evidence?.processes ?? []).slice(0, 2).map((p) => `${p.name}[${p.pid}] ${p.exe}`)].filter(Boolean).join('; ');
                 return (
                   <tr key={v.id}>
                     <td>{time(v.receivedAtMs)}</td>
-                    <td>{ev?.signature}{ev?.cleared ? ' (cleared)' : ''}</td>
+                    <td class="mono">{ev?.signature}{ev?.cleared ? ' (cleared)' : ''}</td>
                     <td>{ev?.value.toFixed(1)}</td>
                     <td>{ev?.baseline.toFixed(1)}</td>
                     <td>{ev?.score.toFixed(1)}</td>
-                    <td>{evidence}</td>
+                    <td class="wrap">{evidence}</td>
                   </tr>
                 );
               })}
             </tbody>
           </table>
         )}
+        {!allEvents && events.length > 20 && <button type="button" onClick={() => setAllEvents(true)}>Show all {events.length}</button>}
       </section>
 
       <section aria-labelledby="inv">

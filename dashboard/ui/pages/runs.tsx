@@ -32,7 +32,7 @@ export function Runs() {
     <main>
       <h1>Playbook runs</h1>
       {r.status === 409 ? <p data-testid="runs-off">{r.error}</p> : r.error && <p class="error" role="alert">{r.error}</p>}
-      {r.data && <p data-testid="runs-held-count">{held.length ? `${held.length} run${held.length === 1 ? '' : 's'} wait for approval.` : 'Nothing waits for approval.'}</p>}
+      {r.data && <p data-testid="runs-held-count">{held.length === 1 ? '1 run waits for approval.' : held.length ? `${held.length} runs wait for approval.` : 'Nothing waits for approval.'}</p>}
       <table data-testid="runs-table">
         <thead><tr><th>Run</th><th>Playbook</th><th>Alert</th><th>Status</th><th>Started</th><th>Actions</th><th>Held because</th><th></th></tr></thead>
         <tbody>
