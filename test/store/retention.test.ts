@@ -1,27 +1,26 @@
-// Event retention on a real SQLite file: events go by age and by size, oldest
-// first, in small batches that let reports be written between them; events of
-// the open incident window never go.
+// Event retention on a real SQLite file and a real PostgreSQL server: events go
+// by age and by size, oldest first, in small batches that let reports be
+// written between them; events of the open incident window never go.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { it } from 'node:test';
 import { pino } from 'pino';
 import { Retention } from '../../controller/store/retention.ts';
-import { SqliteStore } from '../../controller/store/sqlite.ts';
-import { tempDir } from '../helpers/procs.ts';
+import type { Store } from '../../controller/store/store.ts';
+import { forEachStore, type OpenStore } from '../helpers/stores.ts';
 
 const DAY = 24 * 3600_000;
 const NOW = Date.UTC(2026, 10, 30, 12);
-const tmp = tempDir('firebreak-retention-');
-after(() => tmp.remove());
-let n = 0;
 
-async function storeWith(ages: Array<[count: number, ageMs: number]>): Promise<{ s: SqliteStore; seq: () => number }> {
-  const s = new SqliteStore(join(tmp.path, `r${n++}.db`));
+async function storeWith(open: OpenStore, ages: Array<[count: number, ageMs: number]>): Promise<{ s: Store; seq: () => number }> {
+  const s = await open();
   await s.recordHello({ hostId: 'h1', bootId: 'bootbootboot', inventory: {} as never, backend: 'DRY_RUN', nowMs: NOW });
   let seq = 0;
+  // all at once: the store writes them in a few transactions, in seq order (ids still grow with age)
+  const sent = [];
   for (const [count, age] of ages) {
-    for (let i = 0; i < count; i++) await s.ingestReport(report(++seq, NOW - age));
+    for (let i = 0; i < count; i++) sent.push(s.ingestReport(report(++seq, NOW - age)));
   }
+  await Promise.all(sent);
   return { s, seq: () => ++seq };
 }
 
@@ -33,16 +32,16 @@ function report(seq: number, receivedAtMs: number) {
   };
 }
 
-const ages = async (s: SqliteStore) => (await s.listEvents({ hostId: 'h1', limit: 100_000 })).map((e) => NOW - e.receivedAtMs);
+const ages = async (s: Store) => (await s.listEvents({ hostId: 'h1', limit: 100_000 })).map((e) => NOW - e.receivedAtMs);
 const silentLog = () => {
   const lines: { level: number; msg: string }[] = [];
   return { lines, log: pino({ level: 'debug' }, { write: (l: string) => { lines.push(JSON.parse(l)); } }) };
 };
 const windowOnly = () => ({ windowMs: NOW - 10 * 60_000, alertsMs: NOW });
 
-describe('event retention', () => {
+forEachStore((_name, open) => {
   it('deletes events past the age in batches, keeps the rest', async () => {
-    const { s } = await storeWith([[120, 20 * DAY], [30, 2 * DAY], [10, 60_000]]);
+    const { s } = await storeWith(open, [[120, 20 * DAY], [30, 2 * DAY], [10, 60_000]]);
     const r = new Retention(s, { maxAgeMs: 14 * DAY, batch: 25 }, windowOnly, silentLog().log, () => NOW);
     await r.run();
     const left = await ages(s);
@@ -56,7 +55,7 @@ describe('event retention', () => {
   });
 
   it('deletes the oldest events while the store is over its size, never the open incident window', async () => {
-    const { s } = await storeWith([[400, 3 * DAY], [400, 2 * DAY], [200, 5 * 60_000]]);
+    const { s } = await storeWith(open, [[400, 3 * DAY], [400, 2 * DAY], [200, 5 * 60_000]]);
     const used = (await s.storageHealth()).usedBytes;
     const { lines, log } = silentLog();
     // half the store: the age rule alone deletes nothing (all younger than 14 days)
@@ -80,7 +79,7 @@ describe('event retention', () => {
   });
 
   it("keeps the events of an active alert past the age, until it is over", async () => {
-    const { s } = await storeWith([[50, 20 * DAY], [50, 16 * DAY]]);
+    const { s } = await storeWith(open, [[50, 20 * DAY], [50, 16 * DAY]]);
     let alertFirstSeen = NOW - 17 * DAY;
     const r = new Retention(s, { maxAgeMs: 14 * DAY, batch: 20 }, () => ({ windowMs: NOW - 10 * 60_000, alertsMs: alertFirstSeen }), silentLog().log, () => NOW);
     await r.run();
@@ -92,7 +91,7 @@ describe('event retention', () => {
   });
 
   it('yields between batches: a report arriving mid-prune is stored before the prune ends', async () => {
-    const { s, seq } = await storeWith([[600, 20 * DAY]]);
+    const { s, seq } = await storeWith(open, [[600, 20 * DAY]]);
     const r = new Retention(s, { maxAgeMs: 14 * DAY, batch: 20 }, windowOnly, silentLog().log, () => NOW);
     const order: string[] = [];
     const pruning = r.run().then(() => order.push('prune done'));

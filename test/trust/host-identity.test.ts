@@ -1,17 +1,18 @@
 // Who a host is, in parts: granted vs requested tags, the enrollment reservation on a
-// real SQLite file, the enrollment token's sources, the onset bound, private data dirs.
+// real SQLite file and a real PostgreSQL server, the enrollment token's sources, the
+// onset bound, private data dirs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENROLL_TOKEN_ENV, resolveEnrollToken } from '../../agent/trust/enroll.ts';
 import { boundOnset, DEFAULT_ONSET_MAX_LAG_MS } from '../../controller/pipeline/ingest.ts';
-import { SqliteStore } from '../../controller/store/sqlite.ts';
 import { requestedTags, tagsToApprove } from '../../controller/trust/host-tags.ts';
 import { createEnrollmentToken } from '../../controller/trust/tokens.ts';
 import type { AnomalyEvent__Output } from '../../proto/wire.ts';
 import { makePrivate } from '../../proto/private-files.ts';
 import { tempDir } from '../helpers/procs.ts';
+import { forEachStore } from '../helpers/stores.ts';
 
 const NOW = 1_800_000_000_000;
 const TOKEN = `fbe_${'A'.repeat(43)}`;
@@ -26,50 +27,44 @@ test('requested tags are what the agent asked for and was not granted as asked',
   assert.throws(() => tagsToApprove({}, [], 'h'), /requests no tags/);
 });
 
-test('enrollment: the id check and the token use are one step; a lost race spends nothing; a failed signing is undone', async () => {
-  const dir = tempDir();
-  const store = new SqliteStore(join(dir.path, 'firebreak.db'));
-  try {
-    const t = store.trust;
-    const { record } = createEnrollmentToken({ now: NOW, uses: 3, tags: { role: 'mail' } });
-    await t.addEnrollmentToken(record);
-    const six = await Promise.all([0, 1, 2, 3, 4, 5].map(() => t.reserveEnrollment('racer', record.hash, NOW)));
-    assert.equal(six.filter((r) => r.ok).length, 1);
-    assert.ok(six.filter((r) => !r.ok).every((r) => !r.ok && r.code === 'already_enrolled'));
-    assert.equal((await t.findEnrollmentToken(record.hash))!.used, 1, 'losers spend no use');
-    // held, not usable: no certificate matches an empty fingerprint
-    assert.equal((await t.getAgent('racer'))!.certFingerprint, '');
-    const won = six.find((r) => r.ok)!;
-    assert.ok(won.ok);
-    await t.completeEnrollment({ id: 'racer', certFingerprint: 'AA:BB', certNotAfterMs: NOW + 1, atMs: NOW, token: won.token });
-    assert.deepEqual((await t.hostTagGrants('racer')).map((g) => [g.key, g.value, g.source]), [['role', 'mail', `token:${record.id}`]]);
+forEachStore((_name, open) => test('enrollment: the id check and the token use are one step; a lost race spends nothing; a failed signing is undone', async () => {
+  const store = await open();
+  const t = store.trust;
+  const { record } = createEnrollmentToken({ now: NOW, uses: 3, tags: { role: 'mail' } });
+  await t.addEnrollmentToken(record);
+  const six = await Promise.all([0, 1, 2, 3, 4, 5].map(() => t.reserveEnrollment('racer', record.hash, NOW)));
+  assert.equal(six.filter((r) => r.ok).length, 1);
+  assert.ok(six.filter((r) => !r.ok).every((r) => !r.ok && r.code === 'already_enrolled'));
+  assert.equal((await t.findEnrollmentToken(record.hash))!.used, 1, 'losers spend no use');
+  // held, not usable: no certificate matches an empty fingerprint
+  assert.equal((await t.getAgent('racer'))!.certFingerprint, '');
+  const won = six.find((r) => r.ok)!;
+  assert.ok(won.ok);
+  await t.completeEnrollment({ id: 'racer', certFingerprint: 'AA:BB', certNotAfterMs: NOW + 1, atMs: NOW, token: won.token });
+  assert.deepEqual((await t.hostTagGrants('racer')).map((g) => [g.key, g.value, g.source]), [['role', 'mail', `token:${record.id}`]]);
 
-    // a CSR that cannot be signed: the id is free again and the use refunded
-    const other = await t.reserveEnrollment('other', record.hash, NOW);
-    assert.ok(other.ok);
-    await t.abandonEnrollment('other', false, record.hash);
-    assert.equal(await t.getAgent('other'), undefined);
-    assert.equal((await t.findEnrollmentToken(record.hash))!.used, 1);
+  // a CSR that cannot be signed: the id is free again and the use refunded
+  const other = await t.reserveEnrollment('other', record.hash, NOW);
+  assert.ok(other.ok);
+  await t.abandonEnrollment('other', false, record.hash);
+  assert.equal(await t.getAgent('other'), undefined);
+  assert.equal((await t.findEnrollmentToken(record.hash))!.used, 1);
 
-    // expired and revoked tokens are refused inside the same step
-    assert.deepEqual(await t.reserveEnrollment('late', record.hash, record.expiresAtMs), { ok: false, code: 'token_spent' });
-    assert.equal((await t.revokeEnrollmentToken(record.id)).length, 1);
-    assert.deepEqual(await t.reserveEnrollment('late', record.hash, NOW), { ok: false, code: 'token_spent' });
+  // expired and revoked tokens are refused inside the same step
+  assert.deepEqual(await t.reserveEnrollment('late', record.hash, record.expiresAtMs), { ok: false, code: 'token_spent' });
+  assert.equal((await t.revokeEnrollmentToken(record.id)).length, 1);
+  assert.deepEqual(await t.reserveEnrollment('late', record.hash, NOW), { ok: false, code: 'token_spent' });
 
-    // operators' grants survive a re-enrollment; the old token's grants do not
-    await t.changeHostTags('racer', { 'never-isolate': 'true' }, [], 'operator', 'operator:admin', NOW);
-    const second = createEnrollmentToken({ now: NOW, uses: 1, tags: { role: 'web' } }).record;
-    await t.addEnrollmentToken(second);
-    assert.ok(await t.allowReenroll('racer'));
-    const re = await t.reserveEnrollment('racer', second.hash, NOW);
-    assert.ok(re.ok && re.reenroll);
-    await t.completeEnrollment({ id: 'racer', certFingerprint: 'CC:DD', certNotAfterMs: NOW + 1, atMs: NOW, token: re.token });
-    assert.deepEqual((await t.allHostTags()).get('racer'), { 'never-isolate': 'true', role: 'web' });
-  } finally {
-    await store.close();
-    dir.remove();
-  }
-});
+  // operators' grants survive a re-enrollment; the old token's grants do not
+  await t.changeHostTags('racer', { 'never-isolate': 'true' }, [], 'operator', 'operator:admin', NOW);
+  const second = createEnrollmentToken({ now: NOW, uses: 1, tags: { role: 'web' } }).record;
+  await t.addEnrollmentToken(second);
+  assert.ok(await t.allowReenroll('racer'));
+  const re = await t.reserveEnrollment('racer', second.hash, NOW);
+  assert.ok(re.ok && re.reenroll);
+  await t.completeEnrollment({ id: 'racer', certFingerprint: 'CC:DD', certNotAfterMs: NOW + 1, atMs: NOW, token: re.token });
+  assert.deepEqual((await t.allHostTags()).get('racer'), { 'never-isolate': 'true', role: 'web' });
+}));
 
 test('the enrollment token comes from one source: a file, the environment, stdin, or (warned) argv', async () => {
   const dir = tempDir();
