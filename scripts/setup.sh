@@ -13,9 +13,14 @@ command -v iptables-restore >/dev/null 2>&1 || need="$need iptables"
 command -v openssl >/dev/null 2>&1 || need="$need openssl"
 command -v systemd-analyze >/dev/null 2>&1 || need="$need systemd"
 command -v chromium >/dev/null 2>&1 || need="$need chromium"
+# Debian keeps initdb off PATH, in /usr/lib/postgresql/<version>/bin (the PostgreSQL store's tests start one)
+pg=''
+if command -v initdb >/dev/null 2>&1; then pg=yes; fi
+for f in /usr/lib/postgresql/*/bin/initdb; do if [ -x "$f" ]; then pg=yes; fi; done
+if [ -z "$pg" ]; then need="$need postgresql"; fi
 
 if [ -z "$need" ]; then
-  echo "setup: nothing to install (nft, ip, iptables, openssl, systemd-analyze and chromium are here)"
+  echo "setup: nothing to install (nft, ip, iptables, openssl, systemd-analyze, chromium and PostgreSQL are here)"
   exit 0
 fi
 if [ "$(id -u)" != 0 ]; then
