@@ -42,6 +42,7 @@ export function parseSelector(expr: string): SelectorTerm[] {
 function parseTerm(raw: string, n: number): SelectorTerm {
   const bad = (why: string) => new SelectorError(`host selector term ${n} '${raw}' ${why}: ${SELECTOR_GRAMMAR}`);
   if (!raw) throw bad('is empty (two commas in a row, or a trailing comma)');
+  if (/^not$/i.test(raw)) throw bad("has 'not' and nothing to remove");
   const m = /^not\s+(.*)$/i.exec(raw);
   const not = m !== null;
   const body = (m ? m[1]! : raw).trim();
@@ -118,10 +119,4 @@ export function formatSelector(terms: readonly SelectorTerm[]): string {
     const body = t.kind === 'all' ? 'all' : t.kind === 'host' ? t.id : t.kind === 'alert' ? `alert:${t.id}` : `tag:${t.key}${t.value === null ? '' : `=${t.value}`}`;
     return t.not ? `not ${body}` : body;
   }).join(',');
-}
-
-/** A host list for people: the first `max` ids and how many more. */
-export function shortList(ids: readonly string[], max = 20): string {
-  if (ids.length <= max) return ids.join(', ');
-  return `${ids.slice(0, max).join(', ')} … and ${ids.length - max} more`;
 }

@@ -14,6 +14,7 @@ import { checkCidr, checkDirection, checkProtocol, parsePortList, ValidationErro
 import { call, CredentialError, loadCredentials } from './client.ts';
 import { api, closeClient, currentAddress, duration, durationOption, json, out, printJson, program } from './context.ts';
 import { ago, bytes, iso, lower, table } from './format.ts';
+import { fleetIssue, fleetOptions, isFleet, registerContain, type FleetOpts } from './fleet.ts';
 
 /** A throttle as operators read it: "1/s burst 5, working set 60s, until ..." (short: "1/s"). */
 function throttleText(t: ThrottleParams__Output | null | undefined, short = false): string {
@@ -158,8 +159,15 @@ const waitOption = (cmd: Command) => cmd
   .addOption(durationOption('--timeout <duration>', 'how long --wait waits', 30_000))
   .option('--ttl <duration>', 'how long the command may wait for an offline agent before it expires', duration);
 
-async function issue(req: IssueCommandRequest, o: { wait?: boolean; timeout: number; ttl?: number }): Promise<void> {
+/** A host verb: one host (positional) or many (--hosts, --alert; see fleet.ts). */
+const fleetWaitOption = (cmd: Command) => fleetOptions(waitOption(cmd));
+
+async function issue(req: IssueCommandRequest, o: { wait?: boolean; timeout: number; ttl?: number } & FleetOpts): Promise<void> {
   if (o.ttl) req.ttlS = Math.ceil(o.ttl / 1000);
+  if (isFleet(req.hostId, o)) {
+    if (o.wait) throw new ValidationError("--wait follows one host's command; for a fleet action follow them with 'firebreak commands'");
+    return fleetIssue(req, o);
+  }
   let v = await call<IssueCommandRequest, CommandView__Output>(api(), 'IssueCommand', req);
   if (o.wait && !['APPLIED', 'FAILED', 'EXPIRED', 'ROLLED_BACK'].includes(v.status)) {
     if (!json()) process.stderr.write(`${v.command!.id} ${lower(v.status)}; waiting for ${v.command!.targetAgentId}...\n`);
@@ -172,7 +180,7 @@ async function issue(req: IssueCommandRequest, o: { wait?: boolean; timeout: num
   }
 }
 
-waitOption(program.command('isolate <host>').description('cut a host off the network, except its link to the controller')
+fleetWaitOption(program.command('isolate [host]').description('cut a host (or many: --hosts, --alert) off the network, except its link to the controller')
   .requiredOption('-r, --reason <text>', 'why (kept with the command)')
   .option('--allow <cidr>', 'also keep this range reachable; repeat for more', (v: string, acc: string[]) => [...acc, v], []))
   .action(async (host: string, o) => issue({
@@ -180,11 +188,11 @@ waitOption(program.command('isolate <host>').description('cut a host off the net
     isolate: { allowlist: o.allow.map((c: string) => ({ cidr: checkCidr(c, '--allow') })) },
   }, o));
 
-waitOption(program.command('release <host>').description('lift isolation (port blocks stay)')
+fleetWaitOption(program.command('release [host]').description('lift isolation (port blocks stay)')
   .option('-r, --reason <text>', 'why', ''))
   .action(async (host: string, o) => issue({ hostId: host, action: 'RELEASE', reason: o.reason }, o));
 
-waitOption(program.command('block <host>').description('block ports on a host')
+fleetWaitOption(program.command('block [host]').description('block ports on a host (or many: --hosts, --alert)')
   .requiredOption('-p, --port <ports>', 'ports: 25, 8000-8080 or 25,587,465')
   .option('--proto <protocol>', 'tcp or udp', 'tcp')
   .option('--direction <dir>', 'in, out or both', 'out')
@@ -211,9 +219,14 @@ waitOption(program.command('block <host>').description('block ports on a host')
     }, o);
   });
 
-waitOption(program.command('unblock <host> <block-id>').description('remove one port block (see `firebreak host <id>`)')
+// [host] [block-id]: with --hosts or --alert the one word given is the block id
+fleetWaitOption(program.command('unblock [host] [block-id]').description('remove one port block (see `firebreak host <id>`); on many hosts: unblock --hosts SELECTOR <block-id>')
   .option('-r, --reason <text>', 'why', ''))
-  .action(async (host: string, blockId: string, o) => issue({ hostId: host, action: 'UNBLOCK', reason: o.reason, unblock: { blockId } }, o));
+  .action(async (first: string | undefined, second: string | undefined, o) => {
+    const [host, blockId] = second === undefined && (o.hosts || o.alert) ? [undefined, first] : [first, second];
+    if (!blockId) throw new ValidationError('unblock needs the id of the block to remove (see `firebreak host <id>`)');
+    await issue({ hostId: host, action: 'UNBLOCK', reason: o.reason, unblock: { blockId } }, o);
+  });
 
 /** A whole number in [min, max] from a CLI option, or a ValidationError naming the option. */
 function intOption(flag: string, min: number, max: number) {
@@ -224,7 +237,7 @@ function intOption(flag: string, min: number, max: number) {
   };
 }
 
-waitOption(program.command('throttle <host>').description('slow a host\'s connections to new destinations (Williamson\'s virus throttle); recent destinations stay free')
+fleetWaitOption(program.command('throttle [host]').description('slow a host\'s connections to new destinations (Williamson\'s virus throttle); recent destinations stay free')
   .option('--rate <n>', 'new destinations per second (1-1000)', intOption('--rate', 1, 1000), 1)
   .option('--burst <n>', 'new destinations allowed at once before the rate applies (1-10000)', intOption('--burst', 1, 10_000), 5)
   .option('--working-set <duration>', 'how long a destination stays free after its last new connection, 1s-24h (default: 60s)', duration)
@@ -239,7 +252,7 @@ waitOption(program.command('throttle <host>').description('slow a host\'s connec
     }, o);
   });
 
-waitOption(program.command('unthrottle <host>').description('lift a host\'s throttle')
+fleetWaitOption(program.command('unthrottle [host]').description('lift a host\'s throttle')
   .option('-r, --reason <text>', 'why', ''))
   .action(async (host: string, o) => issue({ hostId: host, action: 'UNTHROTTLE', reason: o.reason }, o));
 
@@ -384,6 +397,7 @@ audit.command('verify').description('check the hash chain; names the first bad e
 
 // alerts, silences and playbooks register after the host and command verbs, so --help lists those first
 await import('./alerts.ts');
+registerContain();
 
 try {
   await program.parseAsync();
