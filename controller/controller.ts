@@ -74,6 +74,8 @@ export interface ControllerConfig {
   auditAnchorIntervalMs?: number;
   /** event retention by age and size, over the defaults in store/retention.ts */
   retention?: RetentionOptions;
+  /** an opened store (PostgreSQL: main.ts opens it, being asynchronous); default SQLite in the data dir */
+  store?: Store;
   log: Logger;
   now?: () => number;
 }
@@ -164,7 +166,7 @@ export class Controller {
     const now = this.now;
     const log = cfg.log;
     // an existing install's files make a missing, empty or foreign database a refusal, not a fresh start
-    this.store = new SqliteStore(join(cfg.dataDir, 'firebreak.db'), {
+    this.store = cfg.store ?? new SqliteStore(join(cfg.dataDir, 'firebreak.db'), {
       existingInstall: installEvidence(cfg.dataDir), log: log.child({ part: 'store' }),
     });
     this.audit = new AuditLog(this.store.trust, join(cfg.dataDir, 'audit.head'), log.child({ part: 'audit' }), now,

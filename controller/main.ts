@@ -8,6 +8,7 @@ import { durationOption } from '../proto/duration-option.ts';
 import { Controller } from './controller.ts';
 import { DEFAULT_BYTE_BUDGET } from './byte-budget.ts';
 import { DEFAULT_CONNECTION_LIMITS as LIMITS } from './net-limits.ts';
+import { PgStore } from './store/postgres.ts';
 import { RETENTION_DEFAULTS } from './store/retention.ts';
 
 /** A count of bytes: 4096, 256K, 64M, 1G (binary multiples). */
@@ -16,6 +17,11 @@ const byteCount = (v: string): number => {
   if (!m) throw new InvalidArgumentError(`'${v}' is not a byte count (e.g. 262144, 256K, 64M)`);
   const unit = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[(m[2] ?? '').charAt(0).toUpperCase() as '' | 'K' | 'M' | 'G'];
   return Math.round(Number(m[1]) * unit);
+};
+/** A PostgreSQL URL; anything else is refused before the controller starts. */
+const pgUrl = (v: string): string => {
+  if (!/^postgres(ql)?:\/\//.test(v)) throw new InvalidArgumentError(`takes a postgres:// URL (leave it out for SQLite in the data dir)`);
+  return v;
 };
 /** A whole number, 0 allowed (0 turns a per-source cap off). */
 const count = (v: string): number => {
@@ -27,6 +33,9 @@ const count = (v: string): number => {
 const program = new Command('firebreak-controller')
   .description('Firebreak controller: receives agent reports over gRPC, correlates them, and commands agents.')
   .option('-d, --data-dir <dir>', 'where the SQLite store and controller files live', '.firebreak/controller')
+  .addOption(new Option('--store <url>', 'keep the store in PostgreSQL instead of SQLite, e.g. postgres://firebreak@db.example.net/firebreak ' +
+    '(the password from PGPASSWORD or ~/.pgpass, so it stays off the command line; the CA, keys and audit head stay in the data dir)')
+    .env('FIREBREAK_STORE').argParser(pgUrl))
   .option('--listen <host:port>', 'address agents connect to (port 0 picks a free one)', '127.0.0.1:7443')
   .option('--enroll-listen <host:port>', 'address new agents enroll at with a token (server TLS, no client certificate)', '127.0.0.1:7445')
   .option('--server-name <name>', 'a host name or address agents use to reach this controller, for its certificate; repeat for more', (v: string, acc: string[]) => [...acc, v], [])
@@ -71,7 +80,9 @@ program.action(async (o) => {
   let controller: Controller;
   try {
     // opening the store refuses a missing, empty, damaged or foreign database inside an existing install
+    const store = o.store ? await PgStore.open(o.store, { log: log.child({ part: 'store' }) }) : undefined;
     controller = new Controller({
+      store,
       dataDir, agentListen: o.listen, enrollListen: o.enrollListen, operatorListen: o.operatorListen, serverNames: o.serverName, heartbeatIntervalMs: o.heartbeatInterval,
       offlineAfterBeats: o.offlineAfter, commandTtlMs: o.commandTtl, log, maxFramesPerSecond: o.maxAgentFrameRate,
       playbookDir: o.playbooks ? resolve(o.playbooks) : undefined,
