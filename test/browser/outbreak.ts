@@ -1,0 +1,89 @@
+// A simulated outbreak against a REAL controller process: synthetic agents
+// enroll through the real Enrollment RPC (the harness's token), hold a real
+// mutual-TLS AgentLink stream each, and report a worm's trace: a new binary and
+// a first-ever SMTP connection per host, with the contacts of a spread chain
+// (A's OUT to B on tcp/25 and B's IN from A, before B's onset), so the
+// controller's spread graph names patient zero and the incident is propagating.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { ensureIdentity, linkCredentials } from '../../agent/trust/enroll.ts';
+import type { AgentFrame, AgentLinkClient, Contact, ControllerFrame__Output } from '../../proto/wire.ts';
+import { firebreakPackage } from '../../proto/wire.ts';
+import { silent } from '../helpers/inproc.ts';
+import { eventually, type ControllerProc } from '../helpers/procs.ts';
+
+export const WORM_SHA = 'be'.repeat(32);
+
+interface SynthAgent {
+  id: string;
+  address: string;
+  client: AgentLinkClient;
+  call: ReturnType<AgentLinkClient['Connect']>;
+  seq: number;
+  frames: ControllerFrame__Output[];
+}
+
+export interface Outbreak {
+  hosts: string[];
+  /** Plays the spread: patient zero first, each next host contacted by an infected one just before its onset. */
+  spread(stepMs?: number): Promise<void>;
+  close(): void;
+}
+
+/** `chain[i]` is the index of the host that infected host i (null: patient zero). */
+export async function connectOutbreak(ctl: ControllerProc, dir: string, ids: string[], chain: (number | null)[]): Promise<Outbreak> {
+  const agents: SynthAgent[] = [];
+  await Promise.all(ids.map(async (id, i) => {
+    const { identity } = await ensureIdentity({
+      dataDir: join(dir, id), agentId: id, enrollAddress: ctl.enrollAddress, token: ctl.enrollToken, caPin: ctl.caFingerprint,
+      inventory: { hostname: id, os: 'linux', kernel: '6', cpuModel: 'x', cpuCores: 2, memoryBytes: 1024, ipAddresses: [], agentVersion: 't', tags: {} }, log: silent,
+    });
+    const client = new (firebreakPackage().AgentLink)(ctl.agentAddress, linkCredentials(identity));
+    const call = client.Connect();
+    const a: SynthAgent = { id, address: `10.66.0.${i + 1}`, client, call, seq: 0, frames: [] };
+    call.on('data', (f: ControllerFrame__Output) => a.frames.push(f));
+    call.on('error', () => {});
+    call.write({ hello: { agentId: id, bootId: randomBytes(8).toString('hex'), backend: 'DRY_RUN', sentAtMs: Date.now(),
+      inventory: { hostname: id, os: 'linux', kernel: '6', cpuModel: 'x', cpuCores: 2, memoryBytes: 1024, ipAddresses: [a.address], agentVersion: 't', tags: {} } } });
+    await eventually(async () => a.frames.some((f) => f.welcome), 10_000, `welcome for ${id}`, 20);
+    agents[i] = a;
+  }));
+  // heartbeats keep the synthetic hosts online for the fleet page
+  const beat = setInterval(() => { for (const a of agents) a.call.write({ heartbeat: { sentAtMs: Date.now(), lastSeq: a.seq } }); }, 500);
+
+  const report = (a: SynthAgent, contacts: Contact[], events: boolean) => {
+    const now = Date.now();
+    const frame: AgentFrame = { report: { seq: ++a.seq, sample: { observedAtMs: now, intervalS: 1, contacts, contactsTracked: true },
+      events: events ? [
+        { kind: 'PROCESS_NEW', signature: `proc.new/sha256:${WORM_SHA}`, value: 1, baseline: 0, score: 12, count: 1, observedAtMs: now,
+          evidence: { detail: 'new binary', processes: [{ pid: 4242, name: 'mailer', exe: '/tmp/.x/mailer', sha256: WORM_SHA }], remotes: [] } },
+        { kind: 'CONN_NEW_PORT', signature: 'conn.new-port/tcp:25', value: 1, baseline: 0, score: 8, count: 1, observedAtMs: now,
+          evidence: { detail: 'first connection to tcp/25', processes: [], remotes: [{ address: '10.66.0.200', port: 25, protocol: 'tcp', state: 'ESTABLISHED' }] } },
+      ] : [] } };
+    a.call.write(frame);
+  };
+
+  return {
+    hosts: ids,
+    async spread(stepMs = 250) {
+      // every agent traces contacts: an empty list says "none new"
+      for (const a of agents) report(a, [], false);
+      for (const [i, a] of agents.entries()) {
+        const by = chain[i];
+        if (by !== null && by !== undefined) {
+          const src = agents[by]!;
+          const at = Date.now();
+          report(src, [{ direction: 'OUT', protocol: 'tcp', remoteAddress: a.address, port: 25, firstSeenMs: at }], false);
+          report(a, [{ direction: 'IN', protocol: 'tcp', remoteAddress: src.address, port: 25, firstSeenMs: at }], false);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        report(a, [], true);
+        await new Promise((r) => setTimeout(r, stepMs));
+      }
+    },
+    close() {
+      clearInterval(beat);
+      for (const a of agents) { a.call.cancel(); a.client.close(); }
+    },
+  };
+}
