@@ -20,6 +20,7 @@ import { linkCredentials } from './trust/enroll.ts';
 import type { AgentIdentity } from './trust/identity.ts';
 import { NonceStore } from './trust/nonce-store.ts';
 import type { Sampler } from './sample/sampler.ts';
+import { OnsetContacts } from './sample/onset-contacts.ts';
 
 export interface AgentParts {
   config: AgentConfig;
@@ -79,12 +80,14 @@ export class Agent {
   private driftTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private samples = 0;
+  private readonly onsetContacts: OnsetContacts;
   private commandChain: Promise<unknown> = Promise.resolve();
   private readonly rand: () => number;
   private readonly now: () => number;
 
   constructor(private readonly p: AgentParts) {
     this.rand = p.random ?? Math.random;
+    this.onsetContacts = new OnsetContacts(p.sampler);
     this.now = p.now ?? Date.now;
     const { config, log } = p;
     this.ledger = new CommandLedger(join(config.dataDir, 'commands.json'), undefined, (m) => log.warn(m));
@@ -213,6 +216,7 @@ export class Agent {
     try {
       const sample = await this.p.sampler.sample();
       const events = this.p.detector.observe(sample);
+      this.onsetContacts.add(sample, events);
       this.link.report({ sample, events });
       // baselines survive a restart: saved every 12 samples and on stop
       if (++this.samples % 12 === 0) this.p.detector.save?.();

@@ -5,6 +5,10 @@
 // onset), so a sample carries only the contacts first seen since the previous
 // one, bounded; a long-lived connection or a peer that keeps coming back is
 // reported once, and again only after it was absent for the memory window.
+// The one exception is recent(): when this host's anomaly starts, the agent
+// re-sends the peers that reached it just before, with their latest times,
+// because the connection that carried a worm is often a repeat of one that did
+// not (a scanner that came back), and the graph needs the time nearest the onset.
 //
 // Sources feed the one tracker (so a contact seen by two is reported once): the
 // socket tables when a sample reads them (socket-tables.ts) and the kernel's
@@ -51,8 +55,12 @@ export class ContactTracker {
   readonly windowMs: number;
   private readonly maxRemembered: number;
   readonly maxPerDirection: number;
-  /** key → when last seen; Map order is least recently seen first (a sighting moves a key to the end). */
-  private readonly seen = new Map<string, number>();
+  /**
+   * key → when last seen (monotonic, for the order) and the latest connection
+   * time a source gave (for recent()); Map order is least recently seen first
+   * (a sighting moves a key to the end).
+   */
+  private readonly seen = new Map<string, { t: number; lastMs: number }>();
   private pending: Contact__Output[] = [];
   private pendingIn = 0;
   private dropped = 0;
@@ -82,9 +90,9 @@ export class ContactTracker {
     const now = Math.max(at, this.latest);
     this.latest = now;
     const key = `${direction}|${protocol}|${address}|${port}`;
-    const last = this.seen.get(key);
+    const last = this.seen.get(key)?.t;
     if (last !== undefined) this.seen.delete(key);
-    this.seen.set(key, now);
+    this.seen.set(key, { t: now, lastMs: Math.min(firstSeenMs, at) });
     if (last !== undefined && now - last <= this.windowMs) return false;
     this.forget(now);
     if (!report) return true;
@@ -108,9 +116,25 @@ export class ContactTracker {
     return out;
   }
 
+  /**
+   * The contacts in one direction last seen at or after sinceMs, newest first,
+   * at most max, each stamped with its latest connection time: what reached
+   * this host just before an anomaly started, first-seen or not. O(remembered),
+   * so callers ask at an onset, not every sample.
+   */
+  recent(direction: ContactDirection, sinceMs: number, max: number): Contact__Output[] {
+    const out: Contact__Output[] = [];
+    for (const [key, v] of this.seen) {
+      if (v.t < sinceMs) continue;
+      const [dir, protocol, address, port] = key.split('|') as [string, string, string, string];
+      if (dir === direction) out.push({ direction, protocol, remoteAddress: address, port: Number(port), firstSeenMs: v.lastMs });
+    }
+    return out.reverse().slice(0, Math.max(0, max));
+  }
+
   /** Expired contacts, then the least recently seen past the cap: only ever from the front. */
   private forget(now: number): void {
-    for (const [key, t] of this.seen) {
+    for (const [key, { t }] of this.seen) {
       if (this.seen.size <= this.maxRemembered && now - t <= this.windowMs) break;
       this.seen.delete(key);
     }

@@ -14,7 +14,7 @@
 // inbound SYN's source address and the local port it came to (sets in4/in6),
 // and both directions' elements, read in the same `nft -j list table` call,
 // feed the sampler's contact tracker with the time each was first seen.
-import type { Endpoint__Output } from '../../proto/wire.ts';
+import type { Contact__Output, Endpoint__Output } from '../../proto/wire.ts';
 import { ContactTracker, boundContacts, type ContactDirection } from './contacts.ts';
 import type { TcpCounters } from './procfs.ts';
 import type { SampleContext } from './proc-sampler.ts';
@@ -261,6 +261,10 @@ export class KernelCountingSampler implements Sampler {
     s.contacts = all.contacts;
     s.contactsDropped += t.dropped + all.over;
     s.contactsTracked = true;
+  }
+
+  recentContacts(direction: ContactDirection, sinceMs: number, max: number): Contact__Output[] {
+    return this.tracker.recent(direction, sinceMs, max);
   }
 
   close(): void {

@@ -8,8 +8,8 @@
 // What each connection mode sees, and when the socket tables are read: see socket-tables.ts.
 import { statfsSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { Endpoint__Output, ProcessInfo__Output, DiskUsage__Output } from '../../proto/wire.ts';
-import { ContactTracker, MAX_CONTACTS_PER_DIRECTION, CONTACT_WINDOW_MS } from './contacts.ts';
+import type { Contact__Output, Endpoint__Output, ProcessInfo__Output, DiskUsage__Output } from '../../proto/wire.ts';
+import { ContactTracker, MAX_CONTACTS_PER_DIRECTION, CONTACT_WINDOW_MS, type ContactDirection } from './contacts.ts';
 import { ExeHasher } from './exe-hash.ts';
 import {
   parseDiskstats, parseMeminfo, parseMounts, parseProcStat, parseSnmpTcp,
@@ -200,6 +200,10 @@ export class ProcSampler implements Sampler {
   /** Context of the last sample (see SampleContext). */
   context(): SampleContext {
     return this.ctx;
+  }
+
+  recentContacts(direction: ContactDirection, sinceMs: number, max: number): Contact__Output[] {
+    return this.contacts.recent(direction, sinceMs, max);
   }
 
   close(): void {

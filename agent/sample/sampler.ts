@@ -1,13 +1,16 @@
 // The sampler is a replaceable part: the agent asks it for one MetricsSample
 // per interval. The real one reads /proc; the fleet simulator plugs in a
 // synthetic one.
-import type { MetricsSample__Output } from '../../proto/wire.ts';
+import type { Contact__Output, MetricsSample__Output } from '../../proto/wire.ts';
+import type { ContactDirection } from './contacts.ts';
 
 export type Sample = MetricsSample__Output;
 
 export interface Sampler {
   /** One sample; rates are over the time since the previous call. */
   sample(): Promise<Sample>;
+  /** Contacts traced since sinceMs, first-seen or not, newest first (ContactTracker.recent); absent when the sampler traces none. */
+  recentContacts?(direction: ContactDirection, sinceMs: number, max: number): Contact__Output[];
   close?(): void;
 }
 

@@ -262,6 +262,10 @@ export class SyntheticSampler implements Sampler {
     return this.effects.has(name);
   }
 
+  recentContacts(direction: ContactDirection, sinceMs: number, max: number): Contact__Output[] {
+    return this.tracker.recent(direction, sinceMs, max);
+  }
+
   async sample(): Promise<Sample> {
     return this.sampleAt(this.now());
   }

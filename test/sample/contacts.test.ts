@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Contact__Output } from '../../proto/wire.ts';
 import { ContactTracker } from '../../agent/sample/contacts.ts';
+import { OnsetContacts } from '../../agent/sample/onset-contacts.ts';
+import type { Anomaly } from '../../agent/detect/detector.ts';
 import { KernelCountingSampler, parseCountTable, renderCountTable, type CountReader, type KernelCounts } from '../../agent/sample/kernel-count.ts';
 import { ProcSampler, type SampleContext } from '../../agent/sample/proc-sampler.ts';
 import type { TcpCounters } from '../../agent/sample/procfs.ts';
@@ -87,6 +89,48 @@ const row = (sl: number, local: string, remote: string, st: string, inode: numbe
 const snmp = (activeOpens: number, passiveOpens: number): string =>
   'Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens AttemptFails EstabResets CurrEstab InSegs OutSegs RetransSegs InErrs OutRsts InCsumErrors\n'
   + `Tcp: 1 200 120000 -1 ${activeOpens} ${passiveOpens} 10 0 2 1000 1000 0 0 0 0\n`;
+
+describe('inbound contacts re-sent at an onset', () => {
+  const event = (signature: string, at: number, cleared = false): Anomaly => ({
+    kind: 'PROCESS_NEW', signature, observedAtMs: at, value: 1, baseline: 0, score: 9, count: 1, cleared,
+    evidence: { processes: [], remotes: [], detail: '' },
+  });
+  // A scanner that reached this host once without effect, then came back 40 s later
+  // and infected it: the first time alone would make the graph pick a later intruder.
+  function scannerThenOnset() {
+    const tracker = new ContactTracker();
+    const t0 = 5_000_000;
+    tracker.see('IN', 'tcp', '10.0.0.7', 445, t0);
+    tracker.see('IN', 'tcp', '10.0.0.9', 22, t0 + 1_000);
+    tracker.take();
+    tracker.see('IN', 'tcp', '10.0.0.7', 445, t0 + 40_000);   // the repeat that carried it: not first-seen
+    tracker.see('IN', 'tcp', '10.0.0.8', 445, t0 + 42_000);   // first-seen, already in the sample
+    const sample: Sample = { ...emptySample(t0 + 45_000), contactsTracked: true, contacts: tracker.take().contacts };
+    const sampler = { sample: async () => sample, recentContacts: tracker.recent.bind(tracker) };
+    return { tracker, sample, sampler, t0 };
+  }
+
+  it('adds the recent inbound contacts with their latest times when a signature starts, none listed twice', () => {
+    const { sample, sampler, t0 } = scannerThenOnset();
+    assert.deepEqual(names(sample.contacts), ['IN 10.0.0.8 445'], 'the tracker alone reports only first-seen contacts');
+    const onset = new OnsetContacts(sampler, 30_000);
+    assert.equal(onset.add(sample, [event('proc.new/sha256:ab', t0 + 45_000)]), 1);
+    assert.deepEqual(names(sample.contacts), ['IN 10.0.0.7 445', 'IN 10.0.0.8 445'], 'the repeat within the lookback, not the one from 44 s before');
+    assert.equal(sample.contacts.find((c) => c.remoteAddress === '10.0.0.7')!.firstSeenMs, t0 + 40_000, 'stamped with its latest connection');
+  });
+
+  it('adds nothing while a signature goes on, after it cleared only at its next start, or within a full bound', () => {
+    const { sample, sampler, t0 } = scannerThenOnset();
+    const onset = new OnsetContacts(sampler, 30_000);
+    onset.add({ ...sample, contacts: [] }, [event('cpu.spike', t0)]);
+    assert.equal(onset.add(sample, [event('cpu.spike', t0 + 45_000)]), 0, 'a repeat of an active signature');
+    assert.equal(onset.add(sample, [event('cpu.spike', t0 + 45_000, true)]), 0, 'a clear');
+    assert.equal(onset.add({ ...sample, contacts: [] }, [event('cpu.spike', t0 + 45_000)]), 2, 'the same signature starting again');
+    assert.equal(onset.add({ ...sample, contactsTracked: false, contacts: [] }, [event('disk.write', t0 + 45_000)]), 0, 'a sampler not tracing contacts');
+    const full = new OnsetContacts(sampler, 30_000, 1);
+    assert.equal(full.add(sample, [event('proc.new/x', t0 + 45_000)]), 0, 'the sample already lists the bound');
+  });
+});
 
 describe('contacts from the socket tables of a fixture /proc', () => {
   let dir: string;
