@@ -4,7 +4,7 @@
 export type { AlertDetail, AlertSummary, SpreadNode, SpreadEdge, TimelineBucket, SilenceView } from '../../controller/pipeline/stage-types.ts';
 export type { PlaybookRun, RunAction, RunSummary } from '../../controller/playbooks/records.ts';
 export type { Role } from '../../controller/trust/roles.ts';
-export type { AuditEntry__Output as AuditEntry, CommandView__Output as CommandView, EventView__Output as EventView, Host__Output as Host } from '../../proto/types.ts';
+export type { AuditEntry__Output as AuditEntry, CommandView__Output as CommandView, EventView__Output as EventView, Host__Output as Host, StorageHealth__Output as StorageHealth } from '../../proto/types.ts';
 
 /** GET /api/me, POST /api/login. */
 export interface Me {

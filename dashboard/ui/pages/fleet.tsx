@@ -2,10 +2,10 @@
 // (fbh2 before fbh10), filtered by a granted tag.
 import { useState } from 'preact/hooks';
 import { enc, get } from '../api.ts';
-import { ago, lower, naturalCompare, ports } from '../format.ts';
+import { ago, lower, naturalCompare, ports, time } from '../format.ts';
 import { useResource } from '../resource.ts';
 import { href } from '../router.ts';
-import type { Host } from '../types.ts';
+import type { Host, StorageHealth } from '../types.ts';
 
 /** The newest anomaly, if the server adds it to a host row (hosts -o json has only the count). */
 type HostRow = Host & { lastAnomaly?: { signature: string; atMs: number } | null };
@@ -13,7 +13,7 @@ type HostRow = Host & { lastAnomaly?: { signature: string; atMs: number } | null
 export function Fleet() {
   const [tag, setTag] = useState(() => new URLSearchParams(location.hash.split('?')[1] ?? '').get('tag') ?? '');
   const [applied, setApplied] = useState(tag);
-  const r = useResource(`hosts?${applied}`, () => get<{ hosts: HostRow[] }>(`/hosts${applied ? `?tag=${enc(applied)}` : ''}`), ['hosts', 'commands']);
+  const r = useResource(`hosts?${applied}`, () => get<{ hosts: HostRow[]; storage?: StorageHealth | null }>(`/hosts${applied ? `?tag=${enc(applied)}` : ''}`), ['hosts', 'commands']);
   const hosts = [...(r.data?.hosts ?? [])].sort((a, b) => naturalCompare(a.id, b.id));
   const online = hosts.filter((h) => h.online).length;
   return (
@@ -26,6 +26,13 @@ export function Fleet() {
         {applied && <button type="button" onClick={() => { setTag(''); setApplied(''); }}>Clear</button>}
       </form>
       {r.error && <p class="error" role="alert">{r.error}</p>}
+      {r.data?.storage && r.data.storage.state !== 'ok' && (
+        // a full disk stops reports: operators must see it beside the hosts, as the CLI shows it
+        <p class="error" role="alert" data-testid="storage-alarm">
+          Controller storage {r.data.storage.state.toUpperCase()} since {time(r.data.storage.sinceMs)}: {r.data.storage.message}
+          {r.data.storage.state === 'full' ? ' Agents\' reports are refused (they keep them and retry); operator changes fail; reads work.' : ''}
+        </p>
+      )}
       {r.data && <p class="muted" data-testid="fleet-count">{hosts.length} hosts, {online} online{applied ? ` (tag ${applied})` : ''}</p>}
       <table data-testid="hosts-table">
         <thead><tr><th>Host</th><th>Status</th><th>Backend</th><th>Isolation</th><th>Blocks</th><th>Throttle</th><th>Last anomaly</th><th>Events</th></tr></thead>
