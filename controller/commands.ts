@@ -33,7 +33,12 @@ export interface CommandsOptions {
   sign: (cmd: Command__Output) => Buffer;
   audit?: AuditLog;
   /** told of each command issued and each final status (metrics); must not throw */
-  observe?: { issued(action: string, issuer: string): void; final(action: string, status: string): void };
+  observe?: {
+    issued(action: string, issuer: string): void;
+    final(action: string, status: string): void;
+    /** a command was stored or changed status (the dashboard's live updates); must be cheap */
+    changed?(commandId: string): void;
+  };
 }
 
 export class Commands {
@@ -60,6 +65,7 @@ export class Commands {
     await this.opts.audit?.append(issuer, 'command.issue', hostId, { command: cmd.id, action: cmd.action, reason: cmd.reason, params: cmd[cmd.params ?? 'isolate'] ?? null });
     this.opts.log.info({ command: cmd.id, host: hostId, action: cmd.action, issuer, reason: cmd.reason }, 'command queued');
     this.opts.observe?.issued(cmd.action, issuer);
+    this.opts.observe?.changed?.(cmd.id);
     await this.send(hostId, cmd);
     return (await this.opts.store.getCommand(cmd.id))!;
   }
@@ -83,7 +89,7 @@ export class Commands {
       count: cmds.length, commands: cmds.map((c) => [c.targetAgentId, c.id]),
     });
     this.opts.log.info({ commands: cmds.length, action: first.action, issuer, selector: audit.selector }, 'fleet commands queued');
-    for (const c of cmds) this.opts.observe?.issued(c.action, issuer);
+    for (const c of cmds) { this.opts.observe?.issued(c.action, issuer); this.opts.observe?.changed?.(c.id); }
     // delivered side by side: each waits only on its own stream's write
     await Promise.all(cmds.map((c) => this.send(c.targetAgentId, c)));
     return cmds.map((c) => ({ hostId: c.targetAgentId, commandId: c.id }));
@@ -220,5 +226,6 @@ export class Commands {
 
   private emit(id: string): void {
     this.changes.emit(id);
+    this.opts.observe?.changed?.(id);
   }
 }

@@ -35,6 +35,8 @@ export interface ContainmentOptions {
   blastRadius?: { fraction?: number; maxHosts?: number; windowMs?: number };
   log: Logger;
   now: () => number;
+  /** told the ids of runs whose rows were written (the dashboard's live updates); must be cheap */
+  onRunsChanged?: (runIds: string[]) => void;
 }
 
 export class Containment implements PlaybookApi {
@@ -62,7 +64,11 @@ export class Containment implements PlaybookApi {
         },
         audit: (actor: string, action: string, target: string, detail: unknown) => o.audit.record(actor, action, target, detail),
         notify: webhookNotifier({ log: o.log }),
-        persist: (j: Parameters<typeof o.store.writeRunJournal>[0]) => o.store.writeRunJournal(j),
+        persist: (j: Parameters<typeof o.store.writeRunJournal>[0]) => {
+          const ids = new Set([...j.runs.map((r) => r.id), ...j.actions.map((a) => a.runId)]);
+          if (ids.size) o.onRunsChanged?.([...ids]);
+          return o.store.writeRunJournal(j);
+        },
       },
     };
     const keepMs = Math.max(ISOLATION_ROWS_MS, o.blastRadius?.windowMs ?? 0);

@@ -170,7 +170,7 @@ export class Controller {
       existingInstall: installEvidence(cfg.dataDir), log: log.child({ part: 'store' }),
     });
     this.audit = new AuditLog(this.store.trust, join(cfg.dataDir, 'audit.head'), log.child({ part: 'audit' }), now,
-      { anchorFile: cfg.auditAnchorFile, anchorIntervalMs: cfg.auditAnchorIntervalMs });
+      { anchorFile: cfg.auditAnchorFile, anchorIntervalMs: cfg.auditAnchorIntervalMs, onAppend: (seq) => this.changes.notify('audit', String(seq)) });
     this.metrics = new ControllerMetrics({
       hosts: async () => {
         const hosts = await this.store.listHosts();
@@ -194,6 +194,7 @@ export class Controller {
       observe: {
         issued: (action, issuer) => m.commandsIssued.inc({ action, issuer: issuerKind(issuer) }),
         final: (action, status) => m.commandResults.inc({ action, status }),
+        changed: (id) => this.changes.notify('commands', id),
       },
     });
     const ingest = new Ingest(this.store, log.child({ part: 'ingest' }), (events) => this.correlate(events), (hostId, sample) => {
@@ -224,6 +225,7 @@ export class Controller {
         this.playbooks?.onHost(id, tags, online);
         this.changes.notify('hosts', id);
       },
+      onEnforcement: (id) => this.changes.notify('hosts', id),
       // counted per peer address and minute: a flood of refused streams costs rows per minute, not per stream
       onRefused: (r) => this.audit.refused({ peer: r.peer, action: 'agent.refused', claimed: r.agentId, code: r.code, reason: r.reason }),
       byteBudget: cfg.byteBudget,
@@ -398,6 +400,7 @@ export class Controller {
       this.playbooks = new Containment({
         dir: cfg.playbookDir, store: this.store, commands: this.commands, audit: this.audit, pipeline: () => this.pipeline,
         controllerPort: this.agentPort, blastRadius: cfg.blastRadius, log: log.child({ part: 'playbooks' }), now: this.now,
+        onRunsChanged: (ids) => { for (const id of ids) this.changes.notify('runs', id); },
       });
       await this.playbooks.start();
     }

@@ -47,6 +47,8 @@ export interface GatewayOptions {
    * one its stream comes from) or goes offline
    */
   onPresence?: (hostId: string, tags: Record<string, string>, online: boolean, addresses: readonly string[]) => void;
+  /** a host's enforcement state, as its agent reports it, changed (the dashboard's live updates); must be cheap */
+  onEnforcement?: (hostId: string) => void;
   /** per-agent bytes per second and stored bytes per day (defaults in byte-budget.ts) */
   byteBudget?: Partial<ByteBudgetLimits>;
   /** told once per episode of an agent over its byte budget (for the audit log) */
@@ -341,6 +343,7 @@ export class Gateway {
       // one-way estimate with the least delay of the last minute; on a LAN that is small next to clock skew
       clockOffsetMs: hb.sentAtMs ? s.clockOffsetMs : undefined,
     });
+    if (changed && e) this.opts.onEnforcement?.(s.hostId);
   }
 
   /** Closes streams whose agent has been silent for `silentMs`; returns their ids. */

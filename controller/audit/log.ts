@@ -30,6 +30,8 @@ export interface AuditLogOptions {
   /** a copy of the head written every anchorIntervalMs, e.g. on another mount; verify checks the chain still holds it */
   anchorFile?: string;
   anchorIntervalMs?: number;
+  /** told of each entry appended (the dashboard's live updates); must be cheap */
+  onAppend?: (seq: number) => void;
 }
 
 export interface Refusal {
@@ -207,6 +209,7 @@ export class AuditLog {
     // than the entries. A head that lags by a turn still verifies (a prefix of the chain).
     if (!this.unflushed) setImmediate(() => this.flush());
     this.unflushed = this.tip;
+    this.opts.onAppend?.(e.seq);
   }
 
   /** The head file as recorded: null when there is none. */

@@ -403,9 +403,9 @@ export class DashboardServer {
     if (this.streams.size >= this.limits.maxStreams) throw new HttpError(429, `the dashboard serves ${this.streams.size} live-update streams, its limit: try again later`);
     const stream: Stream = { res, session, peer };
     this.streams.add(stream);
-    const end = () => res.end();
-    session.onEnd.add(end);
     const gone = () => { this.streams.delete(stream); session.onEnd.delete(end); };
+    const end = () => { gone(); res.end(); };
+    session.onEnd.add(end);
     res.once('close', gone);
     // a stream lives as long as it is wanted, not the request timeout
     req.socket.setTimeout(0);
@@ -422,14 +422,14 @@ export class DashboardServer {
     if (this.streams.size === 0) return;
     const line = `event: ${kind}\ndata: ${JSON.stringify(change)}\n\n`;
     void this.checkSessions().then(() => {
-      for (const s of this.streams) s.res.write(line);
+      for (const s of this.streams) if (!s.res.writableEnded) s.res.write(line);
     });
   }
 
   private keepalive(): void {
     this.sessions.sweep();
     void this.checkSessions().then(() => {
-      for (const s of this.streams) s.res.write(': keepalive\n\n');
+      for (const s of this.streams) if (!s.res.writableEnded) s.res.write(': keepalive\n\n');
     });
   }
 

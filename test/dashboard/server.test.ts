@@ -8,9 +8,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Controller } from '../../controller/controller.ts';
 import type { CredentialFile } from '../../controller/credentials.ts';
-import type { OperatorClient } from '../../proto/wire.ts';
-import { tempDir } from '../helpers/procs.ts';
-import { adminClient, inventory, startInProcessController, unary } from '../helpers/inproc.ts';
+import type { Agent } from '../../agent/agent.ts';
+import type { CommandView__Output, OperatorClient } from '../../proto/wire.ts';
+import { eventually, tempDir } from '../helpers/procs.ts';
+import { adminClient, enroll, inProcessAgent, inventory, startInProcessController, unary } from '../helpers/inproc.ts';
 import { DashboardClient } from './client.ts';
 
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
@@ -22,6 +23,10 @@ describe('dashboard server', () => {
   let admin: OperatorClient;
   let adminToken: string;
   const tokens: Record<string, string> = {};
+  let agent: Agent;
+
+  const commandsOf = async (hostId: string) => (await unary<{ commands: CommandView__Output[] }>(admin, 'ListCommands', { hostId, limit: 100 })).commands;
+  const auditEntries = async () => (await unary<{ entries: { actor: string; action: string; target: string; detail: string }[] }>(admin, 'ListAudit', { limit: 1000 })).entries;
 
   before(async () => {
     mkdirSync(join(dist, 'assets'), { recursive: true });
@@ -32,15 +37,20 @@ describe('dashboard server', () => {
     c = await startInProcessController(join(dir.path, 'ctl'), { dashboardListen: '127.0.0.1:0', dashboardDir: dist });
     admin = adminClient(c);
     adminToken = (JSON.parse(readFileSync(c.credentialsFile, 'utf8')) as CredentialFile).token;
-    for (const role of ['viewer', 'responder']) {
-      tokens[role] = (await unary<{ token: string }>(admin, 'AddOperator', { name: `${role}-1`, role })).token;
+    for (const role of ['viewer', 'responder', 'responder-gone']) {
+      tokens[role] = (await unary<{ token: string }>(admin, 'AddOperator', { name: `${role}-1`, role: role.replace(/-gone$/, '') })).token;
     }
     for (const id of ['fbh1', 'fbh10', 'fbh2']) {
       await c.store.recordHello({ hostId: id, bootId: 'boot-0001', inventory: { ...inventory, arch: 'x64', hostname: id }, backend: 'DRY_RUN', nowMs: Date.now() });
     }
+    // a real agent (real mTLS link, signed commands) on the dry-run backend
+    ({ agent } = inProcessAgent(c, await enroll(c, 'web-1', dir.path), join(dir.path, 'web-1')));
+    await agent.start();
+    await eventually(async () => c.gateway.online.has('web-1'), 5000, 'web-1 online', 20);
   });
 
   after(async () => {
+    await agent?.stop();
     admin?.close();
     await c?.stop();
     dir.remove();
@@ -92,7 +102,7 @@ describe('dashboard server', () => {
     await b.login(tokens.viewer!);
     const a = await b.get('/api/hosts');
     assert.equal(a.status, 200, a.text);
-    assert.deepEqual(a.json.hosts.map((h: { id: string }) => h.id), ['fbh1', 'fbh2', 'fbh10']);
+    assert.deepEqual(a.json.hosts.map((h: { id: string }) => h.id), ['fbh1', 'fbh2', 'fbh10', 'web-1']);
     const h = a.json.hosts[0];
     assert.equal(h.backend, 'DRY_RUN', 'enums as strings, the CLI\'s JSON');
     assert.deepEqual(h.tags, {});
@@ -118,6 +128,129 @@ describe('dashboard server', () => {
       assert.doesNotMatch(a.text, /outside the dist dir/);
     }
   });
+
+  it('refuses a viewer\'s isolate (and its dry run) with 403, creates no command, and audits the refusal like a gRPC one', async () => {
+    const b = new DashboardClient(c);
+    await b.login(tokens.viewer!);
+    const before = await commandsOf('web-1');
+    for (const body of [{ reason: 'viewer tries', dryRun: true }, { reason: 'viewer tries' }]) {
+      const a = await b.post('/api/hosts/web-1/isolate', body);
+      assert.equal(a.status, 403, a.text);
+      assert.match(a.json.error, /IssueCommand needs role responder; this credential has role viewer/);
+    }
+    assert.equal((await commandsOf('web-1')).length, before.length, 'no command was created');
+    await c.audit.flushRefused();
+    const refused = (await auditEntries()).filter((e) => e.action === 'calls.refused' && e.actor === 'peer:127.0.0.1')
+      .map((e) => JSON.parse(e.detail) as { byAction: Record<string, number>; codes: Record<string, number>; claimed: string[] });
+    assert.ok(refused.some((d) => d.byAction['rpc.denied']! >= 2 && d.codes.PERMISSION_DENIED! >= 2 && d.claimed.includes('operator:viewer-1 IssueCommand')),
+      `the refusal is in the audit log: ${JSON.stringify(refused)}`);
+  });
+
+  it('previews an isolate on dryRun without creating a command, then isolates for real; the agent applies it and the stream says so', async () => {
+    const b = new DashboardClient(c);
+    await b.login(tokens.responder!);
+    const stream = await b.events();
+    assert.equal(stream.status, 200);
+    const before = await commandsOf('web-1');
+    const auditBefore = (await auditEntries()).filter((e) => e.action === 'command.issue').length;
+    const dry = await b.post('/api/hosts/web-1/isolate', { reason: 'worm on tcp/25', dryRun: true });
+    assert.equal(dry.status, 200, dry.text);
+    assert.match(dry.json.preview.summary, /^Isolate web-1 .*every connection in and out is cut except its link to the controller/);
+    assert.match(dry.json.preview.summary, /dry-run backend/);
+    assert.deepEqual(dry.json.preview.changes, [{ target: 'web-1', what: 'isolation', from: 'off', to: 'isolated' }]);
+    assert.equal((await commandsOf('web-1')).length, before.length, 'a dry run creates no command');
+    assert.equal((await auditEntries()).filter((e) => e.action === 'command.issue').length, auditBefore, 'and audits no command');
+
+    const real = await b.post('/api/hosts/web-1/isolate', { reason: 'worm on tcp/25' }, { origin: b.origin });
+    assert.equal(real.status, 200, real.text);
+    const id = real.json.command.id as string;
+    assert.equal(real.json.command.action, 'ISOLATE');
+    assert.equal(real.json.command.issuer, 'operator:responder-1');
+    assert.ok((await commandsOf('web-1')).some((v) => v.command!.id === id));
+    await eventually(async () => stream.events.some((e) => e.event === 'commands' && e.data.ids.includes(id)), 5000, `a commands event naming ${id}`, 20);
+    const done = await unary<CommandView__Output>(admin, 'WaitCommand', { commandId: id, timeoutMs: 10_000 });
+    assert.equal(done.status, 'APPLIED', done.resultMessage);
+    const page = await eventually(async () => {
+      const h = await b.get('/api/hosts/web-1');
+      return h.json.host.enforcement?.isolated ? h : undefined;
+    }, 10_000, 'web-1 shown isolated', 50);
+    assert.equal(page.json.commands[0].command.id, id);
+    assert.equal(page.json.commands[0].status, 'APPLIED');
+    assert.ok(Array.isArray(page.json.events));
+    // after the isolation the release preview reads the state it changes
+    const rel = await b.post('/api/hosts/web-1/release', { dryRun: true });
+    assert.deepEqual(rel.json.preview.changes, [{ target: 'web-1', what: 'isolation', from: 'isolated', to: 'off' }]);
+    stream.close();
+  });
+
+  it('refuses a state change without the JSON type, the CSRF header, the right CSRF token or with another Origin (403, saying which)', async () => {
+    const b = new DashboardClient(c);
+    await b.login(tokens.responder!);
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ 'x-csrf-token': '' }, /X-CSRF-Token header is missing/],
+      [{ 'x-csrf-token': 'not-the-token' }, /X-CSRF-Token does not match/],
+      [{ origin: 'https://evil.example' }, /Origin "https:\/\/evil.example" is not this dashboard's own/],
+      [{ 'content-type': 'text/plain' }, /Content-Type must be application\/json/],
+    ];
+    const before = await commandsOf('fbh2');
+    for (const [headers, why] of cases) {
+      const a = await b.post('/api/hosts/fbh2/block', { port: 25, protocol: 'tcp', direction: 'outbound', reason: 'csrf' }, headers);
+      assert.equal(a.status, 403, `${JSON.stringify(headers)}: ${a.text}`);
+      assert.match(a.json.error, why);
+    }
+    assert.equal((await commandsOf('fbh2')).length, before.length);
+    // the same request with everything right is accepted (so the refusals above are the checks, not the route)
+    const ok = await b.post('/api/hosts/fbh2/block', { port: 25, protocol: 'tcp', direction: 'outbound', reason: 'csrf' }, { origin: b.origin });
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.json.command.block.block.id, 'tcp-out-25');
+  });
+
+  it('refuses a body over 64 KiB with 413, declared or streamed', async () => {
+    const b = new DashboardClient(c);
+    await b.login(tokens.responder!);
+    const big = JSON.stringify({ reason: 'x'.repeat(70 * 1024) });
+    const streamed = await b.send('/api/hosts/fbh1/isolate', { method: 'POST', raw: big });
+    assert.equal(streamed.status, 413, streamed.text);
+    assert.match(streamed.json.error, /larger than 65536 bytes/);
+    const declared = await b.send('/api/hosts/fbh1/isolate', { method: 'POST', raw: big, headers: { 'content-length': String(Buffer.byteLength(big)) } });
+    assert.equal(declared.status, 413);
+    assert.equal((await commandsOf('fbh1')).length, 0);
+  });
+
+  it('previews and adds a silence; maps unknown ids to 404 and a run without playbooks to 409', async () => {
+    const b = new DashboardClient(c);
+    await b.login(tokens.responder!);
+    const dry = await b.post('/api/silences', { matchers: ['signature=disk.io', 'tag:role=backup'], duration: '2h', comment: 'nightly backup', dryRun: true });
+    assert.equal(dry.status, 200, dry.text);
+    assert.match(dry.json.preview.summary, /events matching signature=disk.io AND tag:role=backup are stored but open or escalate no alert/);
+    assert.deepEqual((await b.get('/api/silences')).json.silences, []);
+    const bad = await b.post('/api/silences', { matchers: ['nonsense'], duration: '2h', dryRun: true });
+    assert.equal(bad.status, 400);
+    assert.match(bad.json.error, /matcher 'nonsense' is malformed/);
+    const real = await b.post('/api/silences', { matchers: ['signature=disk.io'], duration: '2h', comment: 'nightly backup' });
+    assert.equal(real.status, 200, real.text);
+    assert.equal((await b.get('/api/silences')).json.silences[0].id, real.json.id);
+    assert.equal((await b.get('/api/hosts/nope-1')).status, 404);
+    assert.equal((await b.get('/api/alerts/F999')).status, 404);
+    const runs = await b.get('/api/runs');
+    assert.equal(runs.status, 409);
+    assert.match(runs.json.error, /playbooks are not enabled/);
+  });
+
+  it('ends a session at once when its operator is removed: the next call is 401 and its live stream closes', async () => {
+    const b = new DashboardClient(c);
+    await b.login(tokens['responder-gone']!);
+    assert.equal((await b.get('/api/me')).status, 200);
+    const stream = await b.events();
+    assert.equal(stream.status, 200);
+    await unary(admin, 'RemoveOperator', { name: 'responder-gone-1' });
+    // the removal's audit entry is a change: the stream's session is checked before it is told
+    await eventually(async () => stream.ended, 5000, 'the stream of the removed operator ends', 20);
+    const me = await b.get('/api/me');
+    assert.equal(me.status, 401);
+    const again = await b.post('/api/hosts/fbh1/isolate', { reason: 'gone' });
+    assert.equal(again.status, 401);
+  });
 });
 
 describe('dashboard server without a built page', () => {
@@ -136,5 +269,14 @@ describe('dashboard server without a built page', () => {
     assert.equal(a.status, 503);
     assert.match(a.text, /dashboard not built: run npm run build:dashboard/);
   });
-});
 
+  it('refuses logins from an address with 429 after 10 failures, even with the right token', async () => {
+    const b = new DashboardClient(c);
+    for (let i = 0; i < 10; i++) assert.equal((await b.login(`fbo_${String(i).padStart(43, 'x')}`)).status, 401);
+    const token = (JSON.parse(readFileSync(c.credentialsFile, 'utf8')) as CredentialFile).token;
+    const a = await b.login(token);
+    assert.equal(a.status, 429);
+    assert.match(a.json.error, /too many failed logins from 127.0.0.1/);
+    assert.ok(Number(a.headers['retry-after']) > 0);
+  });
+});
