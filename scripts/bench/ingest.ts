@@ -1,4 +1,4 @@
-// npm run bench:ingest -- [--streams 200] [--duration 20] [--window 8] [--events 1] [--json FILE]
+// npm run bench:ingest -- [--streams 200] [--duration 20] [--window 8] [--events 1] [--json FILE] [--store sqlite|postgres|both]
 //
 // How many reports per second one controller sustains from many concurrent
 // agent streams while their events are validated, stored (SQLite), deduped and
@@ -37,6 +37,7 @@ import type { AgentFrame, ControllerFrame__Output } from '../../proto/wire.ts';
 import { firebreakPackage } from '../../proto/wire.ts';
 import { OperatorApi } from '../simulate/operator.ts';
 import { fakeHash } from '../simulate/synthetic-sampler.ts';
+import { openBenchStore, parseStoreChoice, prepareBenchStore, runBoth, type StoreChoice } from './ingest-store.ts';
 import { startProcess, stopProcess, type Proc } from '../../test/helpers/procs.ts';
 
 const program = new Command('bench:ingest')
@@ -48,24 +49,31 @@ const program = new Command('bench:ingest')
   .option('--probe-ms <ms>', 'a new fleet-wide signature every this many ms (event-to-alert latency)', Number, 500)
   .option('--enroll-concurrency <n>', 'identities enrolled at once', Number, 8)
   .option('--json <file>', 'write the results as JSON here')
+  .option('--store <which>', 'the controller\'s store: sqlite, postgres (a throwaway server, or --pg-url) or both (one run each, side by side)', parseStoreChoice, 'sqlite' as StoreChoice)
+  .option('--pg-url <url>', 'with --store postgres: this server instead of a throwaway one (a schema of its own, dropped after)')
+  .option('--store-url <url>', '(internal) PostgreSQL URL#schema for --serve controller')
   .option('--serve <what>', '(internal) run the controller or the echo server in this process')
   .option('--data-dir <dir>', '(internal) data dir for --serve')
   .option('--ca <file>', '(internal) CA for client certificates, for --serve echo');
 
 interface Options {
   streams: number; duration: number; warmup: number; window: number; events: number; probeMs: number;
+  store: StoreChoice; pgUrl?: string; storeUrl?: string;
   enrollConcurrency: number; json?: string; serve?: string; dataDir?: string; ca?: string;
 }
 
 const log = pino({ level: 'warn', base: { app: 'bench-ingest' } }, pino.destination(2));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** CPU seconds of the store's own processes (PostgreSQL's), counted with the controller's */
+let storeCpu: () => number = () => 0;
 
 // ------------------------------------------------------------ child: controller
 
-async function serveController(dataDir: string): Promise<void> {
+async function serveController(dataDir: string, storeUrl?: string): Promise<void> {
   const { Controller } = await import('../../controller/controller.ts');
   const clog = pino({ level: 'warn', base: { app: 'firebreak-controller' } });
   const c = new Controller({
+    store: await openBenchStore(storeUrl, clog),
     dataDir, agentListen: '127.0.0.1:0', enrollListen: '127.0.0.1:0', operatorListen: '127.0.0.1:0',
     heartbeatIntervalMs: 5000, offlineAfterBeats: 3, commandTtlMs: 300_000, log: clog,
     // one stream here stands for many agents: the per-agent limit would cut it
@@ -216,14 +224,14 @@ async function load(address: string, specs: StreamSpec[], o: Options, serverPid:
     }, o.probeMs);
   }
   await sleep(o.warmup * 1000);
-  const cpu0 = cpuSeconds(serverPid);
+  const cpu0 = cpuSeconds(serverPid) + storeCpu();
   const gen0 = process.cpuUsage();
   const t0 = Date.now();
   measuring = true;
   await sleep(o.duration * 1000);
   measuring = false;
   const elapsed = (Date.now() - t0) / 1000;
-  const cpu1 = cpuSeconds(serverPid);
+  const cpu1 = cpuSeconds(serverPid) + storeCpu();
   const gen1 = process.cpuUsage(gen0);
   clearInterval(probeTimer);
   stopped = true;
@@ -247,11 +255,13 @@ async function waitReady(p: Proc, msg: string): Promise<Record<string, unknown>>
 
 async function main(o: Options): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'firebreak-bench-ingest-'));
+  const benchStore = await prepareBenchStore(o.store === 'both' ? 'sqlite' : o.store, o.pgUrl);
+  storeCpu = benchStore.cpuSeconds;
   let ctl: Proc | undefined;
   let echo: Proc | undefined;
   let api: OperatorApi | undefined;
   try {
-    ctl = startProcess('scripts/bench/ingest.ts', ['--serve', 'controller', '--data-dir', join(dir, 'controller')]);
+    ctl = startProcess('scripts/bench/ingest.ts', ['--serve', 'controller', '--data-dir', join(dir, 'controller'), ...benchStore.args]);
     const ready = await waitReady(ctl, 'controller ready');
     api = new OperatorApi(`127.0.0.1:${ready.operatorPort}`, String(ready.credentials));
     const token = await api.createEnrollmentToken(o.streams, 3600);
@@ -298,7 +308,7 @@ async function main(o: Options): Promise<void> {
     const { probes: _p, ...ctlFigures } = ctlResult;
     const { probes: _e, ...echoFigures } = echoResult;
     const result = {
-      streams: o.streams, window_per_stream: o.window, events_per_report: o.events, measured_s: o.duration,
+      store: o.store, streams: o.streams, window_per_stream: o.window, events_per_report: o.events, measured_s: o.duration,
       enrollment_ms: enrollMs,
       controller: {
         ...ctlFigures,
@@ -310,7 +320,7 @@ async function main(o: Options): Promise<void> {
       note: 'one machine: the load generator, the controller and the echo server share its cores (see the cpu figures)',
     };
     process.stdout.write(
-      `controller: ${result.controller.reports_per_s} reports/s (${result.controller.events_per_s} events/s) over ${o.streams} streams; ` +
+      `controller (${o.store}): ${result.controller.reports_per_s} reports/s (${result.controller.events_per_s} events/s) over ${o.streams} streams; ` +
       `ack p50 ${result.controller.ack_p50_ms} ms p99 ${result.controller.ack_p99_ms} ms; event-to-alert p50 ${result.controller.event_to_alert_p50_ms} ms ` +
       `p99 ${result.controller.event_to_alert_p99_ms} ms (${lat.length}/${ctlResult.probes.length} probes alerted); controller CPU ${result.controller.server_cpu_pct_of_one_core}% of a core\n` +
       `bare grpc-js echo: ${result.bare_grpc_echo.reports_per_s} reports/s; ack p50 ${result.bare_grpc_echo.ack_p50_ms} ms p99 ${result.bare_grpc_echo.ack_p99_ms} ms; server CPU ${result.bare_grpc_echo.server_cpu_pct_of_one_core}% of a core\n` +
@@ -320,12 +330,17 @@ async function main(o: Options): Promise<void> {
     api?.close();
     await stopProcess(ctl);
     await stopProcess(echo);
+    await benchStore.cleanup();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 program.action(async (o: Options) => {
-  if (o.serve === 'controller') return serveController(o.dataDir!);
+  if (o.serve === 'controller') return serveController(o.dataDir!, o.storeUrl);
+  if (o.store === 'both') {
+    await runBoth(process.argv.slice(2));
+    process.exit(0);
+  }
   if (o.serve === 'echo') return serveEcho(o.dataDir!, o.ca!);
   await main(o);
   process.exit(0);

@@ -15,6 +15,8 @@ export const PG_URL_ENV = 'FIREBREAK_TEST_PG_URL';
 export interface TestPg {
   /** connects as a superuser to a database the tests may create schemas in */
   url: string;
+  /** the postmaster's pid, when this process started the server (benchmarks count its CPU) */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ let shared: Promise<TestPg> | undefined;
 export function testPg(): Promise<TestPg> {
   shared ??= startTestPg().then((pg) => ({
     url: pg.url,
+    pid: pg.pid,
     stop: () => { shared = undefined; return pg.stop(); },
   }));
   return shared;
@@ -90,6 +93,7 @@ async function startTestPg(): Promise<TestPg> {
   child.stderr!.resume();
   return {
     url: `postgres://firebreak@localhost/postgres?host=${encodeURIComponent(dir)}`,
+    pid: child.pid,
     stop: async () => {
       process.removeListener('exit', cleanup);
       if (child.exitCode === null && child.signalCode === null) {
