@@ -9,15 +9,14 @@ import type { Logger } from 'pino';
 import type { AuditLog } from './audit/log.ts';
 import type { Commands } from './commands.ts';
 import { NotFoundError } from './commands.ts';
-import type { PlaybookApi } from './operator-alerts.ts';
+import { asOperatorError, type PlaybookApi } from './operator-alerts.ts';
 import type { Pipeline } from './pipeline/pipeline.ts';
 import type { AlertSummary, AlertTransition } from './pipeline/stage-types.ts';
 import {
-  fleetView, parsePlaybook, PlaybookEngine, PlaybookError, PlaybookSource, RUN_SEQ_COUNTER, snapshotFromRows, webhookNotifier,
+  fleetView, parsePlaybook, PlaybookEngine, PlaybookSource, RUN_SEQ_COUNTER, snapshotFromRows, webhookNotifier,
   type EngineSnapshot, type FleetHost, type FleetView, type ManualPlan,
 } from './playbooks/index.ts';
 import type { Store } from './store/store.ts';
-import { ValidationError } from '../proto/validate.ts';
 
 /** The old 15 s snapshot (before migration 4): read once, moved into rows, never written again. */
 export const PLAYBOOK_STATE_KEY = 'playbooks';
@@ -202,8 +201,7 @@ export class Containment implements PlaybookApi {
     try {
       return fn();
     } catch (err) {
-      if (err instanceof PlaybookError) throw /unknown|no run|no playbook/i.test(err.message) ? new NotFoundError(err.message) : new ValidationError(err.message);
-      throw err;
+      return asOperatorError(err);
     }
   }
 }

@@ -5,8 +5,8 @@ import type { OperatorHandlers } from '../proto/wire.ts';
 import type { OperatorApiOptions } from './operator-api.ts';
 import { NotFoundError } from './commands.ts';
 import { rpcFactory, UnavailableError } from './operator-rpc.ts';
-import { AlertError, parseMatcher, SilenceError } from './pipeline/pipeline.ts';
-import type { SilenceView } from './pipeline/stage-types.ts';
+import { parseMatcher } from './pipeline/pipeline.ts';
+import { StageError, type SilenceView } from './pipeline/stage-types.ts';
 import { ValidationError, checkText } from '../proto/validate.ts';
 
 /** What the operator API needs from the playbook engine. */
@@ -23,10 +23,9 @@ export interface PlaybookApi {
 const doc = (v: unknown) => ({ json: JSON.stringify(v) });
 const list = (items: unknown[]) => ({ items: items.map((i) => JSON.stringify(i)) });
 
-/** Stage errors are the operator's mistakes: they become INVALID_ARGUMENT or NOT_FOUND. */
-function asOperatorError(err: unknown): never {
-  if (err instanceof SilenceError) throw new ValidationError(err.message);
-  if (err instanceof AlertError) throw /unknown|no alert/i.test(err.message) ? new NotFoundError(err.message) : new ValidationError(err.message);
+/** Stage errors (alerts, silences, playbooks) are the operator's mistakes: NOT_FOUND or INVALID_ARGUMENT, by their kind. */
+export function asOperatorError(err: unknown): never {
+  if (err instanceof StageError) throw err.kind === 'not-found' ? new NotFoundError(err.message) : new ValidationError(err.message);
   throw err;
 }
 
@@ -75,10 +74,7 @@ export function alertHandlers(o: OperatorApiOptions): Pick<OperatorHandlers, 'Li
         await storeSilence(o, s);
         await o.audit.append(`operator:${op.name}`, 'silence.expire', s.id);
         return doc(s);
-      } catch (err) {
-        if (err instanceof SilenceError && /unknown|no silence/i.test(err.message)) throw new NotFoundError(err.message);
-        return asOperatorError(err);
-      }
+      } catch (err) { return asOperatorError(err); }
     }),
   };
 }

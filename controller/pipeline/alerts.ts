@@ -26,6 +26,7 @@ import { SPREAD_DEFAULTS, type SpreadOptions, type SpreadResult } from './spread
 import {
   isGenericRank,
   severityRank,
+  StageError,
   type AlertDetail,
   type AlertScope,
   type AlertSummary,
@@ -122,7 +123,7 @@ export interface AlertRecord extends Pick<AlertSummary,
   version: number;
 }
 
-export class AlertError extends Error {
+export class AlertError extends StageError {
   override name = 'AlertError';
 }
 
@@ -275,7 +276,7 @@ export class AlertBook {
 
   acknowledge(id: string, by: string, now: number): AlertSummary {
     const a = this.alerts.get(id);
-    if (!a) throw new AlertError(`no alert ${JSON.stringify(id)}: list them with 'firebreak alerts'`);
+    if (!a) throw new AlertError(`no alert ${JSON.stringify(id)}: list them with 'firebreak alerts'`, 'not-found');
     if (a.status === 'resolved') throw new AlertError(`alert ${id} is already resolved; nothing to acknowledge`);
     if (a.status !== 'acknowledged') {
       a.status = 'acknowledged';

@@ -273,3 +273,14 @@ export const SilenceSchema = z.object({
 export type Silence = z.infer<typeof SilenceSchema>;
 export type SilenceState = 'pending' | 'active' | 'expired';
 export type SilenceView = Silence & { state: SilenceState };
+
+/**
+ * An operator's request a stage cannot do: `not-found` when what it names does not exist,
+ * `invalid` otherwise. The operator API maps the kind to NOT_FOUND or INVALID_ARGUMENT,
+ * so no caller reads the wording of a message to decide.
+ */
+export class StageError extends Error {
+  constructor(message: string, readonly kind: 'not-found' | 'invalid' = 'invalid') {
+    super(message);
+  }
+}

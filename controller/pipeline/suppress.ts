@@ -9,6 +9,7 @@ import {
   MatcherSchema,
   SilenceSchema,
   SilenceSpecSchema,
+  StageError,
   type Matcher,
   type PipelineEvent,
   type Silence,
@@ -29,7 +30,7 @@ export interface SilencesOptions {
   retentionMs?: number;
 }
 
-export class SilenceError extends Error {
+export class SilenceError extends StageError {
   override name = 'SilenceError';
 }
 
@@ -124,7 +125,7 @@ export class Silences {
   /** Ends a silence now. Throws when the id is unknown. */
   expire(id: string, now: number): SilenceView {
     const c = this.byId.get(id);
-    if (!c) throw new SilenceError(`no silence ${JSON.stringify(id)}: list them with 'firebreak silence list'`);
+    if (!c) throw new SilenceError(`no silence ${JSON.stringify(id)}: list them with 'firebreak silence list'`, 'not-found');
     if (c.silence.endsAtMs > now) c.silence.endsAtMs = now;
     return view(c.silence, now);
   }

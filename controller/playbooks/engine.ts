@@ -33,7 +33,7 @@
 //   persistence.ts     toJSON / restore
 //   journal.ts         runs, actions and blast-radius counts written to the store as they change
 //   engine-state.ts    the state they share and the helpers that change it
-import type { AlertSummary, AlertTransition } from '../pipeline/stage-types.ts';
+import { StageError, type AlertSummary, type AlertTransition } from '../pipeline/stage-types.ts';
 import { countOperatorIsolations, ManualError, previewManual, startManual, type ManualPlan } from './manual.ts';
 import { planApproval } from './approvals.ts';
 import { audit, countStatuses, isEnabled, newEngineState, type EngineState } from './engine-state.ts';
@@ -54,7 +54,7 @@ export type {
 } from './records.ts';
 export { countStatuses } from './engine-state.ts';
 
-export class PlaybookError extends Error {
+export class PlaybookError extends StageError {
   override name = 'PlaybookError';
 }
 
@@ -106,7 +106,7 @@ export class PlaybookEngine {
 
   private setEnabled(name: string, on: boolean, by: string): PlaybookStatus {
     if (!this.s.playbooks.has(name)) {
-      throw new PlaybookError(`unknown playbook '${name}' (list them with 'firebreak playbooks list')`);
+      throw new PlaybookError(`unknown playbook '${name}' (list them with 'firebreak playbooks list')`, 'not-found');
     }
     this.s.overrides.set(name, on);
     audit(this.s, by, on ? 'playbook.enable' : 'playbook.disable', name, { playbook: name });
@@ -135,7 +135,7 @@ export class PlaybookEngine {
   /** Executes the actions a guard held on a run, as `by`; later isolations of the run skip the blast radius. */
   approve(runId: string, by: string, now: number): Promise<PlaybookRun> {
     const run = this.s.runs.get(runId);
-    if (!run) throw new PlaybookError(`unknown run '${runId}' (list them with 'firebreak runs')`);
+    if (!run) throw new PlaybookError(`unknown run '${runId}' (list them with 'firebreak runs')`, 'not-found');
     const held = run.actions.filter((a) => a.status === 'held');
     if (held.length === 0) {
       throw new PlaybookError(`run ${runId} holds nothing to approve (${run.status === 'finished' ? 'it finished' : 'no guard held an action'}); see 'firebreak run ${runId}'`);
@@ -167,7 +167,7 @@ export class PlaybookEngine {
     try {
       return fn();
     } catch (err) {
-      if (err instanceof ManualError) throw new PlaybookError(err.message);
+      if (err instanceof ManualError) throw new PlaybookError(err.message, err.kind);
       throw err;
     }
   }

@@ -8,7 +8,7 @@
 // here too, in the same window as the playbooks' own, so a fleet isolate by hand
 // leaves less room for automatic ones and the reverse.
 import { createHash } from 'node:crypto';
-import type { AlertSummary } from '../pipeline/stage-types.ts';
+import { StageError, type AlertSummary } from '../pipeline/stage-types.ts';
 import { emptyJournal, type EngineState, type Op } from './engine-state.ts';
 import { SlidingCount } from './guards.ts';
 import type { LoadedPlaybook } from './loader.ts';
@@ -16,7 +16,7 @@ import { whenMatches, type FleetView } from './match.ts';
 import type { PlaybookRun } from './records.ts';
 import { planManualRun } from './run-lifecycle.ts';
 
-export class ManualError extends Error {
+export class ManualError extends StageError {
   override name = 'ManualError';
 }
 
@@ -25,7 +25,7 @@ export function pickPlaybook(s: EngineState, alert: AlertSummary, fleet: FleetVi
   if (alert.status === 'resolved') throw new ManualError(`alert ${alert.id} is resolved: there is nothing to contain`);
   if (name) {
     const lp = s.playbooks.get(name);
-    if (!lp) throw new ManualError(`unknown playbook '${name}' (list them with 'firebreak playbooks list')`);
+    if (!lp) throw new ManualError(`unknown playbook '${name}' (list them with 'firebreak playbooks list')`, 'not-found');
     return lp;
   }
   const reasons: string[] = [];
