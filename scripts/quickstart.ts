@@ -14,6 +14,7 @@ mkdirSync(data, { recursive: true, mode: 0o700 });
 const AGENT_PORT = process.env.FIREBREAK_AGENT_PORT ?? '7443';
 const OPERATOR_PORT = process.env.FIREBREAK_OPERATOR_PORT ?? '7444';
 const ENROLL_PORT = process.env.FIREBREAK_ENROLL_PORT ?? '7445';
+const DASHBOARD_PORT = process.env.FIREBREAK_DASHBOARD_PORT ?? '7446';
 const agentId = hostname().toLowerCase().replace(/[^a-z0-9._-]/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 63) || 'local-agent';
 
 const children: ChildProcess[] = [];
@@ -49,12 +50,16 @@ try {
   process.stdout.write(`Firebreak quickstart: data and logs in ${data}\n`);
   const ctlDir = join(data, 'controller');
   await run('controller', 'controller/main.ts', ['-d', ctlDir, '--listen', `127.0.0.1:${AGENT_PORT}`,
-    '--enroll-listen', `127.0.0.1:${ENROLL_PORT}`, '--operator-listen', `127.0.0.1:${OPERATOR_PORT}`,
+    '--enroll-listen', `127.0.0.1:${ENROLL_PORT}`, '--operator-listen', `127.0.0.1:${OPERATOR_PORT}`, '--dashboard-listen', `127.0.0.1:${DASHBOARD_PORT}`,
     '--playbooks', join(root, 'playbooks')], 'controller ready');
   const info = JSON.parse(readFileSync(join(ctlDir, 'controller.json'), 'utf8')) as { caFingerprint: string; credentials: string };
   process.stdout.write(`  controller  agents on 127.0.0.1:${AGENT_PORT} (mutual TLS), enrollment on ${ENROLL_PORT}, operators on ${OPERATOR_PORT}\n`);
   process.stdout.write(`              CA fingerprint ${info.caFingerprint}\n`);
   process.stdout.write(`              admin credential: ${info.credentials} (the CLI finds it there when run from this folder)\n`);
+  // the token is not printed: it would stay in the terminal's scrollback
+  process.stdout.write(`  dashboard   https://127.0.0.1:${DASHBOARD_PORT}/  (the certificate is from the controller's own CA, ${join(ctlDir, 'trust', 'ca.crt')}:\n`);
+  process.stdout.write(`              import it into the browser, or accept the warning after checking the fingerprint above)\n`);
+  process.stdout.write(`              log in with the admin token: node -p "require('${info.credentials}').token"\n`);
   // a one-use token for the local agent; an agent enrolled on an earlier run ignores it
   const cred = JSON.parse(readFileSync(info.credentials, 'utf8')) as CredentialFile;
   const client = operatorClient(`127.0.0.1:${OPERATOR_PORT}`, cred);
@@ -88,7 +93,7 @@ try {
 } catch (err) {
   process.stderr.write(`quickstart failed: ${(err as Error).message}\n`);
   if (/EADDRINUSE|cannot listen/.test((err as Error).message)) {
-    process.stderr.write(`port ${AGENT_PORT} or ${OPERATOR_PORT} is taken: stop the other Firebreak, or set FIREBREAK_AGENT_PORT / FIREBREAK_OPERATOR_PORT\n`);
+    process.stderr.write(`port ${AGENT_PORT}, ${OPERATOR_PORT}, ${ENROLL_PORT} or ${DASHBOARD_PORT} is taken: stop the other Firebreak, or set FIREBREAK_AGENT_PORT / FIREBREAK_OPERATOR_PORT / FIREBREAK_ENROLL_PORT / FIREBREAK_DASHBOARD_PORT\n`);
   }
   stop();
   process.exit(1);
