@@ -24,7 +24,7 @@
 // another child. This process only generates load.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Command } from 'commander';
@@ -52,6 +52,7 @@ const program = new Command('bench:ingest')
   .option('--store <which>', 'the controller\'s store: sqlite, postgres (a throwaway server, or --pg-url) or both (one run each, side by side)', parseStoreChoice, 'sqlite' as StoreChoice)
   .option('--pg-url <url>', 'with --store postgres: this server instead of a throwaway one (a schema of its own, dropped after)')
   .option('--store-url <url>', '(internal) PostgreSQL URL#schema for --serve controller')
+  .option('--cpu-prof <dir>', 'run the controller under node --cpu-prof, writing its profile into this dir')
   .option('--serve <what>', '(internal) run the controller or the echo server in this process')
   .option('--data-dir <dir>', '(internal) data dir for --serve')
   .option('--ca <file>', '(internal) CA for client certificates, for --serve echo');
@@ -59,7 +60,7 @@ const program = new Command('bench:ingest')
 interface Options {
   streams: number; duration: number; warmup: number; window: number; events: number; probeMs: number;
   store: StoreChoice; pgUrl?: string; storeUrl?: string;
-  enrollConcurrency: number; json?: string; serve?: string; dataDir?: string; ca?: string;
+  enrollConcurrency: number; json?: string; serve?: string; dataDir?: string; ca?: string; cpuProf?: string;
 }
 
 const log = pino({ level: 'warn', base: { app: 'bench-ingest' } }, pino.destination(2));
@@ -78,8 +79,9 @@ async function serveController(dataDir: string, storeUrl?: string): Promise<void
     heartbeatIntervalMs: 5000, offlineAfterBeats: 3, commandTtlMs: 300_000, log: clog,
     // one stream here stands for many agents: the per-agent limit would cut it
     maxFramesPerSecond: 1_000_000,
-    // every bench agent dials from 127.0.0.1, as a fleet behind one NAT: no per-address cap
-    connectionLimits: { agent: { maxPerSource: 0 }, enroll: { maxPerSource: 0 } },
+    // every bench agent dials from 127.0.0.1, as a fleet behind one NAT: no per-address cap; and all
+    // streams dial at once (bench:streams measures that storm): no handshake cap, which resets the rest
+    connectionLimits: { agent: { maxPerSource: 0, maxHandshakes: 1_000_000 }, enroll: { maxPerSource: 0 } },
   });
   await c.start();
   process.stdout.write(JSON.stringify({
@@ -143,6 +145,8 @@ interface LoadResult {
   streams_up: number;
   stream_errors: number;
   server_cpu_pct_of_one_core: number;
+  /** the server process's CPU seconds (user + system) per 1,000 acked reports: the figure a busy machine disturbs least */
+  server_cpu_s_per_1k_reports: number | null;
   generator_cpu_pct_of_one_core: number;
   probes: Probe[];
 }
@@ -244,6 +248,7 @@ async function load(address: string, specs: StreamSpec[], o: Options, serverPid:
     streams_up: streams.filter((s) => s.isUp()).length,
     stream_errors: errors,
     server_cpu_pct_of_one_core: Math.round(((cpu1 - cpu0) / elapsed) * 100),
+    server_cpu_s_per_1k_reports: acked > 0 ? Math.round(((cpu1 - cpu0) / acked) * 1000 * 1000) / 1000 : null,
     generator_cpu_pct_of_one_core: Math.round(((gen1.user + gen1.system) / 1e6 / elapsed) * 100),
     probes: probes.filter((p) => p.thirdSentAtMs > 0),
   };
@@ -261,7 +266,8 @@ async function main(o: Options): Promise<void> {
   let echo: Proc | undefined;
   let api: OperatorApi | undefined;
   try {
-    ctl = startProcess('scripts/bench/ingest.ts', ['--serve', 'controller', '--data-dir', join(dir, 'controller'), ...benchStore.args]);
+    ctl = startProcess('scripts/bench/ingest.ts', ['--serve', 'controller', '--data-dir', join(dir, 'controller'), ...benchStore.args],
+      o.cpuProf ? { prefix: [process.execPath, '--cpu-prof', '--cpu-prof-dir', o.cpuProf] } : {});
     const ready = await waitReady(ctl, 'controller ready');
     api = new OperatorApi(`127.0.0.1:${ready.operatorPort}`, String(ready.credentials));
     const token = await api.createEnrollmentToken(o.streams, 3600);
@@ -283,6 +289,7 @@ async function main(o: Options): Promise<void> {
     process.stderr.write(`enrolled ${ids.length} identities in ${enrollMs} ms; loading the controller for ${o.duration} s...\n`);
 
     const ctlResult = await load(`127.0.0.1:${ready.agentPort}`, ids.map((id) => ({ id: id.agentId, credentials: linkCredentials(id) })), o, ctl.child.pid!, true);
+    const ctlLoad = Math.round(loadavg()[0]! * 100) / 100;
     await sleep(2500); // a pipeline tick or two for the last probes
     const alerts = await api.listAlerts();
     const attached = new Map<string, number>();
@@ -304,12 +311,15 @@ async function main(o: Options): Promise<void> {
     const echoResult = await load(`127.0.0.1:${er.port}`, ids.map((id) => ({
       id: id.agentId, credentials: grpc.credentials.createSsl(echoCa, Buffer.from(id.keyPem), Buffer.from(id.certPem)),
     })), o, echo.child.pid!, false);
+    const echoLoad = Math.round(loadavg()[0]! * 100) / 100;
 
     const { probes: _p, ...ctlFigures } = ctlResult;
     const { probes: _e, ...echoFigures } = echoResult;
     const result = {
       store: o.store, streams: o.streams, window_per_stream: o.window, events_per_report: o.events, measured_s: o.duration,
       enrollment_ms: enrollMs,
+      // the machine's 1-minute load average as each run ended (other work shares the cores)
+      load_average_1m: { controller_run: ctlLoad, echo_run: echoLoad },
       controller: {
         ...ctlFigures,
         event_to_alert_p50_ms: pct(lat, 50), event_to_alert_p99_ms: pct(lat, 99), event_to_alert_max_ms: pct(lat, 100),
@@ -322,9 +332,10 @@ async function main(o: Options): Promise<void> {
     process.stdout.write(
       `controller (${o.store}): ${result.controller.reports_per_s} reports/s (${result.controller.events_per_s} events/s) over ${o.streams} streams; ` +
       `ack p50 ${result.controller.ack_p50_ms} ms p99 ${result.controller.ack_p99_ms} ms; event-to-alert p50 ${result.controller.event_to_alert_p50_ms} ms ` +
-      `p99 ${result.controller.event_to_alert_p99_ms} ms (${lat.length}/${ctlResult.probes.length} probes alerted); controller CPU ${result.controller.server_cpu_pct_of_one_core}% of a core\n` +
-      `bare grpc-js echo: ${result.bare_grpc_echo.reports_per_s} reports/s; ack p50 ${result.bare_grpc_echo.ack_p50_ms} ms p99 ${result.bare_grpc_echo.ack_p99_ms} ms; server CPU ${result.bare_grpc_echo.server_cpu_pct_of_one_core}% of a core\n` +
-      `controller / echo: ${result.controller_to_echo_ratio}\n`);
+      `p99 ${result.controller.event_to_alert_p99_ms} ms (${lat.length}/${ctlResult.probes.length} probes alerted); controller CPU ${result.controller.server_cpu_pct_of_one_core}% of a core, ` +
+      `${result.controller.server_cpu_s_per_1k_reports} CPU-s per 1,000 reports\n` +
+      `bare grpc-js echo: ${result.bare_grpc_echo.reports_per_s} reports/s; ack p50 ${result.bare_grpc_echo.ack_p50_ms} ms p99 ${result.bare_grpc_echo.ack_p99_ms} ms; server CPU ${result.bare_grpc_echo.server_cpu_pct_of_one_core}% of a core, ${result.bare_grpc_echo.server_cpu_s_per_1k_reports} CPU-s per 1,000 reports\n` +
+      `controller / echo: ${result.controller_to_echo_ratio}; load average (1 min) ${ctlLoad} / ${echoLoad}\n`);
     if (o.json) writeFileSync(o.json, JSON.stringify(result, null, 2) + '\n');
   } finally {
     api?.close();
