@@ -18,7 +18,7 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page } 
 import { call, operatorClient } from '../../controller/cli/client.ts';
 import type { CredentialFile } from '../../controller/credentials.ts';
 import { buildDashboard } from '../../scripts/build/dashboard.ts';
-import { ROOT, startAgent, startController, stopAll, tempDir, type ControllerProc, type Proc } from '../helpers/procs.ts';
+import { ROOT, startAgent, startProcess, stopAll, tempDir, type ControllerProc, type Proc } from '../helpers/procs.ts';
 import { connectOutbreak, type Outbreak } from './outbreak.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -81,25 +81,31 @@ describe('the dashboard in a real browser', { timeout: 60_000 }, () => {
     mkdirSync(pb);
     writeFileSync(join(pb, 'held.yaml'), HELD_PLAYBOOK);
     // the page under test is built from the sources as they are now (~0.3 s), not a stale dist/
-    [, ctl] = await Promise.all([
+    const dataDir = join(dir.path, 'ctl');
+    const [, proc] = await Promise.all([
       buildDashboard(),
-      startController(join(dir.path, 'ctl'), ['--dashboard-listen', '127.0.0.1:0', '--playbooks', pb]),
+      startProcess('controller/main.ts', ['-d', dataDir, '--listen', '127.0.0.1:0', '--enroll-listen', '127.0.0.1:0', '--operator-listen', '127.0.0.1:0',
+        '--heartbeat-interval', '1s', '--dashboard-listen', '127.0.0.1:0', '--playbooks', pb]),
     ]);
-    const ready = await ctl.waitFor((l) => l.msg === 'controller ready');
+    const ready = await proc.waitFor((l) => l.msg === 'controller ready', 30_000);
     const port = Number(ready.dashboardPort);
     assert.ok(port > 0, `the controller's ready line names its dashboard port: ${JSON.stringify(ready)}`);
     base = `https://127.0.0.1:${port}`;
     mark('controller ready');
-    admin = JSON.parse(readFileSync(ctl.credentialsFile, 'utf8')) as CredentialFile;
-    const client = operatorClient(ctl.operatorAddress, admin);
+    admin = JSON.parse(readFileSync(String(ready.credentials), 'utf8')) as CredentialFile;
+    const client = operatorClient(`127.0.0.1:${ready.operatorPort}`, admin);
+    // the enrollment token through the API in this process (helpers' startController runs the CLI for it: a second or two)
+    const enroll = await call<object, { token: string }>(client, 'CreateEnrollmentToken', { uses: 100, ttlS: 600 });
+    ctl = { ...proc, agentAddress: `127.0.0.1:${ready.agentPort}`, enrollAddress: `127.0.0.1:${ready.enrollPort}`, operatorAddress: `127.0.0.1:${ready.operatorPort}`,
+      caFingerprint: String(ready.caFingerprint), credentialsFile: String(ready.credentials), dataDir, enrollToken: enroll.token };
     const pin = await dashboardPin(port, admin.caCertPem);
     [agent, outbreak, viewerToken, browser] = await Promise.all([
-      startAgent(REAL, ctl, join(dir.path, 'agent')),
-      connectOutbreak(ctl, join(dir.path, 'worm'), WORM, CHAIN),
+      startAgent(REAL, ctl, join(dir.path, 'agent')).finally(() => mark('real agent connected')),
+      connectOutbreak(ctl, join(dir.path, 'worm'), WORM, CHAIN).finally(() => mark('synthetic agents connected')),
       call<object, { token: string }>(client, 'AddOperator', { name: 'night-viewer', role: 'viewer' }).then((r) => r.token),
       // Chromium trusts exactly the dashboard's key, which Node checked against the controller's CA
       chromium.launch({ executablePath: CHROMIUM, args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-        '--disable-background-networking', '--no-first-run', `--ignore-certificate-errors-spki-list=${pin}`] }),
+        '--disable-background-networking', '--no-first-run', `--ignore-certificate-errors-spki-list=${pin}`] }).finally(() => mark('browser launched')),
     ]);
     client.close();
     mark('agent, outbreak agents, viewer and browser ready');

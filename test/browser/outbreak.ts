@@ -9,8 +9,11 @@ import { join } from 'node:path';
 import { ensureIdentity, linkCredentials } from '../../agent/trust/enroll.ts';
 import type { AgentFrame, AgentLinkClient, Contact, ControllerFrame__Output } from '../../proto/wire.ts';
 import { firebreakPackage } from '../../proto/wire.ts';
-import { silent } from '../helpers/inproc.ts';
+import { pino } from 'pino';
 import { eventually, type ControllerProc } from '../helpers/procs.ts';
+
+// not helpers/inproc's: that module loads the whole controller, which this process does not run
+const silent = pino({ level: 'silent' });
 
 export const WORM_SHA = 'be'.repeat(32);
 
