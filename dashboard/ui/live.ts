@@ -8,7 +8,13 @@ export const TOPICS = ['hosts', 'alerts', 'runs', 'commands', 'audit'] as const;
 export type Topic = (typeof TOPICS)[number];
 export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'off';
 
-const listeners = new Set<(topic: Topic) => void>();
+/** What an event says changed: ids (hosts, alerts, runs, commands), `more` when the server cut the list. */
+export interface Change {
+  ids: string[];
+  more?: boolean;
+}
+
+const listeners = new Set<(topic: Topic, change: Change) => void>();
 const stateListeners = new Set<(s: LiveState) => void>();
 let source: EventSource | null = null;
 let state: LiveState = 'off';
@@ -36,7 +42,13 @@ export function startLive(): void {
     setState('off');
     onClosed();
   };
-  for (const t of TOPICS) source.addEventListener(t, () => { for (const l of listeners) l(t); });
+  for (const t of TOPICS) {
+    source.addEventListener(t, (e) => {
+      let change: Change = { ids: [], more: true };
+      try { change = JSON.parse((e as MessageEvent<string>).data) as Change; } catch { /* no ids: treat as "anything" */ }
+      for (const l of listeners) l(t, change);
+    });
+  }
 }
 
 export function stopLive(): void {
@@ -45,13 +57,17 @@ export function stopLive(): void {
   setState('off');
 }
 
-/** Calls fn (at most every 300 ms) when one of the topics fires. */
-export function useLive(topics: readonly Topic[], fn: () => void): void {
+/**
+ * Calls fn when one of the topics fires (and `only`, if given, says the change concerns this
+ * view), at most once per `everyMs`: a fleet-wide outbreak fires many events a second.
+ */
+export function useLive(topics: readonly Topic[], fn: () => void, only?: (topic: Topic, change: Change) => boolean, everyMs = 300): void {
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const l = (t: Topic) => {
+    const l = (t: Topic, change: Change) => {
       if (!topics.includes(t) || timer) return;
-      timer = setTimeout(() => { timer = undefined; fn(); }, 300);
+      if (only && !change.more && !only(t, change)) return;
+      timer = setTimeout(() => { timer = undefined; fn(); }, everyMs);
     };
     listeners.add(l);
     return () => { listeners.delete(l); if (timer) clearTimeout(timer); };

@@ -2,7 +2,7 @@
 // reloads when one of its live topics fires, keeps showing the last good data
 // while a reload runs (no flicker at 3 a.m.), and says when a reload failed.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { useLive, type Topic } from './live.ts';
+import { useLive, type Change, type Topic } from './live.ts';
 
 export interface Resource<T> {
   data: T | undefined;
@@ -12,7 +12,14 @@ export interface Resource<T> {
   reload: () => void;
 }
 
-export function useResource<T>(key: string, load: () => Promise<T>, topics: readonly Topic[]): Resource<T> {
+export interface LiveOptions {
+  /** refetch only when the change concerns this view (e.g. its host's id); `more` always refetches */
+  only?: (topic: Topic, change: Change) => boolean;
+  /** at most one refetch per this long (default 300 ms) */
+  everyMs?: number;
+}
+
+export function useResource<T>(key: string, load: () => Promise<T>, topics: readonly Topic[], live: LiveOptions = {}): Resource<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<{ msg: string; status: number } | undefined>(undefined);
   const gen = useRef(0);
@@ -26,6 +33,6 @@ export function useResource<T>(key: string, load: () => Promise<T>, topics: read
     );
   }, []);
   useEffect(() => { setData(undefined); setError(undefined); reload(); }, [key]);
-  useLive(topics, reload);
+  useLive(topics, reload, live.only, live.everyMs);
   return { data, error: error?.msg, status: error?.status, reload };
 }

@@ -13,7 +13,9 @@ type HostRow = Host & { lastAnomaly?: { signature: string; atMs: number } | null
 export function Fleet() {
   const [tag, setTag] = useState(() => new URLSearchParams(location.hash.split('?')[1] ?? '').get('tag') ?? '');
   const [applied, setApplied] = useState(tag);
-  const r = useResource(`hosts?${applied}`, () => get<{ hosts: HostRow[]; storage?: StorageHealth | null }>(`/hosts${applied ? `?tag=${enc(applied)}` : ''}`), ['hosts', 'commands']);
+  const r = useResource(`hosts?${applied}`, () => get<{ hosts: HostRow[]; storage?: StorageHealth | null }>(`/hosts${applied ? `?tag=${enc(applied)}` : ''}`), ['hosts', 'commands'],
+    // the whole fleet's list is the largest answer: at most one refetch a second and a half
+    { everyMs: 1500 });
   const hosts = [...(r.data?.hosts ?? [])].sort((a, b) => naturalCompare(a.id, b.id));
   const online = hosts.filter((h) => h.online).length;
   return (

@@ -11,7 +11,9 @@ import type { CommandView, EventView, Host } from '../types.ts';
 interface HostPage { host: Host; events: EventView[]; commands: CommandView[] }
 
 export function HostView({ id }: { id: string }) {
-  const r = useResource(`host:${id}`, () => get<HostPage>(`/hosts/${enc(id)}`), ['hosts', 'commands']);
+  // every command change refetches (its event names the command, not the host); host changes only for this host
+  const r = useResource(`host:${id}`, () => get<HostPage>(`/hosts/${enc(id)}`), ['hosts', 'commands'],
+    { only: (t, c) => t === 'commands' || c.ids.includes(id) });
   const [allEvents, setAllEvents] = useState(false);
   if (r.error && !r.data) return <main><h1>Host {id}</h1><p class="error" role="alert">{r.error}</p></main>;
   if (!r.data) return <main><h1>Host {id}</h1><p>Loading…</p></main>;

@@ -14,7 +14,7 @@ import type { AlertDetail } from '../types.ts';
 const SILENCE_FOR = ['1h', '4h', '24h', '7d'] as const;
 
 export function Incident({ id }: { id: string }) {
-  const r = useResource(`alert:${id}`, () => get<AlertDetail>(`/alerts/${enc(id)}`), ['alerts']);
+  const r = useResource(`alert:${id}`, () => get<AlertDetail>(`/alerts/${enc(id)}`), ['alerts'], { only: (_t, c) => c.ids.includes(id) });
   const [showAll, setShowAll] = useState(false);
   if (r.error && !r.data) return <main><h1>Incident {id}</h1><p class="error" role="alert">{r.error}</p></main>;
   if (!r.data) return <main><h1>Incident {id}</h1><p>Loading…</p></main>;
