@@ -71,7 +71,8 @@ export class PgDb {
     await this.tx(async (q) => {
       // several controllers starting at once on one database: one migrates, the others wait and find it done
       await q(`SELECT pg_advisory_xact_lock(hashtext('firebreak.migrate'))`);
-      if (schema) await q(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      // only when missing: a user that owns its schema need not be allowed to create schemas
+      if (schema && (await q(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [schema])).rowCount === 0) await q(`CREATE SCHEMA ${schema}`);
       await q(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)`);
       const done = new Set((await q<{ version: number }>(`SELECT version FROM schema_migrations`)).rows.map((r) => r.version));
       const newest = Math.max(0, ...done);
@@ -107,6 +108,9 @@ export class PgDb {
     }
     const q: Query = (sql, params) => client.query(sql as string, params);
     let broken: Error | undefined;
+    // a connection lost while checked out is emitted as 'error' on it: unheard, it would crash the process
+    const lost = (e: Error) => { broken = e; };
+    client.on('error', lost);
     try {
       await q('BEGIN');
       const out = await fn(q);
@@ -117,6 +121,7 @@ export class PgDb {
       await q('ROLLBACK').catch((e: Error) => { broken = e; });
       throw this.convert(err);
     } finally {
+      client.removeListener('error', lost);
       client.release(broken);
     }
   }
