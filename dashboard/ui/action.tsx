@@ -133,6 +133,7 @@ export function ActionButton(p: Props) {
           )}
           {step.s === 'error' && <p class="error" role="alert" data-testid="action-error">{step.message}</p>}
           <div class="buttons">
+            {step.s === 'error' && fields.length === 0 && <button type="button" onClick={() => void loadPreview()}>Preview again</button>}
             {pv && (
               <button type="button" class={p.danger ? 'danger' : 'primary'} data-testid="action-confirm" disabled={step.s === 'sending'}
                 onClick={() => void confirm(pv)}>{step.s === 'sending' ? 'Sending…' : `Confirm: ${p.label}`}</button>
