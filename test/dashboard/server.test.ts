@@ -5,6 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import type { Controller } from '../../controller/controller.ts';
 import type { CredentialFile } from '../../controller/credentials.ts';
@@ -214,6 +215,17 @@ describe('dashboard server', () => {
     assert.match(streamed.json.error, /larger than 65536 bytes/);
     const declared = await b.send('/api/hosts/fbh1/isolate', { method: 'POST', raw: big, headers: { 'content-length': String(Buffer.byteLength(big)) } });
     assert.equal(declared.status, 413);
+    // a declared size over the limit is refused before any of the body is read (here the body never comes)
+    const early = await new Promise<number>((resolve, reject) => {
+      const req = httpsRequest({
+        host: '127.0.0.1', port: c.dashboardPort, path: '/api/hosts/fbh1/isolate', method: 'POST', ca: c.trust.caCertPem, servername: 'localhost', agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': String(10 * 1024 * 1024), cookie: `fb_session=${b.cookie}`, 'x-csrf-token': b.csrf! },
+      }, (res) => { resolve(res.statusCode ?? 0); res.resume(); req.destroy(); });
+      req.on('error', reject);
+      req.setTimeout(3000, () => req.destroy(new Error('no answer within 3 s to a 10 MiB declared body')));
+      req.write('{"reason":');
+    });
+    assert.equal(early, 413);
     assert.equal((await commandsOf('fbh1')).length, 0);
   });
 
