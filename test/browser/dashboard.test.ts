@@ -227,6 +227,8 @@ describe('the dashboard in a real browser', { timeout: 60_000 }, () => {
     assert.equal(refused.isolate.status, 403, JSON.stringify(refused.isolate));
     assert.match(refused.isolate.body.error ?? '', /role/);
     assert.equal(refused.dryRun.status, 403, JSON.stringify(refused.dryRun));
+    await testid('nav-audit').click();
+    await testid('audit-forbidden').waitFor();
     // the host is still isolated: the refused call changed nothing
     await page.goto(`${base}/#/hosts/${REAL}`);
     await assertText(testid('host-isolation'), /^isolated/);

@@ -36,6 +36,8 @@ export function Incident({ id }: { id: string }) {
           {g.port ? ` on ${g.port.protocol}/${g.port.port}` : ''}{g.generations ? `, ${g.generations} generations` : ''}</dd>
         <dt>Seen</dt><dd>{time(a.firstSeenMs)} to {time(a.lastSeenMs)} ({ago(a.lastSeenMs)}), {a.eventCount} events{a.suppressedEvents ? `, ${a.suppressedEvents} silenced` : ''}</dd>
         {a.acknowledgedBy && <><dt>Acknowledged</dt><dd>by {a.acknowledgedBy} {ago(a.acknowledgedAtMs)}</dd></>}
+        {a.resolvedAtMs && <><dt>Resolved</dt><dd>{ago(a.resolvedAtMs)}{a.resolvedReason ? ` (${a.resolvedReason})` : ''}
+          {a.mergedInto && <>: merged into <a href={href.incident(a.mergedInto)}>{a.mergedInto}</a></>}</dd></>}
       </dl>
       <div class="actions" aria-label="actions on this incident">
         {a.status === 'open' && (
