@@ -9,6 +9,7 @@ import { Controller } from './controller.ts';
 import { DEFAULT_BYTE_BUDGET } from './byte-budget.ts';
 import { DEFAULT_CONNECTION_LIMITS as LIMITS } from './net-limits.ts';
 import { PgStore } from './store/postgres.ts';
+import { installEvidence } from './store/sqlite-open.ts';
 import { RETENTION_DEFAULTS } from './store/retention.ts';
 
 /** A count of bytes: 4096, 256K, 64M, 1G (binary multiples). */
@@ -80,7 +81,7 @@ program.action(async (o) => {
   let controller: Controller;
   try {
     // opening the store refuses a missing, empty, damaged or foreign database inside an existing install
-    const store = o.store ? await PgStore.open(o.store, { log: log.child({ part: 'store' }) }) : undefined;
+    const store = o.store ? await PgStore.open(o.store, { existingInstall: installEvidence(dataDir), log: log.child({ part: 'store' }) }) : undefined;
     controller = new Controller({
       store,
       dataDir, agentListen: o.listen, enrollListen: o.enrollListen, operatorListen: o.operatorListen, serverNames: o.serverName, heartbeatIntervalMs: o.heartbeatInterval,

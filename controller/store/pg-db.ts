@@ -65,8 +65,11 @@ export class PgDb {
     this.pool.on('error', (err) => this.log?.warn({ err: err.message }, `a PostgreSQL connection to ${this.where} failed while idle`));
   }
 
-  /** Creates the schema (if named) and runs the migrations this build knows and the database lacks. */
-  async migrate(schema: string | undefined): Promise<void> {
+  /**
+   * Creates the schema (if named) and runs the migrations this build knows and the database lacks.
+   * `existingInstall`: files of an install in the data dir; an empty database is then refused, as SQLite's preflight does.
+   */
+  async migrate(schema: string | undefined, existingInstall: string[] = []): Promise<void> {
     const known = Math.max(...MIGRATIONS.map((m) => m.version));
     await this.tx(async (q) => {
       // several controllers starting at once on one database: one migrates, the others wait and find it done
@@ -76,6 +79,12 @@ export class PgDb {
       await q(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)`);
       const done = new Set((await q<{ version: number }>(`SELECT version FROM schema_migrations`)).rows.map((r) => r.version));
       const newest = Math.max(0, ...done);
+      if (newest === 0 && existingInstall.length > 0) {
+        throw new StorageError(`${this.where}: the database holds no Firebreak data, but the data dir already holds a Firebreak install ` +
+          `(${existingInstall.join(', ')}). Starting would create a new store beside it: a new admin credential, a reset audit chain, and every ` +
+          `enrolled agent refused. Nothing was changed. Point --store at this install's database, or start a new install with an empty --data-dir ` +
+          `(moving a SQLite store into PostgreSQL is not supported yet).`, this.where, 'refused');
+      }
       if (newest > known) {
         throw new StorageError(`${this.where}: was written by a newer Firebreak (schema version ${newest}; this controller knows up to ${known}). ` +
           `Nothing was changed. Run the newer controller, or point --store at another database.`, this.where, 'refused');

@@ -37,6 +37,8 @@ export interface PgStoreOptions {
   schema?: string;
   /** connections in the pool (default 8) */
   poolSize?: number;
+  /** files of an existing install in the controller's data dir (installEvidence): the database must then already be Firebreak's */
+  existingInstall?: string[];
   log?: Logger;
 }
 
@@ -90,7 +92,7 @@ export class PgStore implements Store {
   static async open(url: string, opts: PgStoreOptions = {}): Promise<PgStore> {
     const db = new PgDb(url, { schema: opts.schema, max: opts.poolSize, log: opts.log });
     try {
-      await db.migrate(opts.schema);
+      await db.migrate(opts.schema, opts.existingInstall);
     } catch (err) {
       await db.close().catch(() => {});
       throw err;

@@ -228,5 +228,24 @@ forEachStore((name, open) => {
       await c.end();
       await assert.rejects(open('newer'), /written by a newer Firebreak \(schema version 9999/);
     });
+
+    it('an empty database beside an existing install is refused, and nothing is created', async () => {
+      const { PgStore } = await import('../../controller/store/postgres.ts');
+      const { testPg } = await import('../helpers/postgres.ts');
+      const url = (await testPg()).url;
+      const schema = `t${process.pid}_install`;
+      await assert.rejects(PgStore.open(url, { schema, existingInstall: ['trust/ca.crt', 'audit.head'] }),
+        /the database holds no Firebreak data, but the data dir already holds a Firebreak install \(trust\/ca\.crt, audit\.head\)\. .*Nothing was changed/);
+      const pg = (await import('pg')).default;
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      assert.equal((await c.query(`SELECT 1 FROM pg_namespace WHERE nspname = $1`, [schema])).rowCount, 0, 'no schema, no tables made');
+      const fresh = await PgStore.open(url, { schema }); // a first start: no install yet
+      await fresh.close();
+      const again = await PgStore.open(url, { schema, existingInstall: ['trust/ca.crt'] }); // a restart of that install
+      await again.close();
+      await c.query(`DROP SCHEMA ${schema} CASCADE`);
+      await c.end();
+    });
   }
 });
