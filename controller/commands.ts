@@ -72,7 +72,7 @@ export class Commands {
 
   /**
    * One command (the same action and parameters) to each of many hosts, known to exist
-   * (a resolved host selector): validated once, stored in one transaction where the store
+   * (a resolved host selector): each validated and signed, stored in one transaction where the store
    * can, audited as one entry that lists every command with `audit` (the selector), then
    * delivered. A thousand hosts cost one commit and one audit append, not a thousand.
    */

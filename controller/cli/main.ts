@@ -195,7 +195,7 @@ fleetWaitOption(program.command('release [host]').description('lift isolation (p
 fleetWaitOption(program.command('block [host]').description('block ports on a host (or many: --hosts, --alert)')
   .requiredOption('-p, --port <ports>', 'ports: 25, 8000-8080 or 25,587,465')
   .option('--proto <protocol>', 'tcp or udp', 'tcp')
-  .option('--direction <dir>', 'in, out or both', 'out')
+  .option('--direction <dir>', 'in, out (or inbound, outbound) or both', 'out')
   .option('--remote <cidr>', 'only traffic to/from this range; repeat for more', (v: string, acc: string[]) => [...acc, v], [])
   .option('--internet', 'only traffic to/from the internet (everything outside private, loopback and link-local ranges)')
   .option('--id <block-id>', 'the block\'s id, for unblock (default: derived from the ports)')
@@ -205,7 +205,8 @@ fleetWaitOption(program.command('block [host]').description('block ports on a ho
   .action(async (host: string, o) => {
     const ports = parsePortList(o.port);
     const protocol = checkProtocol(String(o.proto).toUpperCase(), '--proto');
-    const direction = checkDirection(String(o.direction).toUpperCase(), '--direction');
+    // inbound/outbound read as in/out: the words an operator reaches for first
+    const direction = checkDirection(String(o.direction).toUpperCase().replace(/^(IN|OUT)BOUND$/, '$1'), '--direction');
     const id = o.id ?? `${protocol.toLowerCase()}-${direction.toLowerCase()}-${o.port.replace(/,/g, '_')}`;
     await issue({
       hostId: host, action: 'BLOCK', reason: o.reason,

@@ -42,8 +42,8 @@ export const OPERATOR_RPC_ROLES: Readonly<Record<string, Role>> = {
   IssueCommand: 'responder',
   // a plan changes nothing: a viewer (and the dashboard) may see what a selector picks
   PlanFleetCommand: 'viewer',
+  // an isolation above the blast radius also needs admin (checked in operator-fleet.ts)
   IssueFleetCommand: 'responder',
-  // isolation above the blast radius also needs admin (checked in operator-fleet.ts)
   ContainAlert: 'responder',
   // RPCs planned by issue 6, listed now so each has its role from the start:
   ListAlerts: 'viewer',

@@ -189,9 +189,9 @@ export async function runSimulation(opts: Partial<SimulationOptions> & { log: Lo
 type Identity = Awaited<ReturnType<typeof ensureIdentity>>['identity'];
 
 /** Every simulated host dials from 127.0.0.1, like a fleet behind one NAT: the controller's per-address caps are off. */
-const ONE_ADDRESS_FLEET = ['--agent-max-per-source', '0', '--enroll-max-per-source', '0'];
+export const ONE_ADDRESS_FLEET = ['--agent-max-per-source', '0', '--enroll-max-per-source', '0'];
 
-async function enrollHosts(api: OperatorApi, ctl: ControllerProc, hosts: readonly SimHost[], concurrency: number, log: Logger): Promise<Map<string, Identity>> {
+export async function enrollHosts(api: OperatorApi, ctl: ControllerProc, hosts: readonly SimHost[], concurrency: number, log: Logger): Promise<Map<string, Identity>> {
   const identities = new Map<string, Identity>();
   let token: string | undefined;
   const queue = [...hosts];
