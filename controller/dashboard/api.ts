@@ -8,6 +8,7 @@ import type { CommandView__Output, Host__Output, IssueCommandRequest, PortBlock_
 import { checkAgentId, checkAllowEntry, checkCidr, checkPortBlock, checkText, parsePortList, ValidationError } from '../../proto/validate.ts';
 import { parseDurationMs } from '../../proto/duration.ts';
 import { parseMatcher } from '../pipeline/pipeline.ts';
+import { parseSelector, resolveSelector } from '../host-selector.ts';
 import type { Operator } from '../operator-rpc.ts';
 import { OperatorCallError } from '../operator-rpc.ts';
 
@@ -268,13 +269,17 @@ function decodeId(segment: string): string {
 
 // ------------------------------------------------------------------ reads
 
-function tagFilter(query: URLSearchParams): ((tags: Record<string, string>) => boolean) | undefined {
-  const wanted = query.getAll('tag').slice(0, 16).map((t) => {
-    const eq = t.indexOf('=');
-    return eq < 0 ? { key: t, value: undefined } : { key: t.slice(0, eq), value: t.slice(eq + 1) };
-  });
-  if (wanted.length === 0) return undefined;
-  return (tags) => wanted.every((w) => Object.hasOwn(tags, w.key) && (w.value === undefined || tags[w.key] === w.value));
+/** Hosts carrying every `tag` asked for (key=value, or key alone), with the fleet selectors' meaning of `tag:` (host-selector.ts). */
+function withTags(hosts: Host__Output[], query: URLSearchParams): Host__Output[] {
+  const wanted = query.getAll('tag').slice(0, 16);
+  if (wanted.length === 0) return hosts;
+  const ctx = { hosts, alertHosts: () => undefined };
+  let keep = new Set(hosts.map((h) => h.id));
+  for (const t of wanted) {
+    const picked = new Set(resolveSelector(parseSelector(`tag:${t}`), ctx));
+    keep = new Set([...keep].filter((id) => picked.has(id)));
+  }
+  return hosts.filter((h) => keep.has(h.id));
 }
 
 const limitOf = (query: URLSearchParams, dflt: number, max: number): number => {
@@ -287,8 +292,7 @@ export const ROUTES: Route[] = [
   {
     method: 'GET', pattern: /^\/api\/hosts$/, run: async (api, _p, _b, q) => {
       const res = await api.call<{ hosts: Host__Output[]; storage: unknown }>('ListHosts', {});
-      const keep = tagFilter(q);
-      return { hosts: keep ? res.hosts.filter((h) => keep(h.tags)) : res.hosts, storage: res.storage };
+      return { hosts: withTags(res.hosts, q), storage: res.storage };
     },
   },
   {

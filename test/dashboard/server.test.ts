@@ -107,6 +107,15 @@ describe('dashboard server', () => {
     const h = a.json.hosts[0];
     assert.equal(h.backend, 'DRY_RUN', 'enums as strings, the CLI\'s JSON');
     assert.deepEqual(h.tags, {});
+    // ?tag= filters on granted tags, with the fleet selectors' meaning of tag:KEY[=VALUE]
+    await unary(admin, 'SetHostTags', { hostId: 'fbh10', set: { role: 'web' }, remove: [] });
+    const ids = async (q: string) => (await b.get(`/api/hosts?${q}`)).json.hosts.map((x: { id: string }) => x.id);
+    assert.deepEqual(await ids('tag=role=web'), ['fbh10']);
+    assert.deepEqual(await ids('tag=role'), ['fbh10']);
+    assert.deepEqual(await ids('tag=role=db'), []);
+    assert.deepEqual(await ids('tag=role=web&tag=never-isolate'), []);
+    const bad = await b.get('/api/hosts?tag=' + encodeURIComponent('Bad Key'));
+    assert.equal(bad.status, 400, bad.text);
   });
 
   it('serves the built page with its content types; unknown pages get index.html; no way out of dist', async () => {
@@ -247,6 +256,18 @@ describe('dashboard server', () => {
     const runs = await b.get('/api/runs');
     assert.equal(runs.status, 409);
     assert.match(runs.json.error, /playbooks are not enabled/);
+  });
+
+  it('holds at most 4 live-update streams per session', async () => {
+    const b = new DashboardClient(c);
+    await b.login(tokens.viewer!);
+    const open = await Promise.all([1, 2, 3, 4].map(() => b.events()));
+    assert.deepEqual(open.map((s) => s.status), [200, 200, 200, 200]);
+    const fifth = await b.events();
+    assert.equal(fifth.status, 429);
+    open[0]!.close();
+    await eventually(async () => (await b.events()).status === 200, 3000, 'a stream slot is free again once one closes', 50);
+    for (const s of open) s.close();
   });
 
   it('ends a session at once when its operator is removed: the next call is 401 and its live stream closes', async () => {
