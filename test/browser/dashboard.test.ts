@@ -180,6 +180,9 @@ describe('the dashboard in a real browser', { timeout: 60_000 }, () => {
     await agent.waitFor((l) => l.status === 'APPLIED' && /isolat/i.test(String(l.msg)), 15_000);
     await page.locator('[data-testid="command-row"][data-action="ISOLATE"][data-status="APPLIED"]').waitFor({ timeout: 15_000 });
     await assertText(testid('host-isolation'), /^isolated/, 15_000);
+    // an isolated host offers the way back, not a second isolation
+    await testid('action-release').waitFor();
+    assert.equal(await testid('action-isolate').count(), 0);
     await shot('isolated');
   });
 

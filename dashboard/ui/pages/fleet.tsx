@@ -21,11 +21,16 @@ export function Fleet() {
   return (
     <main>
       <h1>Fleet</h1>
-      <form class="filter" onSubmit={(e) => { e.preventDefault(); setApplied(tag.trim()); }}>
+      <form class="filter" onSubmit={(e) => {
+        e.preventDefault();
+        setApplied(tag.trim());
+        // the filter goes in the address, so the view can be shared or reloaded as it is
+        history.replaceState(null, '', tag.trim() ? `#/?tag=${encodeURIComponent(tag.trim())}` : '#/');
+      }}>
         <label for="tag-filter">Tag</label>
         <input id="tag-filter" placeholder="role=web" value={tag} data-testid="tag-filter" onInput={(e) => setTag((e.target as HTMLInputElement).value)} />
         <button type="submit">Filter</button>
-        {applied && <button type="button" onClick={() => { setTag(''); setApplied(''); }}>Clear</button>}
+        {applied && <button type="button" onClick={() => { setTag(''); setApplied(''); history.replaceState(null, '', '#/'); }}>Clear</button>}
       </form>
       {r.error && <p class="error" role="alert">{r.error}</p>}
       {r.data?.storage && r.data.storage.state !== 'ok' && (

@@ -26,11 +26,12 @@ export function HostView({ id }: { id: string }) {
       <h1>Host {h.id} <span class={h.online ? 'badge ok' : 'badge off'} data-testid="host-status">{h.online ? 'online' : 'offline'}</span></h1>
       {r.error && <p class="error" role="alert">{r.error} (showing the last data received)</p>}
       <div class="actions" aria-label="actions on this host">
-        <ActionButton label="Isolate" testid="action-isolate" title={`Isolate ${h.id}`} path={`${base}/isolate`} danger
+        {/* the action that changes something: release an isolated host, isolate one that is not; both when its state is unknown */}
+        {(!e?.isolated || e.stateLost) && <ActionButton label="Isolate" testid="action-isolate" title={`Isolate ${h.id}`} path={`${base}/isolate`} danger
           fields={[{ name: 'reason', label: 'Reason', required: true, hint: 'recorded in the audit log' }]}
-          body={(v) => ({ reason: v.reason })} onDone={r.reload} />
-        <ActionButton label="Release" testid="action-release" title={`Release ${h.id}`} path={`${base}/release`}
-          fields={[{ name: 'reason', label: 'Reason', required: true }]} body={(v) => ({ reason: v.reason })} onDone={r.reload} />
+          body={(v) => ({ reason: v.reason })} onDone={r.reload} />}
+        {(e?.isolated || e?.stateLost) && <ActionButton label="Release" testid="action-release" title={`Release ${h.id}`} path={`${base}/release`}
+          fields={[{ name: 'reason', label: 'Reason', required: true }]} body={(v) => ({ reason: v.reason })} onDone={r.reload} />}
         <ActionButton label="Block port" testid="action-block" title={`Block a port on ${h.id}`} path={`${base}/block`}
           fields={[
             { name: 'port', label: 'Ports', required: true, hint: 'e.g. 25, 25,587 or 8000-8080' },
