@@ -18,6 +18,8 @@ export function Fleet() {
     { everyMs: 1500 });
   const hosts = [...(r.data?.hosts ?? [])].sort((a, b) => naturalCompare(a.id, b.id));
   const online = hosts.filter((h) => h.online).length;
+  // the column appears once the server sends the field (see HostRow)
+  const withAnomaly = hosts.some((h) => h.lastAnomaly !== undefined);
   return (
     <main>
       <h1>Fleet</h1>
@@ -42,7 +44,7 @@ export function Fleet() {
       )}
       {r.data && <p class="muted" data-testid="fleet-count">{hosts.length} hosts, {online} online{applied ? ` (tag ${applied})` : ''}</p>}
       <table data-testid="hosts-table">
-        <thead><tr><th>Host</th><th>Status</th><th>Backend</th><th>Isolation</th><th>Blocks</th><th>Throttle</th><th>Last anomaly</th><th>Events</th></tr></thead>
+        <thead><tr><th>Host</th><th>Status</th><th>Backend</th><th>Isolation</th><th>Blocks</th><th>Throttle</th>{withAnomaly && <th>Last anomaly</th>}<th>Events</th></tr></thead>
         <tbody>
           {hosts.map((h) => {
             const e = h.enforcement;
@@ -54,7 +56,7 @@ export function Fleet() {
                 <td data-testid="isolation">{e?.stateLost ? <span class="badge warn">unknown</span> : e?.isolated ? <span class="badge bad">isolated</span> : 'off'}</td>
                 <td>{e?.blocks.length ? e.blocks.map((b) => `${lower(b.direction)} ${lower(b.protocol)}/${ports(b.ports)}`).join('; ') : '-'}</td>
                 <td>{e?.throttle ? `${e.throttle.newPerSecond}/s` : '-'}</td>
-                <td>{h.lastAnomaly ? <>{h.lastAnomaly.signature} <span class="muted">{ago(h.lastAnomaly.atMs)}</span></> : '-'}</td>
+                {withAnomaly && <td class="mono">{h.lastAnomaly ? <>{h.lastAnomaly.signature} <span class="muted">{ago(h.lastAnomaly.atMs)}</span></> : '-'}</td>}
                 <td>{h.events}</td>
               </tr>
             );
