@@ -1,7 +1,10 @@
 // The dashboard's server over real HTTPS (the controller's CA pinned) in front of
 // a real in-process controller (real gRPC listeners, a real SQLite file): login
 // and its cookie, the headers every answer carries, the API through the operator
-// handlers (roles, audit), CSRF, limits, static files and live updates.
+// handlers (roles, audit), CSRF, limits, static files and live updates; then the
+// incident actions: a simulated worm (synthetic agents on real mutual-TLS streams,
+// test/browser/outbreak.ts) opens a master alert and a playbook run whose
+// isolations are all held; ack and approve are previewed, then done.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,9 +14,23 @@ import type { Controller } from '../../controller/controller.ts';
 import type { CredentialFile } from '../../controller/credentials.ts';
 import type { Agent } from '../../agent/agent.ts';
 import type { CommandView__Output, OperatorClient } from '../../proto/wire.ts';
-import { eventually, tempDir } from '../helpers/procs.ts';
+import { createEnrollmentToken } from '../../controller/trust/tokens.ts';
+import { eventually, tempDir, type ControllerProc } from '../helpers/procs.ts';
+import { connectOutbreak, type Outbreak } from '../browser/outbreak.ts';
 import { adminClient, enroll, inProcessAgent, inventory, startInProcessController, unary } from '../helpers/inproc.ts';
 import { DashboardClient } from './client.ts';
+
+const HELD = `name: hold-all
+description: every isolation waits for an operator's approval
+when:
+  signatures: ["proc.new/*"]
+  classification: propagating
+  min_hosts: 3
+do:
+  - isolate: {}
+guards:
+  max_isolations: 0
+`;
 
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
@@ -286,28 +303,103 @@ describe('dashboard server', () => {
   });
 });
 
-describe('dashboard server without a built page', () => {
+describe('dashboard incident actions (playbooks on, no built page)', () => {
   const dir = tempDir();
   let c: Controller;
+  let outbreak: Outbreak;
+  let b: DashboardClient;
+  let viewer: DashboardClient;
+  let alertId = '';
+  let runId = '';
+
   before(async () => {
-    c = await startInProcessController(join(dir.path, 'ctl'), { dashboardListen: '127.0.0.1:0', dashboardDir: join(dir.path, 'no-dist') });
+    const pb = join(dir.path, 'playbooks');
+    mkdirSync(pb);
+    writeFileSync(join(pb, 'hold.yaml'), HELD);
+    c = await startInProcessController(join(dir.path, 'ctl'), { dashboardListen: '127.0.0.1:0', dashboardDir: join(dir.path, 'no-dist'), playbookDir: pb });
+    const { token, record } = createEnrollmentToken({ now: Date.now(), uses: 10 });
+    await c.store.trust.addEnrollmentToken(record);
+    const ctl = { agentAddress: `127.0.0.1:${c.agentPort}`, enrollAddress: `127.0.0.1:${c.enrollPort}`, enrollToken: token, caFingerprint: c.trust.caFingerprint } as ControllerProc;
+    outbreak = await connectOutbreak(ctl, join(dir.path, 'worm'), ['fbh1', 'fbh2', 'fbh3', 'fbh4', 'fbh10'], [null, 0, 1, 0, 1]);
+    b = new DashboardClient(c);
+    viewer = new DashboardClient(c);
+    const admin = adminClient(c);
+    const viewerToken = (await unary<{ token: string }>(admin, 'AddOperator', { name: 'night-viewer', role: 'viewer' })).token;
+    admin.close();
+    await b.login((JSON.parse(readFileSync(c.credentialsFile, 'utf8')) as CredentialFile).token);
+    await viewer.login(viewerToken);
+    await outbreak.spread(100);
+    const run = await eventually(async () => {
+      const runs = (await b.get('/api/runs')).json.runs as { id: string; alertId: string; counts: Record<string, number> }[];
+      return runs.find((r) => (r.counts.held ?? 0) >= 3);
+    }, 15_000, 'a run with its isolations held', 100);
+    runId = run.id;
+    alertId = run.alertId;
   });
+
   after(async () => {
+    outbreak?.close();
     await c?.stop();
     dir.remove();
   });
 
-  it('answers 503 naming the build command', async () => {
-    const a = await new DashboardClient(c).get('/');
+  it('shows the master alert as `firebreak alert <id> -o json` does: patient zero, spread tree, timeline', async () => {
+    const list = await b.get('/api/alerts');
+    assert.ok(list.json.alerts.some((a: { id: string }) => a.id === alertId));
+    const a = await b.get(`/api/alerts/${alertId}`);
+    assert.equal(a.status, 200, a.text);
+    assert.equal(a.json.scope, 'fleet');
+    assert.equal(a.json.patientZero.hostId, 'fbh1');
+    assert.ok(Array.isArray(a.json.spreadGraph.nodes) && Array.isArray(a.json.spreadGraph.edges), JSON.stringify(a.json.spreadGraph));
+    assert.ok(a.json.timeline.length >= 1);
+  });
+
+  it('previews an ack without acknowledging, refuses a viewer, then acknowledges', async () => {
+    const dry = await b.post(`/api/alerts/${alertId}/ack`, { dryRun: true });
+    assert.equal(dry.status, 200, dry.text);
+    assert.match(dry.json.preview.summary, new RegExp(`^Acknowledge alert ${alertId} .*it stays open`));
+    assert.deepEqual(dry.json.preview.changes, [{ target: alertId, what: 'status', from: 'open', to: 'acknowledged' }]);
+    assert.equal((await b.get(`/api/alerts/${alertId}`)).json.status, 'open', 'a dry run acknowledges nothing');
+    for (const body of [{ dryRun: true }, {}]) assert.equal((await viewer.post(`/api/alerts/${alertId}/ack`, body)).status, 403);
+    const real = await b.post(`/api/alerts/${alertId}/ack`, {});
+    assert.equal(real.status, 200, real.text);
+    assert.equal(real.json.status, 'acknowledged');
+    assert.equal((await b.get(`/api/alerts/${alertId}`)).json.acknowledgedBy, 'admin');
+  });
+
+  it('previews an approval as the held isolations it releases, changes nothing, then approves', async () => {
+    const before = (await b.get(`/api/runs/${runId}`)).json as { actions: { status: string; hostId: string }[] };
+    const held = before.actions.filter((a) => a.status === 'held').map((a) => a.hostId).sort();
+    assert.ok(held.length >= 3);
+    const dry = await b.post(`/api/runs/${runId}/approve`, { dryRun: true });
+    assert.equal(dry.status, 200, dry.text);
+    assert.match(dry.json.preview.summary, new RegExp(`^Approve run ${runId} of playbook hold-all: its ${held.length} held action\\(s\\) are executed now \\(isolating `));
+    assert.deepEqual(dry.json.preview.changes.map((ch: { target: string }) => ch.target).sort(), held);
+    assert.ok(dry.json.preview.changes.every((ch: { from: string; to: string }) => ch.from.startsWith('held: ') && ch.to === 'isolated'));
+    const still = (await b.get(`/api/runs/${runId}`)).json as { approvedBy: string | null; actions: { status: string }[] };
+    assert.equal(still.approvedBy, null, 'a dry run approves nothing');
+    assert.equal(still.actions.filter((a) => a.status === 'held').length, held.length);
+    assert.equal((await viewer.post(`/api/runs/${runId}/approve`, { dryRun: true })).status, 403);
+    const real = await b.post(`/api/runs/${runId}/approve`, {});
+    assert.equal(real.status, 200, real.text);
+    assert.equal(real.json.approvedBy, 'operator:admin');
+    assert.equal(real.json.actions.filter((a: { status: string }) => a.status === 'held').length, 0);
+    const again = await b.post(`/api/runs/${runId}/approve`, { dryRun: true });
+    assert.equal(again.status, 400);
+    assert.match(again.json.error, /holds nothing to approve/);
+  });
+
+  it('answers 503 naming the build command when the page is not built', async () => {
+    const a = await b.get('/');
     assert.equal(a.status, 503);
     assert.match(a.text, /dashboard not built: run npm run build:dashboard/);
   });
 
+  // last: it locks this address out of logins for 5 minutes
   it('refuses logins from an address with 429 after 10 failures, even with the right token', async () => {
-    const b = new DashboardClient(c);
-    for (let i = 0; i < 10; i++) assert.equal((await b.login(`fbo_${String(i).padStart(43, 'x')}`)).status, 401);
-    const token = (JSON.parse(readFileSync(c.credentialsFile, 'utf8')) as CredentialFile).token;
-    const a = await b.login(token);
+    const x = new DashboardClient(c);
+    for (let i = 0; i < 10; i++) assert.equal((await x.login(`fbo_${String(i).padStart(43, 'x')}`)).status, 401);
+    const a = await x.login((JSON.parse(readFileSync(c.credentialsFile, 'utf8')) as CredentialFile).token);
     assert.equal(a.status, 429);
     assert.match(a.json.error, /too many failed logins from 127.0.0.1/);
     assert.ok(Number(a.headers['retry-after']) > 0);
