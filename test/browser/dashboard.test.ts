@@ -174,8 +174,9 @@ describe('the dashboard in a real browser', { timeout: 60_000 }, () => {
     await assertText(testid('preview-summary'), /isolat/i);
     await assertText(testid('preview-changes'), new RegExp(REAL));
     await shot('isolate-preview');
-    // the preview changed nothing
-    await assertText(testid('host-isolation'), /^off$/);
+    // the preview changed nothing: no command was stored for the host (a real POST stores one before it answers)
+    const before = await page.evaluate(`fetch('/api/hosts/${REAL}').then((r) => r.json())`) as { commands: unknown[]; host: { enforcement: { isolated: boolean } } };
+    assert.deepEqual([before.commands.length, before.host.enforcement.isolated], [0, false], 'the dry run issued no command');
     await testid('action-confirm').click();
     await agent.waitFor((l) => l.status === 'APPLIED' && /isolat/i.test(String(l.msg)), 15_000);
     await page.locator('[data-testid="command-row"][data-action="ISOLATE"][data-status="APPLIED"]').waitFor({ timeout: 15_000 });
