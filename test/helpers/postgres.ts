@@ -91,16 +91,20 @@ async function startTestPg(): Promise<TestPg> {
     child.once('exit', (code) => { clearTimeout(t); reject(new Error(`PostgreSQL exited (${code}) while starting:\n${log}`)); });
   }).catch((err: Error) => { cleanup(); throw err; });
   child.stderr!.resume();
+  // never what keeps a finished test process alive: the exit handler stops the server
+  child.unref();
+  (child.stderr as unknown as { unref(): void }).unref();
   return {
     url: `postgres://firebreak@localhost/postgres?host=${encodeURIComponent(dir)}`,
     pid: child.pid,
     stop: async () => {
-      process.removeListener('exit', cleanup);
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
+        child.ref(); // the wait must keep this process alive
         child.kill('SIGINT'); // fast shutdown
         await exited;
       }
+      process.removeListener('exit', cleanup);
       rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };

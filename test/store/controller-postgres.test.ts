@@ -74,6 +74,7 @@ describe('a controller on PostgreSQL', () => {
     await admin.query(`DROP SCHEMA IF EXISTS ${role} CASCADE`);
     await admin.query(`DROP ROLE IF EXISTS ${role}`);
     await admin.end();
+    await (await testPg()).stop();
     dir.remove();
   });
 

@@ -16,6 +16,7 @@ describe('leader election', () => {
   const all: LeaderElection[] = [];
   after(async () => {
     await Promise.all(all.map((e) => e.stop()));
+    await (await testPg()).stop();
   });
 
   async function candidate(name: string, url: string): Promise<Candidate> {
