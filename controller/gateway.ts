@@ -23,6 +23,9 @@ import type { Store } from './store/store.ts';
 
 type Call = grpc.ServerDuplexStream<AgentFrame__Output, ControllerFrame>;
 
+/** Reports of one stream waiting for their commit; past it the next report waits until they are stored. */
+const MAX_REPORTS_IN_FLIGHT = 64;
+
 export interface GatewayOptions {
   store: Store;
   ingest: Ingest;
@@ -183,6 +186,11 @@ export class Gateway {
     // frames are handled one at a time, in order, so acks and dedup stay in sequence
     let chain: Promise<void> = Promise.resolve();
     let ended = false;
+    // Reports do not hold the chain while their batch commits: the next frame is read at once, so a
+    // stream's reports in flight are stored in one transaction (the store keeps their order) and
+    // acked in order, each only once stored. At most MAX_REPORTS_IN_FLIGHT wait per stream.
+    let lastReport: Promise<void> = Promise.resolve();
+    let reportsInFlight = 0;
     // the transport's proof of identity is checked before any frame is read
     const proven: Promise<string | undefined> = this.opts.authenticate ? this.opts.authenticate(call) : Promise.resolve(undefined);
     // the certificate's agent id, once proven: a refusal before Hello is filed under it, not 'unknown'
@@ -243,8 +251,14 @@ export class Gateway {
           // a sample's time is another stamp from the agent's clock: more samples, a tighter offset
           const t = now();
           if (r.sample) s.clock.add(Number(r.sample.observedAtMs), t);
-          await this.opts.ingest.report(s.hostId, s.bootId, r, t);
-          await s.send({ ack: { bootId: s.bootId, seq: r.seq } });
+          if (reportsInFlight >= MAX_REPORTS_IN_FLIGHT) await lastReport;
+          reportsInFlight++;
+          // ingest.report queues the report in the store before it returns; stores resolve in queue order
+          const stored = this.opts.ingest.report(s.hostId, s.bootId, r, t);
+          stored.catch(() => {}); // handled in order below, after the reports before it
+          const seq = r.seq;
+          lastReport = lastReport.then(() => stored).then(() => s.send({ ack: { bootId: s.bootId, seq } }))
+            .catch(refuse).finally(() => { reportsInFlight--; });
           break;
         }
         case 'heartbeat':
@@ -270,7 +284,7 @@ export class Gateway {
       const s = session;
       if (!s) return;
       s.closed = true;
-      chain.finally(async () => {
+      chain.then(() => lastReport).finally(async () => {
         if (this.sessions.get(s.hostId) === s) {
           this.sessions.delete(s.hostId);
           await this.opts.store.setOnline(s.hostId, false, now());

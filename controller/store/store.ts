@@ -100,7 +100,12 @@ export interface Store {
   /** Marks every host offline (controller start: no stream survives a restart). */
   markAllOffline(atMs: number): Promise<void>;
   patchHost(hostId: string, patch: HostPatch): Promise<void>;
-  /** Stores a report at most once per (host, boot, seq), atomically. */
+  /**
+   * Stores a report at most once per (host, boot, seq), atomically. Reports handed over
+   * before earlier ones are stored must be stored in the order handed over: the gateway
+   * hands over a stream's next report without waiting for the last one's commit, and a
+   * later seq stored first would make the earlier one a duplicate (lost).
+   */
   ingestReport(r: ReportRecord): Promise<IngestOutcome>;
   hostExists(hostId: string): Promise<boolean>;
   getHost(hostId: string): Promise<Host__Output | undefined>;
