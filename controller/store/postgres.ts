@@ -146,12 +146,16 @@ export class PgStore implements Store {
   ingestReport(r: ReportRecord): Promise<IngestOutcome> {
     return new Promise((resolve, reject) => {
       this.pending.push({ r, resolve, reject });
-      if (!this.flushing) void this.flush();
+      if (!this.flushing) {
+        // the reports of this event-loop turn go in the first transaction together
+        this.flushing = true;
+        setImmediate(() => void this.flush());
+      }
     });
   }
 
+  /** Batches in the order handed over, one at a time: a later seq stored first would make an earlier one a duplicate. */
   private async flush(): Promise<void> {
-    this.flushing = true;
     try {
       while (this.pending.length > 0) {
         const batch = this.pending.splice(0, MAX_BATCH);
