@@ -392,6 +392,7 @@ export class Controller {
         listen: cfg.dashboardListen, tls: { keyPem: sc.keyPem, certChainPem: sc.certChainPem }, handlers: operatorApi,
         guard: guardFactory({ store: this.store, audit: this.audit, log: log.child({ part: 'operator-api' }) }),
         distDir: cfg.dashboardDir ?? DEFAULT_DIST_DIR, changes: this.changes, log: log.child({ part: 'dashboard' }), now: this.now,
+        onRejected: (reason) => this.metrics.connectionsRejected.inc({ listener: 'dashboard', reason }),
       });
       this.dashboardPort = await this.dashboard.listen();
     }

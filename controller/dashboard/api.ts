@@ -120,53 +120,57 @@ function deliveryNote(h: Host__Output): string {
 
 // ------------------------------------------------------------------ actions
 
-async function hostAction(api: ApiCaller, hostIdParam: string, b: Body, build: (host: Host__Output) => { req: IssueCommandRequest; preview: Preview }) {
-  const hostId = decodeId(hostIdParam);
-  if (!dryRun(b)) {
-    // the host is read first only for the preview; the real call validates on its own
-    const { req } = build({ id: hostId } as Host__Output);
-    return api.call<CommandView__Output>('IssueCommand', req);
-  }
-  return api.guarded('IssueCommand', async () => {
-    const host = await api.call<Host__Output>('GetHost', { hostId });
-    return { preview: build(host).preview };
-  });
+/** A host action: the IssueCommand request the body asks for (validated), and what it would change on this host. */
+interface HostAction {
+  request(hostId: string, b: Body, now: number): IssueCommandRequest;
+  preview(host: Host__Output, req: IssueCommandRequest): Preview;
 }
 
-function isolateRoute(): Route['run'] {
-  return (api, [id], b) => hostAction(api, id!, b, (h) => {
+function hostRoute(action: HostAction): Route['run'] {
+  return async (api, [id], b) => {
+    const hostId = decodeId(id!);
+    if (!dryRun(b)) return api.call<CommandView__Output>('IssueCommand', action.request(hostId, b, api.now()));
+    return api.guarded('IssueCommand', async () => {
+      const req = action.request(hostId, b, api.now());
+      const host = await api.call<Host__Output>('GetHost', { hostId });
+      return { preview: action.preview(host, req) };
+    });
+  };
+}
+
+const isolate: HostAction = {
+  request(hostId, b) {
     const reason = checkText(text(b, 'reason', true)!, 'reason', 512);
     if (!reason.trim()) throw new ValidationError('reason is empty: say why the host is isolated (it is kept with the command and the audit entry)');
     const allowlist = strings(b, 'allow', 64).map((cidr, i) => checkAllowEntry({ cidr: checkCidr(cidr, `allow[${i}]`), protocol: 'PROTOCOL_UNSPECIFIED', ports: null }, i));
-    const changes: Preview['changes'] = [{ target: h.id, what: 'isolation', from: h.enforcement ? isolationText(h) : 'off', to: 'isolated' }];
-    if (allowlist.length) changes.push({ target: h.id, what: 'allowlist', from: (h.enforcement?.allowlist ?? []).map((a) => a.cidr).join(', ') || 'none', to: allowlist.map((a) => a.cidr).join(', ') });
+    return { hostId, action: 'ISOLATE', reason, isolate: { allowlist } };
+  },
+  preview(h, req) {
+    const allow = (req.isolate?.allowlist ?? []).map((a) => a.cidr!);
+    const changes: Preview['changes'] = [{ target: h.id, what: 'isolation', from: isolationText(h), to: 'isolated' }];
+    if (allow.length) changes.push({ target: h.id, what: 'allowlist', from: (h.enforcement?.allowlist ?? []).map((a) => a.cidr).join(', ') || 'none', to: allow.join(', ') });
     const already = h.enforcement?.isolated && !h.enforcement.stateLost;
     return {
-      req: { hostId: h.id, action: 'ISOLATE', reason, isolate: { allowlist } },
-      preview: {
-        summary: `Isolate ${h.id}${h.inventory?.hostname ? ` (${h.inventory.hostname})` : ''}: every connection in and out is cut except its link to the controller${allowlist.length ? ` and ${allowlist.map((a) => a.cidr).join(', ')}` : ''}.${already ? ' It is isolated already: the command sets the same state again.' : ''} ${deliveryNote(h)}`,
-        changes,
-      },
+      summary: `Isolate ${h.id}${h.inventory?.hostname ? ` (${h.inventory.hostname})` : ''}: every connection in and out is cut except its link to the controller${allow.length ? ` and ${allow.join(', ')}` : ''}.${already ? ' It is isolated already: the command sets the same state again.' : ''} ${deliveryNote(h)}`,
+      changes,
     };
-  });
-}
+  },
+};
 
-function releaseRoute(): Route['run'] {
-  return (api, [id], b) => hostAction(api, id!, b, (h) => {
-    const reason = checkText(text(b, 'reason') ?? '', 'reason', 512);
+const release: HostAction = {
+  request: (hostId, b) => ({ hostId, action: 'RELEASE', reason: checkText(text(b, 'reason') ?? '', 'reason', 512) }),
+  preview(h) {
     const blocks = h.enforcement?.blocks.length ?? 0;
+    const notIsolated = h.enforcement && !h.enforcement.isolated && !h.enforcement.stateLost;
     return {
-      req: { hostId: h.id, action: 'RELEASE', reason },
-      preview: {
-        summary: `Release ${h.id}: its isolation is lifted${blocks ? `; its ${blocks} port block(s) stay` : ''}.${h.enforcement && !h.enforcement.isolated && !h.enforcement.stateLost ? ' It is not isolated now: nothing changes on the host.' : ''} ${deliveryNote(h)}`,
-        changes: [{ target: h.id, what: 'isolation', from: h.enforcement ? isolationText(h) : 'off', to: 'off' }],
-      },
+      summary: `Release ${h.id}: its isolation is lifted${blocks ? `; its ${blocks} port block(s) stay` : ''}.${notIsolated ? ' It is not isolated now: nothing changes on the host.' : ''} ${deliveryNote(h)}`,
+      changes: [{ target: h.id, what: 'isolation', from: isolationText(h), to: 'off' }],
     };
-  });
-}
+  },
+};
 
-function blockRoute(): Route['run'] {
-  return (api, [id], b) => hostAction(api, id!, b, (h) => {
+const block: HostAction = {
+  request(hostId, b, now) {
     const portText = typeof b.port === 'number' ? String(b.port) : text(b, 'port', true)!;
     const ports = parsePortList(portText);
     const protoName = (text(b, 'protocol') ?? 'tcp').toLowerCase();
@@ -175,24 +179,24 @@ function blockRoute(): Route['run'] {
     const direction = DIRECTIONS[dirName];
     if (!direction) throw new ValidationError(`direction ${JSON.stringify(dirName)} is not one of outbound, inbound, both`);
     const expires = duration(b, 'expires', false);
-    const block = checkPortBlock({
+    const portBlock = checkPortBlock({
       // the id the CLI derives, so `firebreak unblock <host> tcp-out-25` lifts it too
       id: `${protoName}-${direction.toLowerCase()}-${portText.replace(/\s/g, '').replace(/,/g, '_')}`,
       direction, protocol: protoName === 'tcp' ? 'TCP' : 'UDP', ports, remoteCidrs: [],
       remoteInternet: field<boolean>(b, 'internet', 'boolean', false) === true,
-      expiresAtMs: expires ? api.now() + expires : 0,
+      expiresAtMs: expires ? now + expires : 0,
     });
-    const reason = checkText(text(b, 'reason') ?? '', 'reason', 512);
-    const existing = h.enforcement?.blocks.find((x) => x.id === block.id);
+    return { hostId, action: 'BLOCK', reason: checkText(text(b, 'reason') ?? '', 'reason', 512), block: { force: false, block: portBlock } };
+  },
+  preview(h, req) {
+    const pb = req.block!.block as PortBlock__Output;
+    const existing = h.enforcement?.blocks.find((x) => x.id === pb.id);
     return {
-      req: { hostId: h.id, action: 'BLOCK', reason, block: { force: false, block } },
-      preview: {
-        summary: `Block ${blockText(block)} on ${h.id} (block id ${block.id})${existing ? `, replacing the block of that id (${blockText(existing)})` : ''}. ${deliveryNote(h)}`,
-        changes: [{ target: h.id, what: `block ${block.id}`, from: existing ? blockText(existing) : 'none', to: blockText(block) }],
-      },
+      summary: `Block ${blockText(pb)} on ${h.id} (block id ${pb.id})${existing ? `, replacing the block of that id (${blockText(existing)})` : ''}. ${deliveryNote(h)}`,
+      changes: [{ target: h.id, what: `block ${pb.id}`, from: existing ? blockText(existing) : 'none', to: blockText(pb) }],
     };
-  });
-}
+  },
+};
 
 interface AlertDoc { id: string; status: string; rootCause: string; hostCount: number; severity: string; acknowledgedBy?: string | null }
 
@@ -306,9 +310,9 @@ export const ROUTES: Route[] = [
       return { host, events: events.events, commands: commands.commands };
     },
   },
-  { method: 'POST', pattern: /^\/api\/hosts\/([^/]+)\/isolate$/, run: isolateRoute() },
-  { method: 'POST', pattern: /^\/api\/hosts\/([^/]+)\/release$/, run: releaseRoute() },
-  { method: 'POST', pattern: /^\/api\/hosts\/([^/]+)\/block$/, run: blockRoute() },
+  { method: 'POST', pattern: /^\/api\/hosts\/([^/]+)\/isolate$/, run: hostRoute(isolate) },
+  { method: 'POST', pattern: /^\/api\/hosts\/([^/]+)\/release$/, run: hostRoute(release) },
+  { method: 'POST', pattern: /^\/api\/hosts\/([^/]+)\/block$/, run: hostRoute(block) },
   {
     method: 'GET', pattern: /^\/api\/alerts$/, run: async (api, _p, _b, q) => ({
       alerts: docs(await api.call<{ items: string[] }>('ListAlerts', { status: q.get('status') ?? '', scope: q.get('scope') ?? '', limit: limitOf(q, 200, 10_000) })),

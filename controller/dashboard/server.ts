@@ -94,6 +94,8 @@ export interface DashboardOptions {
   log: Logger;
   now?: () => number;
   limits?: Partial<DashboardLimits>;
+  /** told of each connection refused (full, per_source, tls_error): the controller counts them in its metrics */
+  onRejected?: (reason: string) => void;
 }
 
 interface Stream {
@@ -137,7 +139,9 @@ export class DashboardServer {
     }, (req, res) => this.handle(req, res));
     server.maxConnections = L.maxConnections;
     server.on('connection', (s: Socket) => this.admit(s));
-    server.on('tlsClientError', (_err, s) => s.destroy());
+    server.on('tlsClientError', (_err, s) => { this.o.onRejected?.('tls_error'); s.destroy(); });
+    // Node drops connections past maxConnections itself and says so here
+    server.on('drop', () => this.o.onRejected?.('full'));
     this.server = server;
     this.unsubscribe = this.o.changes.subscribe((kind, change) => this.broadcast(kind, change));
     this.timers.push(setInterval(() => this.keepalive(), L.streamKeepaliveMs), setInterval(() => this.sessions.sweep(), 60_000));
@@ -170,6 +174,7 @@ export class DashboardServer {
     const addr = s.remoteAddress ?? '?';
     const n = (this.perSource.get(addr) ?? 0) + 1;
     if (n > this.limits.maxPerSource) {
+      this.o.onRejected?.('per_source');
       s.destroy();
       return;
     }

@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Controller } from '../../controller/controller.ts';
 import type { CredentialFile } from '../../controller/credentials.ts';
@@ -87,6 +88,11 @@ describe('dashboard server', () => {
     const me = await b.get('/api/me');
     assert.equal(me.status, 200, me.text);
     assert.deepEqual(me.json, { name: 'viewer-1', role: 'viewer', csrf: a.json.csrf });
+    const out = await b.post('/api/logout');
+    assert.equal(out.status, 200, out.text);
+    assert.deepEqual(out.json, {});
+    assert.match(String(out.headers['set-cookie']), /^fb_session=; .*Max-Age=0/);
+    assert.equal((await b.get('/api/me')).status, 401, 'the session is gone, not only the cookie');
   });
 
   it('refuses a bad token with 401 and no cookie, and a request without a session with 401', async () => {
@@ -121,6 +127,10 @@ describe('dashboard server', () => {
     const a = await b.get('/api/hosts');
     assert.equal(a.status, 200, a.text);
     assert.deepEqual(a.json.hosts.map((h: { id: string }) => h.id), ['fbh1', 'fbh2', 'fbh10', 'web-1']);
+    // the JSON is the operator API's as a gRPC client decodes it (the CLI's -o json)
+    const viaGrpc = await unary<{ hosts: { id: string }[] }>(admin, 'ListHosts', {});
+    const still = (hs: { id: string }[]) => hs.filter((x) => x.id.startsWith('fbh'));
+    assert.deepEqual(still(a.json.hosts), JSON.parse(JSON.stringify(still(viaGrpc.hosts))));
     const h = a.json.hosts[0];
     assert.equal(h.backend, 'DRY_RUN', 'enums as strings, the CLI\'s JSON');
     assert.deepEqual(h.tags, {});
@@ -285,6 +295,25 @@ describe('dashboard server', () => {
     open[0]!.close();
     await eventually(async () => (await b.events()).status === 200, 3000, 'a stream slot is free again once one closes', 50);
     for (const s of open) s.close();
+  });
+
+  it('refuses connections from one address past 32 at accept, and counts them', async () => {
+    const socks = Array.from({ length: 40 }, () => {
+      const s = connect({ host: '127.0.0.1', port: c.dashboardPort });
+      const rec = { s, closed: false };
+      s.on('close', () => { rec.closed = true; });
+      s.on('error', () => {});
+      return rec;
+    });
+    try {
+      await eventually(async () => socks.filter((x) => x.closed).length >= 8, 5000, 'the connections past 32 reset', 20);
+      const counted = (await c.metrics.connectionsRejected.get()).values.find((v) => v.labels.listener === 'dashboard' && v.labels.reason === 'per_source');
+      assert.ok((counted?.value ?? 0) >= 8, JSON.stringify(counted));
+    } finally {
+      for (const x of socks) x.s.destroy();
+    }
+    // once they are closed, the address is served again
+    await eventually(async () => (await new DashboardClient(c).get('/api/me').catch(() => ({ status: 0 }))).status === 401, 5000, 'served again', 20);
   });
 
   it('ends a session at once when its operator is removed: the next call is 401 and its live stream closes', async () => {
