@@ -9,6 +9,10 @@ const ROW = 34;
 const PAD = 16;
 const NODE_W = 118;
 const NODE_H = 24;
+/** Drawn per generation; a worm on a large fleet has hundreds of hosts in one generation: the rest is counted. */
+const MAX_DRAWN = 20;
+/** Named per generation in the text list. */
+const MAX_LISTED = 60;
 
 export function SpreadTree({ nodes, edges, root }: { nodes: readonly SpreadNode[]; edges: readonly SpreadEdge[]; root: string | null }) {
   const traced = nodes.filter((n) => n.generation !== null);
@@ -16,8 +20,8 @@ export function SpreadTree({ nodes, edges, root }: { nodes: readonly SpreadNode[
   const generations: SpreadNode[][] = [];
   for (const n of [...traced].sort((a, b) => a.onsetMs - b.onsetMs)) (generations[n.generation!] ??= []).push(n);
   const pos = new Map<string, { x: number; y: number }>();
-  generations.forEach((g, gi) => g.forEach((n, i) => pos.set(n.hostId, { x: PAD + gi * COL, y: PAD + i * ROW })));
-  const rows = Math.max(1, ...generations.map((g) => g?.length ?? 0));
+  generations.forEach((g, gi) => g.slice(0, MAX_DRAWN).forEach((n, i) => pos.set(n.hostId, { x: PAD + gi * COL, y: PAD + i * ROW })));
+  const rows = Math.max(1, ...generations.map((g) => Math.min(MAX_DRAWN + 1, g?.length ?? 0)));
   const width = PAD * 2 + Math.max(1, generations.length - 1) * COL + NODE_W;
   const height = PAD * 2 + (rows - 1) * ROW + NODE_H;
 
@@ -42,6 +46,9 @@ export function SpreadTree({ nodes, edges, root }: { nodes: readonly SpreadNode[
               </line>
             );
           })}
+          {generations.map((g, gi) => g.length > MAX_DRAWN && (
+            <text key={`more-${gi}`} class="more" x={PAD + gi * COL + 8} y={PAD + MAX_DRAWN * ROW + 16}>+{g.length - MAX_DRAWN} more</text>
+          ))}
           {[...pos].map(([id, p]) => {
             const zero = id === root;
             const n = traced.find((x) => x.hostId === id)!;
@@ -61,7 +68,7 @@ export function SpreadTree({ nodes, edges, root }: { nodes: readonly SpreadNode[
         {generations.map((g, gi) => (
           <li key={gi}>
             <span class="gen">generation {gi}</span>{' '}
-            {g.map((n, i) => (
+            {g.slice(0, MAX_LISTED).map((n, i) => (
               <span key={n.hostId}>
                 {i > 0 && ', '}
                 <a href={`#/hosts/${encodeURIComponent(n.hostId)}`}>{n.hostId}</a>
@@ -69,6 +76,7 @@ export function SpreadTree({ nodes, edges, root }: { nodes: readonly SpreadNode[
                 {n.hostId === root && <strong class="zero-label" data-testid="patient-zero"> patient zero</strong>}
               </span>
             ))}
+            {g.length > MAX_LISTED && <span class="muted"> and {g.length - MAX_LISTED} more</span>}
           </li>
         ))}
       </ol>

@@ -16,6 +16,8 @@ import { eventually, type ControllerProc } from '../helpers/procs.ts';
 const silent = pino({ level: 'silent' });
 
 export const WORM_SHA = 'be'.repeat(32);
+/** Enrollments at once (the real agent enrolls beside them). */
+const ENROLL_BATCH = 4;
 
 interface SynthAgent {
   id: string;
@@ -36,7 +38,7 @@ export interface Outbreak {
 /** `chain[i]` is the index of the host that infected host i (null: patient zero). */
 export async function connectOutbreak(ctl: ControllerProc, dir: string, ids: string[], chain: (number | null)[]): Promise<Outbreak> {
   const agents: SynthAgent[] = [];
-  await Promise.all(ids.map(async (id, i) => {
+  const connect = async (id: string, i: number) => {
     const { identity } = await ensureIdentity({
       dataDir: join(dir, id), agentId: id, enrollAddress: ctl.enrollAddress, token: ctl.enrollToken, caPin: ctl.caFingerprint,
       inventory: { hostname: id, os: 'linux', kernel: '6', cpuModel: 'x', cpuCores: 2, memoryBytes: 1024, ipAddresses: [], agentVersion: 't', tags: {} }, log: silent,
@@ -50,7 +52,9 @@ export async function connectOutbreak(ctl: ControllerProc, dir: string, ids: str
       inventory: { hostname: id, os: 'linux', kernel: '6', cpuModel: 'x', cpuCores: 2, memoryBytes: 1024, ipAddresses: [a.address], agentVersion: 't', tags: {} } } });
     await eventually(async () => a.frames.some((f) => f.welcome), 10_000, `welcome for ${id}`, 20);
     agents[i] = a;
-  }));
+  };
+  // a few at a time: they all dial from 127.0.0.1, and the enrollment port takes 8 connections per address
+  for (let i = 0; i < ids.length; i += ENROLL_BATCH) await Promise.all(ids.slice(i, i + ENROLL_BATCH).map((id, j) => connect(id, i + j)));
   // heartbeats keep the synthetic hosts online for the fleet page
   const beat = setInterval(() => { for (const a of agents) a.call.write({ heartbeat: { sentAtMs: Date.now(), lastSeq: a.seq } }); }, 500);
 
