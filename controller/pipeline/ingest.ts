@@ -44,10 +44,20 @@ export function refuseEvent(e: AnomalyEvent__Output): string | undefined {
   return undefined;
 }
 
+const cut = (s: string) => (s.length > LIMITS.textLength ? s.slice(0, LIMITS.textLength) + '…' : s);
+const long = (s: string) => s.length > LIMITS.textLength;
+
+/** Evidence inside the bounds, as almost all is: checked without copying (this runs for every event). */
+function withinBounds(ev: NonNullable<AnomalyEvent__Output['evidence']>): boolean {
+  if (long(ev.detail) || ev.processes.length > LIMITS.evidenceItems || ev.remotes.length > LIMITS.evidenceItems) return false;
+  for (const p of ev.processes) if (long(p.name) || long(p.exe) || long(p.user)) return false;
+  for (const r of ev.remotes) if (long(r.address)) return false;
+  return true;
+}
+
 /** Keeps evidence bounded whatever the agent sent: long lists and strings are cut, not refused. */
 function boundEvidence(e: AnomalyEvent__Output): AnomalyEvent__Output {
-  if (!e.evidence) return e;
-  const cut = (s: string) => (s.length > LIMITS.textLength ? s.slice(0, LIMITS.textLength) + '…' : s);
+  if (!e.evidence || withinBounds(e.evidence)) return e;
   return {
     ...e,
     evidence: {
@@ -117,7 +127,8 @@ export class Ingest {
   async report(hostId: string, bootId: string, report: Report__Output, receivedAtMs: number): Promise<boolean> {
     const t0 = this.observe ? performance.now() : 0;
     const events: AnomalyEvent__Output[] = [];
-    for (const [i, e] of report.events.entries()) {
+    for (let i = 0; i < report.events.length; i++) {
+      const e = report.events[i]!;
       if (i >= LIMITS.eventsPerReport) {
         this.log.warn({ hostId, seq: report.seq, dropped: report.events.length - i }, `report carries over ${LIMITS.eventsPerReport} events; the rest were refused`);
         break;
