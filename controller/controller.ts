@@ -21,6 +21,7 @@ import { Gateway, StatusError } from './gateway.ts';
 import { operatorHandlers } from './operator-api.ts';
 import { guardFactory } from './operator-rpc.ts';
 import { ChangeFeed } from './dashboard/changes.ts';
+import { LastAnomalies } from './dashboard/last-anomaly.ts';
 import { DashboardServer, DEFAULT_DIST_DIR } from './dashboard/server.ts';
 import { Ingest, type IngestedEvent } from './pipeline/ingest.ts';
 import { Pipeline } from './pipeline/pipeline.ts';
@@ -151,6 +152,8 @@ export class Controller {
   private metricsServer: Server | undefined;
   /** what changed (hosts, alerts, runs, commands, audit), coalesced, for the dashboard's live updates */
   readonly changes = new ChangeFeed();
+  /** each host's last anomaly (the dashboard's fleet page) */
+  readonly lastAnomalies = new LastAnomalies();
   dashboard: DashboardServer | undefined;
   dashboardPort = 0;
   /** when the event being correlated reached the controller (event-to-alert latency) */
@@ -253,6 +256,10 @@ export class Controller {
       const s = this.gateway.online.get(e.hostId);
       this.correlatingReceivedAtMs = e.receivedAtMs;
       this.pipeline.ingest({ ...e, hostTags: s?.tags ?? {}, clockOffsetMs: s?.clockOffsetMs ?? 0 }, now);
+      if (!e.event.cleared) {
+        this.lastAnomalies.record(e.hostId, e.event.signature, e.receivedAtMs);
+        this.changes.notify('hosts', e.hostId);
+      }
     }
     this.correlatingReceivedAtMs = undefined;
   }
@@ -391,7 +398,7 @@ export class Controller {
       this.dashboard = new DashboardServer({
         listen: cfg.dashboardListen, tls: { keyPem: sc.keyPem, certChainPem: sc.certChainPem }, handlers: operatorApi,
         guard: guardFactory({ store: this.store, audit: this.audit, log: log.child({ part: 'operator-api' }) }),
-        distDir: cfg.dashboardDir ?? DEFAULT_DIST_DIR, changes: this.changes, log: log.child({ part: 'dashboard' }), now: this.now,
+        distDir: cfg.dashboardDir ?? DEFAULT_DIST_DIR, changes: this.changes, lastAnomalies: this.lastAnomalies, log: log.child({ part: 'dashboard' }), now: this.now,
         onRejected: (reason) => this.metrics.connectionsRejected.inc({ listener: 'dashboard', reason }),
       });
       this.dashboardPort = await this.dashboard.listen();

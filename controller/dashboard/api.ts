@@ -4,13 +4,14 @@
 // true) passes the same gate for the RPC it stands for, then describes what that
 // RPC would change, from the same reads and the same validators, and changes nothing.
 import * as grpc from '@grpc/grpc-js';
-import type { CommandView__Output, Host__Output, IssueCommandRequest, PortBlock__Output } from '../../proto/wire.ts';
+import type { CommandView__Output, EventView__Output, Host__Output, IssueCommandRequest, PortBlock__Output } from '../../proto/wire.ts';
 import { checkAgentId, checkAllowEntry, checkCidr, checkPortBlock, checkText, parsePortList, ValidationError } from '../../proto/validate.ts';
 import { parseDurationMs } from '../../proto/duration.ts';
 import { parseMatcher } from '../pipeline/pipeline.ts';
 import { parseSelector, resolveSelector } from '../host-selector.ts';
 import type { Operator } from '../operator-rpc.ts';
 import { OperatorCallError } from '../operator-rpc.ts';
+import type { LastAnomalies, LastAnomaly } from './last-anomaly.ts';
 
 /** An answer other than 200, with a message for `{error}`. */
 export class HttpError extends Error {
@@ -41,6 +42,8 @@ export interface ApiCaller {
   /** runs fn behind the gate of `rpc` (its role, audited refusal) without calling it: for dry runs */
   guarded<T>(rpc: string, fn: (op: Operator) => Promise<T>): Promise<T>;
   now(): number;
+  /** each host's last anomaly (the fleet page's column) */
+  lastAnomalies: LastAnomalies;
 }
 
 export interface Preview {
@@ -296,18 +299,25 @@ export const ROUTES: Route[] = [
   {
     method: 'GET', pattern: /^\/api\/hosts$/, run: async (api, _p, _b, q) => {
       const res = await api.call<{ hosts: Host__Output[]; storage: unknown }>('ListHosts', {});
-      return { hosts: withTags(res.hosts, q), storage: res.storage };
+      const hosts = withTags(res.hosts, q);
+      const last = await api.lastAnomalies.of(hosts.map((h) => h.id), async (hostId) => {
+        const e = (await api.call<{ events: EventView__Output[] }>('ListEvents', { hostId, limit: 1 })).events[0];
+        return e?.event ? { signature: e.event.signature, atMs: e.receivedAtMs } : null;
+      });
+      return { hosts: hosts.map((h) => ({ ...h, lastAnomaly: last.get(h.id) ?? null })), storage: res.storage };
     },
   },
   {
     method: 'GET', pattern: /^\/api\/hosts\/([^/]+)$/, run: async (api, [id]) => {
       const hostId = checkAgentId(decodeId(id!), 'host id');
       const [host, events, commands] = await Promise.all([
-        api.call('GetHost', { hostId }),
-        api.call<{ events: unknown[] }>('ListEvents', { hostId, limit: 100 }),
+        api.call<Host__Output>('GetHost', { hostId }),
+        api.call<{ events: EventView__Output[] }>('ListEvents', { hostId, limit: 100 }),
         api.call<{ commands: unknown[] }>('ListCommands', { hostId, limit: 50 }),
       ]);
-      return { host, events: events.events, commands: commands.commands };
+      const e = events.events[0];
+      const lastAnomaly: LastAnomaly | null = e?.event ? { signature: e.event.signature, atMs: e.receivedAtMs } : null;
+      return { host: { ...host, lastAnomaly }, events: events.events, commands: commands.commands };
     },
   },
   { method: 'POST', pattern: /^\/api\/hosts\/([^/]+)\/isolate$/, run: hostRoute(isolate) },

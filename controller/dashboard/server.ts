@@ -19,6 +19,7 @@ import { invokeOperator, OperatorCallError, type guardFactory, type Operator } f
 import * as grpc from '@grpc/grpc-js';
 import { findRoute, HttpError, httpErrorOf, type ApiCaller } from './api.ts';
 import { CHANGE_KINDS, type ChangeFeed, type ChangeKind, type Change } from './changes.ts';
+import type { LastAnomalies } from './last-anomaly.ts';
 import { LoginThrottle, sameSecret, SESSION_ABSOLUTE_MS, SESSION_COOKIE, sessionCookie, Sessions, type Session } from './sessions.ts';
 
 export interface DashboardLimits {
@@ -91,6 +92,8 @@ export interface DashboardOptions {
   /** the built page: index.html, app.js, app.css, ... */
   distDir: string;
   changes: ChangeFeed;
+  /** each host's last anomaly, kept by the controller as events are stored */
+  lastAnomalies: LastAnomalies;
   log: Logger;
   now?: () => number;
   limits?: Partial<DashboardLimits>;
@@ -273,6 +276,7 @@ export class DashboardServer {
       call: <T>(rpc: string, request: object) => watch(invokeOperator(this.o.handlers, rpc as keyof OperatorHandlers & string, request, ctx) as Promise<T>),
       guarded: <T>(rpc: string, fn: (op: Operator) => Promise<T>) => watch(this.o.guard(rpc, ctx, fn)),
       now: this.now,
+      lastAnomalies: this.o.lastAnomalies,
     };
   }
 

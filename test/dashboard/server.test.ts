@@ -130,7 +130,8 @@ describe('dashboard server', () => {
     // the JSON is the operator API's as a gRPC client decodes it (the CLI's -o json)
     const viaGrpc = await unary<{ hosts: { id: string }[] }>(admin, 'ListHosts', {});
     const still = (hs: { id: string }[]) => hs.filter((x) => x.id.startsWith('fbh'));
-    assert.deepEqual(still(a.json.hosts), JSON.parse(JSON.stringify(still(viaGrpc.hosts))));
+    assert.deepEqual(still(a.json.hosts).map(({ lastAnomaly, ...rest }: { id: string; lastAnomaly?: unknown }) => (assert.equal(lastAnomaly, null), rest)),
+      JSON.parse(JSON.stringify(still(viaGrpc.hosts))), 'the same JSON, plus lastAnomaly (none: these hosts sent no event)');
     const h = a.json.hosts[0];
     assert.equal(h.backend, 'DRY_RUN', 'enums as strings, the CLI\'s JSON');
     assert.deepEqual(h.tags, {});
@@ -357,6 +358,8 @@ describe('dashboard incident actions (playbooks on, no built page)', () => {
     admin.close();
     await b.login((JSON.parse(readFileSync(c.credentialsFile, 'utf8')) as CredentialFile).token);
     await viewer.login(viewerToken);
+    // read before the worm: each host's "no anomaly" is known, so what the page shows later came with the events
+    assert.ok((await b.get('/api/hosts')).json.hosts.every((h: { lastAnomaly: unknown }) => h.lastAnomaly === null));
     await outbreak.spread(100);
     const run = await eventually(async () => {
       const runs = (await b.get('/api/runs')).json.runs as { id: string; alertId: string; counts: Record<string, number> }[];
@@ -381,6 +384,24 @@ describe('dashboard incident actions (playbooks on, no built page)', () => {
     assert.equal(a.json.patientZero.hostId, 'fbh1');
     assert.ok(Array.isArray(a.json.spreadGraph.nodes) && Array.isArray(a.json.spreadGraph.edges), JSON.stringify(a.json.spreadGraph));
     assert.ok(a.json.timeline.length >= 1);
+  });
+
+  it('shows each host\'s last anomaly, from the events as they arrive and from the store for hosts seen before', async () => {
+    const check = async () => {
+      const hosts = (await b.get('/api/hosts')).json.hosts as { id: string; lastAnomaly: { signature: string; atMs: number } | null }[];
+      assert.deepEqual(hosts.map((h) => h.id), ['fbh1', 'fbh2', 'fbh3', 'fbh4', 'fbh10']);
+      for (const h of hosts) {
+        assert.ok(h.lastAnomaly, `${h.id} has a last anomaly`);
+        assert.match(h.lastAnomaly.signature, /^(proc\.new|conn\.new-port)\//);
+        assert.ok(Date.now() - h.lastAnomaly.atMs < 60_000);
+      }
+      return hosts.map((h) => h.lastAnomaly);
+    };
+    const live = await check();
+    // as after a restart: nothing in memory, so each host's is read from the store once
+    (c.lastAnomalies as unknown as { byHost: Map<string, unknown> }).byHost.clear();
+    assert.deepEqual(await check(), live);
+    assert.deepEqual((await b.get('/api/hosts/fbh2')).json.host.lastAnomaly, live[1]);
   });
 
   it('previews an ack without acknowledging, refuses a viewer, then acknowledges', async () => {
