@@ -12,7 +12,8 @@ import type {
   Host__Output,
   StorageHealth__Output,
 } from '../../proto/wire.ts';
-import { PgDb, type Query } from './pg-db.ts';
+import { PgDb } from './pg-db.ts';
+import { writeReports } from './pg-ingest.ts';
 import { PgTrustStore } from './pg-trust-store.ts';
 import { commandFromRow, decodeCommand, encodeCommand, HOST_ORDER, hostFromRow, type CommandRow, type EventRow, type HostRow } from './sqlite.ts';
 import type {
@@ -46,30 +47,6 @@ export interface PgStoreOptions {
 const EVENT_BYTES_TTL_MS = 30_000;
 /** Reports in one ingest transaction at most. */
 const MAX_BATCH = 500;
-
-/**
- * One report, one statement: the seq check (a row-locked update of its boot),
- * its events and its host's counters, all or nothing, so a report is stored
- * whole and once even when two controllers receive it.
- */
-const INGEST = {
-  name: 'firebreak_ingest_report',
-  text: `WITH b AS (
-      UPDATE boots SET last_seq = $3 WHERE host_id = $1 AND boot_id = $2 AND last_seq < $3 RETURNING 1
-    ), e AS (
-      INSERT INTO events (host_id, boot_id, seq, idx, received_at_ms, observed_at_ms, kind, signature, value, baseline, score, count, cleared, evidence)
-      SELECT $1, $2, $3, x.idx, $4, x.observed_at_ms, x.kind, x.signature, x.value, x.baseline, x.score, x.count, x.cleared, x.evidence
-      FROM unnest($5::int[], $6::bigint[], $7::text[], $8::text[], $9::float8[], $10::float8[], $11::float8[], $12::int[], $13::int[], $14::text[])
-        AS x(idx, observed_at_ms, kind, signature, value, baseline, score, count, cleared, evidence)
-      WHERE EXISTS (SELECT 1 FROM b)
-      RETURNING id, idx
-    ), h AS (
-      UPDATE hosts SET reports = reports + 1, events = events + $15, last_seen_ms = GREATEST(last_seen_ms, $4),
-        last_sample = COALESCE($16, last_sample)
-      WHERE id = $1 AND EXISTS (SELECT 1 FROM b)
-    )
-    SELECT EXISTS (SELECT 1 FROM b) AS fresh, ARRAY(SELECT id FROM e ORDER BY idx) AS ids`,
-};
 
 const RAISE_COUNTER = `INSERT INTO counters (name, value) VALUES ($1, $2)
   ON CONFLICT (name) DO UPDATE SET value = GREATEST(counters.value, EXCLUDED.value)`;
@@ -139,9 +116,8 @@ export class PgStore implements Store {
 
   /**
    * Reports queue while one transaction is in flight and go in the next one
-   * together: one commit for many reports, as on SQLite. One transaction at a
-   * time from this controller; within it, reports in host order, so two
-   * controllers' batches lock hosts in the same order and never deadlock.
+   * together: one commit for many reports, as on SQLite, in a fixed number of
+   * statements (pg-ingest.ts). One transaction at a time from this controller.
    */
   ingestReport(r: ReportRecord): Promise<IngestOutcome> {
     return new Promise((resolve, reject) => {
@@ -159,17 +135,8 @@ export class PgStore implements Store {
     try {
       while (this.pending.length > 0) {
         const batch = this.pending.splice(0, MAX_BATCH);
-        const order = batch.map((_, i) => i).sort((a, b) => {
-          const x = batch[a]!.r;
-          const y = batch[b]!.r;
-          return x.hostId < y.hostId ? -1 : x.hostId > y.hostId ? 1 : a - b;
-        });
         try {
-          const outcomes = await this.db.tx(async (q) => {
-            const out: IngestOutcome[] = new Array(batch.length);
-            for (const i of order) out[i] = await writeReport(q, batch[i]!.r);
-            return out;
-          });
+          const outcomes = await this.db.tx((q) => writeReports(q, batch.map((p) => p.r)));
           batch.forEach((p, i) => p.resolve(outcomes[i]!));
         } catch (err) {
           for (const p of batch) p.reject(err);
@@ -401,20 +368,4 @@ export class PgStore implements Store {
     while (this.flushing) await new Promise((r) => setImmediate(r));
     await this.db.close();
   }
-}
-
-async function writeReport(q: Query, r: ReportRecord): Promise<IngestOutcome> {
-  const ev = r.events;
-  const row = (await q<{ fresh: boolean; ids: string[] }>({
-    ...INGEST,
-    values: [
-      r.hostId, r.bootId, r.seq, r.receivedAtMs,
-      ev.map((_, i) => i), ev.map((e) => e.observedAtMs), ev.map((e) => e.kind), ev.map((e) => e.signature),
-      ev.map((e) => e.value), ev.map((e) => e.baseline), ev.map((e) => e.score), ev.map((e) => e.count), ev.map((e) => (e.cleared ? 1 : 0)),
-      ev.map((e) => JSON.stringify(e.evidence ?? {})),
-      ev.length, r.sample ? JSON.stringify(r.sample) : null,
-    ],
-  })).rows[0]!;
-  if (!row.fresh) return { duplicate: true, eventIds: [] };
-  return { duplicate: false, eventIds: row.ids.map(Number) };
 }

@@ -61,6 +61,7 @@ forEachStore((name, open) => {
     assert.equal(out.filter((o) => !o.duplicate).length, 300);
     assert.equal(new Set(out.flatMap((o) => o.eventIds)).size, 300);
     assert.deepEqual((await s.listHosts()).map((x) => x.reports), Array(10).fill(30));
+    assert.deepEqual((await s.listHosts()).map((x) => (x.lastSample as { cpuPct: number }).cpuPct), Array(10).fill(30), 'the latest report\'s sample');
   });
 
   it('hosts: online marks, patches, natural order, events filtered by host, time and signature prefix', async () => {
