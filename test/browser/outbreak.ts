@@ -26,6 +26,8 @@ interface SynthAgent {
   call: ReturnType<AgentLinkClient['Connect']>;
   seq: number;
   frames: ControllerFrame__Output[];
+  /** why the stream ended, if it did */
+  ended?: string;
 }
 
 export interface Outbreak {
@@ -47,7 +49,8 @@ export async function connectOutbreak(ctl: ControllerProc, dir: string, ids: str
     const call = client.Connect();
     const a: SynthAgent = { id, address: `10.66.0.${i + 1}`, client, call, seq: 0, frames: [] };
     call.on('data', (f: ControllerFrame__Output) => a.frames.push(f));
-    call.on('error', () => {});
+    call.on('error', (err: Error) => { a.ended = err.message; });
+    call.on('end', () => { a.ended ??= 'the controller closed the stream'; });
     call.write({ hello: { agentId: id, bootId: randomBytes(8).toString('hex'), backend: 'DRY_RUN', sentAtMs: Date.now(),
       inventory: { hostname: id, os: 'linux', kernel: '6', cpuModel: 'x', cpuCores: 2, memoryBytes: 1024, ipAddresses: [a.address], agentVersion: 't', tags: {} } } });
     await eventually(async () => a.frames.some((f) => f.welcome), 10_000, `welcome for ${id}`, 20);
@@ -87,6 +90,12 @@ export async function connectOutbreak(ctl: ControllerProc, dir: string, ids: str
         report(a, [], true);
         await new Promise((r) => setTimeout(r, stepMs));
       }
+      // every report stored (acked), or say which stream broke: a lost report would show only as a missing incident
+      await eventually(async () => {
+        const broken = agents.find((a) => a.ended);
+        if (broken) throw new Error(`${broken.id}'s stream ended: ${broken.ended}`);
+        return agents.every((a) => a.frames.some((f) => f.ack && f.ack.seq >= a.seq));
+      }, 15_000, 'the controller to ack every synthetic report', 50);
     },
     close() {
       clearInterval(beat);
