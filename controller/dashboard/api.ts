@@ -300,10 +300,8 @@ export const ROUTES: Route[] = [
     method: 'GET', pattern: /^\/api\/hosts$/, run: async (api, _p, _b, q) => {
       const res = await api.call<{ hosts: Host__Output[]; storage: unknown }>('ListHosts', {});
       const hosts = withTags(res.hosts, q);
-      const last = await api.lastAnomalies.of(hosts.map((h) => h.id), async (hostId) => {
-        const e = (await api.call<{ events: EventView__Output[] }>('ListEvents', { hostId, limit: 1 })).events[0];
-        return e?.event ? { signature: e.event.signature, atMs: e.receivedAtMs } : null;
-      });
+      const last = await api.lastAnomalies.of(hosts, async (hostId, limit) =>
+        (await api.call<{ events: EventView__Output[] }>('ListEvents', { hostId, limit })).events);
       return { hosts: hosts.map((h) => ({ ...h, lastAnomaly: last.get(h.id) ?? null })), storage: res.storage };
     },
   },
