@@ -34,7 +34,11 @@ export function startLive(): void {
   if (source) return;
   setState('connecting');
   source = new EventSource('/api/events');
-  source.onopen = () => setState('live');
+  source.onopen = () => {
+    setState('live');
+    // events sent while the stream was down (or before it first opened) are lost: every view refetches once
+    for (const t of TOPICS) for (const l of listeners) l(t, { ids: [], more: true });
+  };
   // EventSource reconnects by itself; say so meanwhile
   source.onerror = () => {
     if (source?.readyState !== EventSource.CLOSED) return setState('reconnecting');
