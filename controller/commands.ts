@@ -78,20 +78,28 @@ export class Commands {
    */
   async issueMany(req: IssueCommandRequest__Output, hostIds: readonly string[], issuer: string, audit: Record<string, unknown>): Promise<Array<{ hostId: string; commandId: string }>> {
     const now = this.opts.now();
+    const t0 = performance.now();
     const cmds = hostIds.map((h) => this.build({ ...req, hostId: h }, checkAgentId(h, 'host_id'), issuer, now));
     if (cmds.length === 0) return [];
+    const t1 = performance.now();
     const store = this.opts.store;
     if (store.insertCommands) await store.insertCommands(cmds, now);
     else for (const c of cmds) await store.insertCommand(c, now);
+    const t2 = performance.now();
     const first = cmds[0]!;
     await this.opts.audit?.append(issuer, 'command.issue.fleet', String(audit.selector ?? ''), {
       ...audit, action: first.action, reason: first.reason, params: first[first.params ?? 'isolate'] ?? null,
       count: cmds.length, commands: cmds.map((c) => [c.targetAgentId, c.id]),
     });
-    this.opts.log.info({ commands: cmds.length, action: first.action, issuer, selector: audit.selector }, 'fleet commands queued');
+    const t3 = performance.now();
     for (const c of cmds) { this.opts.observe?.issued(c.action, issuer); this.opts.observe?.changed?.(c.id); }
     // delivered side by side: each waits only on its own stream's write
     await Promise.all(cmds.map((c) => this.send(c.targetAgentId, c)));
+    const ms = (a: number, b: number) => Math.round(b - a);
+    this.opts.log.info({
+      commands: cmds.length, action: first.action, issuer, selector: audit.selector,
+      buildMs: ms(t0, t1), storeMs: ms(t1, t2), auditMs: ms(t2, t3), sendMs: ms(t3, performance.now()),
+    }, 'fleet commands issued');
     return cmds.map((c) => ({ hostId: c.targetAgentId, commandId: c.id }));
   }
 

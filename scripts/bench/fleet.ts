@@ -1,4 +1,4 @@
-// npm run bench:fleet -- [--hosts 1000] [--interval 5s] [--json FILE] [--keep]
+// npm run bench:fleet -- [--hosts 1000] [--interval 5s] [--template DIR] [--json FILE] [--keep]
 //
 // A fleet-wide block by host selector, end to end: a real controller process, N
 // simulated agents in this process (the simulator's Fleet: real Agent, link, mTLS and
@@ -16,7 +16,7 @@
 //
 // The controller runs with the per-address caps off, as the simulator's do (every
 // simulated agent dials from 127.0.0.1). Target: all applied within 5 s.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -27,7 +27,7 @@ import type { CommandView__Output, FleetIssueResponse__Output } from '../../prot
 import { cli, startController, stopProcess, type ControllerProc } from '../../test/helpers/procs.ts';
 import { Fleet } from '../simulate/fleet.ts';
 import { OperatorApi } from '../simulate/operator.ts';
-import { enrollHosts, ONE_ADDRESS_FLEET } from '../simulate/run.ts';
+import { enrollFleet, enrollHosts, ONE_ADDRESS_FLEET } from '../simulate/run.ts';
 
 const TARGET_S = 5;
 const SELECTOR = 'all,not tag:mail-relay';
@@ -36,6 +36,7 @@ const program = new Command('bench:fleet')
   .option('--hosts <n>', 'simulated hosts', Number, 1000)
   .option('--interval <duration>', "the agents' report interval", durationArg, 5000)
   .option('--enroll-concurrency <n>', 'identities enrolled at once', Number, 8)
+  .option('--template <dir>', 'enroll the fleet once into DIR (made on first use) and start every run from a copy of it')
   .option('--json <file>', 'write the figures as JSON here')
   .option('--keep', 'keep the temp dir');
 
@@ -61,8 +62,13 @@ async function waitApplied(api: OperatorApi, ids: Set<string>, timeoutMs: number
   }
 }
 
+/** When each agent (in this process) finished applying a command: its own result's time. */
+const agentDone = new Map<string, number>();
+
 function figures(views: CommandView__Output[], startedAtMs: number) {
   const applied = views.filter((v) => v.status === 'APPLIED');
+  // split: issue -> the agent finished applying (delivery and the agent's work), and -> the controller stored its ack
+  const atAgent = applied.map((v) => (agentDone.get(v.command!.id) ?? NaN) - Number(v.command!.issuedAtMs)).filter(Number.isFinite).sort((a, b) => a - b);
   const times = applied.map((v) => Number(v.updatedAtMs) - Number(v.command!.issuedAtMs)).sort((a, b) => a - b);
   const last = Math.max(...applied.map((v) => Number(v.updatedAtMs)));
   const firstIssue = Math.min(...views.map((v) => Number(v.command!.issuedAtMs)));
@@ -73,6 +79,8 @@ function figures(views: CommandView__Output[], startedAtMs: number) {
     apply_p50_ms: pct(times, 50),
     apply_p99_ms: pct(times, 99),
     apply_max_ms: times[times.length - 1] ?? NaN,
+    agent_applied_p50_ms: pct(atAgent, 50),
+    agent_applied_max_ms: atAgent[atAgent.length - 1] ?? NaN,
     // from the issue (the first command stored, the controller's clock) to the last APPLIED
     total_s: +((last - firstIssue) / 1000).toFixed(3),
     // from the operator's start (the CLI process started, or the first RPC sent) to the last APPLIED
@@ -81,7 +89,7 @@ function figures(views: CommandView__Output[], startedAtMs: number) {
 }
 
 async function main(): Promise<void> {
-  const o = program.parse().opts<{ hosts: number; interval: number; enrollConcurrency: number; json?: string; keep?: boolean }>();
+  const o = program.parse().opts<{ hosts: number; interval: number; enrollConcurrency: number; template?: string; json?: string; keep?: boolean }>();
   const dir = mkdtempSync(join(tmpdir(), 'firebreak-bench-fleet-'));
   // the simulated hosts' files in memory, as the simulator keeps them: a thousand hosts'
   // fsyncs on one disk would stall this one process and be measured instead (see run.ts)
@@ -90,6 +98,15 @@ async function main(): Promise<void> {
   let fleet: Fleet | undefined;
   let api: OperatorApi | undefined;
   try {
+    if (o.template) {
+      // enrollment (a key, a CSR and a certificate per host) costs minutes at 1,000 hosts: paid once
+      if (!existsSync(join(o.template, 'controller'))) {
+        say(`enrolling ${o.hosts} hosts into the template ${o.template}`);
+        await enrollFleet({ hosts: o.hosts, dir: o.template, log, concurrency: o.enrollConcurrency });
+      }
+      cpSync(join(o.template, 'controller'), join(dir, 'controller'), { recursive: true });
+      cpSync(join(o.template, 'hosts'), hostsDir, { recursive: true });
+    }
     ctl = await startController(join(dir, 'controller'), [...ONE_ADDRESS_FLEET, '--heartbeat-interval', '5s']);
     api = new OperatorApi(ctl.operatorAddress, ctl.credentialsFile);
     fleet = new Fleet({ hosts: o.hosts, seed: 1, intervalMs: o.interval, controller: ctl.agentAddress, dataDir: hostsDir, log, countFromMs: () => Infinity });
@@ -99,6 +116,7 @@ async function main(): Promise<void> {
     t = Date.now();
     await fleet.start(async (h) => ({ identity: ids.get(h.id)! }), 60_000 + o.hosts * 60);
     const slow = await fleet.drained(60_000);
+    for (const h of fleet.hosts) h.agent!.results.on('result', (r: { commandId: string; finishedAtMs: number }) => agentDone.set(r.commandId, Number(r.finishedAtMs)));
     say(`agents connected and answering in ${((Date.now() - t) / 1000).toFixed(1)} s${slow ? ` (${slow} links slow)` : ''}`);
     // the mail relays, granted by an admin (an agent's own claim would not count)
     const relays = fleet.hosts.filter((h) => h.role === 'mail').map((h) => h.id);
@@ -115,7 +133,11 @@ async function main(): Promise<void> {
     if (r.code !== 0) throw new Error(`firebreak block --hosts exited ${r.code}: ${r.stderr}`);
     const issued = JSON.parse(r.stdout) as FleetIssueResponse__Output;
     const fleetViews = await waitApplied(api, new Set(issued.commands.map((c) => c.commandId)), 120_000);
-    const fleetFig = { ...figures(fleetViews, cliStart), cli_exit_ms: cliExitMs, load1 };
+    // the controller's own account of the batch: signing, the one transaction, the audit entry, the sends
+    const line = await ctl.waitFor((l) => l.msg === 'fleet commands issued', 5000).catch(() => ({} as Record<string, unknown>));
+    const controller_ms = { build: line.buildMs, store: line.storeMs, audit: line.auditMs, send: line.sendMs };
+    const fleetFig = { ...figures(fleetViews, cliStart), controller_ms, cli_exit_ms: cliExitMs, load1 };
+    say(`controller: ${JSON.stringify(controller_ms)} ms`);
     say(`fleet: ${fleetFig.hosts_applied}/${fleetFig.hosts_issued} applied, p50 ${fleetFig.apply_p50_ms} ms, p99 ${fleetFig.apply_p99_ms} ms, max ${fleetFig.apply_max_ms} ms, issue to last applied ${fleetFig.total_s} s, ${fleetFig.from_operator_start_s} s from the CLI's start (it exited after ${cliExitMs} ms)`);
 
     // ---- the alternative: one IssueCommand per host, one at a time

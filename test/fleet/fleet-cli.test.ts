@@ -45,8 +45,8 @@ describe('fleet-wide CLI: selectors, preview, confirmation, contain', { timeout:
     writeFileSync(join(pbDir, 'by-hand.yaml'), PLAYBOOK);
     c = await startInProcessController(join(dir.path, 'ctl'), { playbookDir: pbDir });
     admin = { operatorAddress: `127.0.0.1:${c.operatorPort}`, credentialsFile: c.credentialsFile };
-    // granted: fbh2 is a mail relay (its token says so). fbh10 only CLAIMS to be one in its Hello.
-    const grants: Record<string, Record<string, string>> = { fbh2: { 'mail-relay': '' } };
+    // granted: fbh2 is a mail relay that is never isolated (its token says so). fbh10 only CLAIMS to be a relay in its Hello.
+    const grants: Record<string, Record<string, string>> = { fbh2: { 'mail-relay': '', 'never-isolate': 'true' } };
     const claims: Record<string, Record<string, string>> = { fbh10: { 'mail-relay': '' } };
     await Promise.all(['fbh1', 'fbh2', 'fbh3', 'fbh10'].map(async (id) => {
       const client = agentLinkClient(c, await enroll(c, id, dir.path, grants[id] ?? {}));
@@ -115,11 +115,12 @@ describe('fleet-wide CLI: selectors, preview, confirmation, contain', { timeout:
     assert.match(r.stderr, /PERMISSION_DENIED: IssueFleetCommand needs role responder; this credential has role viewer/);
   });
 
-  it('holds a fleet isolate above the blast radius unless an admin overrides it with a reason', async () => {
-    // 4 hosts: the blast radius allows 2 isolations in its window
+  it('spares never-isolate hosts and refuses a fleet isolate above the blast radius without an admin override', async () => {
+    // 4 hosts: the blast radius allows 2 isolations in its window; fbh2 (never-isolate) is left out
     const r = await cli(admin, ['isolate', '--hosts', 'all', '-r', 'test', '--yes']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /FAILED_PRECONDITION: isolating 4 host\(s\) goes above the blast radius: 0 isolation\(s\) in the last 10m, the limit for a fleet of 4 is 2.*--override-guard/);
+    assert.match(r.stdout, /hosts {4}fbh1, fbh3, fbh10\nspared {3}1 tagged never-isolate: fbh2\n/);
+    assert.match(r.stderr, /FAILED_PRECONDITION: isolating 3 host\(s\) goes above the blast radius: 0 isolation\(s\) in the last 10m, the limit for a fleet of 4 is 2.*--override-guard/);
     assert.ok(!(await commands()).some((x) => x.action === 'ISOLATE'));
   });
 
@@ -134,8 +135,9 @@ describe('fleet-wide CLI: selectors, preview, confirmation, contain', { timeout:
     const dry = await cli(admin, ['contain', alert.id, '--playbook', 'by-hand', '--dry-run']);
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, new RegExp(`plan {6}playbook by-hand on alert ${alert.id}, digest [0-9a-f]{16}`));
-    // the blast radius (2 of 4) holds two of the four isolations, as it would for a playbook
-    assert.match(dry.stdout, /isolate dry-run: 4 host\(s\): fbh1, fbh2, fbh3, fbh10 — would isolate; would be held: blast radius/);
+    // the blast radius (2 of 4) holds one of the three isolations, as it would for a playbook; never-isolate is spared
+    assert.match(dry.stdout, /isolate dry-run: 3 host\(s\): fbh1, fbh3, fbh10 — would isolate; would be held: blast radius/);
+    assert.match(dry.stdout, /isolate spared: 1 host\(s\): fbh2/);
     assert.match(dry.stdout, /block dry-run: 4 host\(s\): fbh1, fbh2, fbh3, fbh10 — would block out tcp 25/);
     assert.match(dry.stdout, /dry run: nothing done/);
     assert.equal((await commands()).length, before);
@@ -148,7 +150,7 @@ describe('fleet-wide CLI: selectors, preview, confirmation, contain', { timeout:
     assert.ok(manual, JSON.stringify(runs));
     assert.equal(manual.startedBy, 'operator:admin');
     assert.equal(manual.alertId, alert.id);
-    assert.deepEqual([manual.counts.issued, manual.counts.held], [6, 2]); // 2 isolations + 4 blocks issued, 2 isolations held
+    assert.deepEqual([manual.counts.issued, manual.counts.held, manual.counts.spared], [6, 1, 1]); // 2 isolations + 4 blocks issued, 1 isolation held
     const cmds = (await commands()).slice(0, (await commands()).length - before);
     assert.equal(cmds.filter((x) => x.action === 'ISOLATE').length, 2);
     assert.equal(cmds.filter((x) => x.action === 'BLOCK').length, 4);
