@@ -68,6 +68,15 @@ describe('the dashboard in a real browser', { timeout: 60_000 }, () => {
   let shotNo = 0;
   const shot = async (name: string) => { await page.screenshot({ path: join(SHOTS, `${String(++shotNo).padStart(2, '0')}-${name}.png`), fullPage: true }); };
   const testid = (id: string) => page.getByTestId(id);
+  /** A step; when it fails, the page as it was goes to test-artifacts/browser/FAILED-<n>.png. */
+  const step = (name: string, fn: () => Promise<void>) => it(name, async () => {
+    try {
+      await fn();
+    } catch (err) {
+      await page?.screenshot({ path: join(SHOTS, `FAILED-${name.split('.')[0]}.png`), fullPage: true }).catch(() => {});
+      throw err;
+    }
+  });
 
   const t0 = Date.now();
   const mark = (what: string) => { if (process.env.FIREBREAK_TEST_TIMING) process.stderr.write(`[browser test] ${what} at ${Date.now() - t0} ms\n`); };
@@ -123,7 +132,7 @@ describe('the dashboard in a real browser', { timeout: 60_000 }, () => {
     dir.remove();
   });
 
-  it('1. an admin logs in with a token and sees the fleet', async () => {
+  step('1. an admin logs in with a token and sees the fleet', async () => {
     await page.goto(`${base}/`);
     await testid('login-token').fill('not-a-token');
     await testid('login-submit').click();
@@ -139,7 +148,7 @@ describe('the dashboard in a real browser', { timeout: 60_000 }, () => {
     await shot('fleet-after-login');
   });
 
-  it('2. a simulated outbreak appears live: the incident, its timeline and its spread tree with patient zero', async () => {
+  step('2. a simulated outbreak appears live: the incident, its timeline and its spread tree with patient zero', async () => {
     await testid('nav-incidents').click();
     await testid('incidents-table').waitFor();
     // a marker that a reload would wipe: the incident must arrive by the live stream
@@ -165,7 +174,7 @@ describe('the dashboard in a real browser', { timeout: 60_000 }, () => {
     await shot('incident-spread-tree');
   });
 
-  it('3. isolates the real agent\'s host from its page through the confirm dialog, and the agent applies it', async () => {
+  step('3. isolates the real agent\'s host from its page through the confirm dialog, and the agent applies it', async () => {
     await page.goto(`${base}/#/hosts/${REAL}`);
     await assertText(testid('host-isolation'), /^off$/);
     await testid('action-isolate').click();
@@ -187,7 +196,7 @@ describe('the dashboard in a real browser', { timeout: 60_000 }, () => {
     await shot('isolated');
   });
 
-  it('4. approves a playbook run held for approval', async () => {
+  step('4. approves a playbook run held for approval', async () => {
     await testid('nav-runs').click();
     const row = page.locator('[data-testid^="run-row-"][data-held]:not([data-held="0"])').first();
     await row.waitFor({ timeout: 15_000 });
@@ -201,7 +210,7 @@ describe('the dashboard in a real browser', { timeout: 60_000 }, () => {
     await shot('run-approved');
   });
 
-  it('5. a viewer sees no action button, and a POST with its own session and CSRF token is refused 403', async () => {
+  step('5. a viewer sees no action button, and a POST with its own session and CSRF token is refused 403', async () => {
     await testid('logout').click();
     await testid('login-token').fill(viewerToken);
     await testid('login-submit').click();
