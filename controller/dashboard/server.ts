@@ -7,7 +7,7 @@
 // it on every call, so the operator API decides, and audits, every time.
 // CSRF: every non-GET needs a JSON body, the session's X-CSRF-Token, and an Origin
 // (when sent) equal to this dashboard's own. Strict CSP, no inline script.
-import { createReadStream, existsSync, statSync, type Stats } from 'node:fs';
+import { createReadStream, existsSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -20,6 +20,7 @@ import * as grpc from '@grpc/grpc-js';
 import { findRoute, HttpError, httpErrorOf, type ApiCaller } from './api.ts';
 import { CHANGE_KINDS, type ChangeFeed, type ChangeKind, type Change } from './changes.ts';
 import type { LastAnomalies } from './last-anomaly.ts';
+import { looksLikeToken, OPERATOR_TOKEN_PREFIX } from '../trust/tokens.ts';
 import { LoginThrottle, sameSecret, SESSION_ABSOLUTE_MS, SESSION_COOKIE, sessionCookie, Sessions, type Session } from './sessions.ts';
 
 export interface DashboardLimits {
@@ -43,6 +44,8 @@ export interface DashboardLimits {
   maxStreams: number;
   /** a comment on every stream this often, so proxies and browsers keep it */
   streamKeepaliveMs: number;
+  /** bytes a stream may have waiting for a client that does not read; past it the stream is closed (the page reconnects) */
+  maxStreamBacklogBytes: number;
 }
 
 export const DASHBOARD_LIMITS: DashboardLimits = {
@@ -57,6 +60,7 @@ export const DASHBOARD_LIMITS: DashboardLimits = {
   maxStreamsPerSession: 4,
   maxStreams: 64,
   streamKeepaliveMs: 15_000,
+  maxStreamBacklogBytes: 256 * 1024,
 };
 
 /** On every response: nothing but our own files runs, nothing frames us, nothing leaks the URL. */
@@ -119,6 +123,7 @@ export class DashboardServer {
   private unsubscribe: (() => void) | undefined;
   private readonly now: () => number;
   private readonly distDir: string;
+  private realDist: string | undefined;
   port = 0;
 
   constructor(private readonly o: DashboardOptions) {
@@ -227,6 +232,11 @@ export class DashboardServer {
       return;
     }
     const st = statOrNull(file);
+    // a symlink in dist/ must not lead out of it either
+    if (st?.isFile() && !inside(this.realDist ??= realpathOrSelf(this.distDir), realpathOrSelf(file))) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found\n');
+      return;
+    }
     if (st?.isFile()) return this.sendFile(req, res, file, st.size, path.startsWith('/assets/') ? 'public, max-age=3600' : 'no-cache');
     // a path with a file extension that is not there is a missing file; anything else is a page of the app
     if (extname(path) && path !== '/index.html') {
@@ -389,7 +399,9 @@ export class DashboardServer {
     } catch (err) {
       if (err instanceof OperatorCallError && err.code === grpc.status.UNAUTHENTICATED) {
         this.throttle.fail(address);
-        throw new HttpError(401, `login refused: ${err.details}`);
+        // the API's message for a malformed token speaks of the CLI's credential file
+        const why = looksLikeToken(token.trim(), OPERATOR_TOKEN_PREFIX) ? err.details : 'that is not an operator token (fbo_ and 43 more characters: the "token" of a credential file)';
+        throw new HttpError(401, `login refused: ${why}`);
       }
       throw err;
     }
@@ -431,14 +443,23 @@ export class DashboardServer {
     if (this.streams.size === 0) return;
     const line = `event: ${kind}\ndata: ${JSON.stringify(change)}\n\n`;
     void this.checkSessions().then(() => {
-      for (const s of this.streams) if (!s.res.writableEnded) s.res.write(line);
+      for (const s of this.streams) this.write(s, line);
     });
+  }
+
+  private write(s: Stream, text: string): void {
+    if (s.res.writableEnded) return;
+    if (s.res.writableLength > this.limits.maxStreamBacklogBytes) {
+      s.res.destroy();
+      return;
+    }
+    s.res.write(text);
   }
 
   private keepalive(): void {
     this.sessions.sweep();
     void this.checkSessions().then(() => {
-      for (const s of this.streams) if (!s.res.writableEnded) s.res.write(': keepalive\n\n');
+      for (const s of this.streams) this.write(s, ': keepalive\n\n');
     });
   }
 
@@ -449,6 +470,12 @@ export class DashboardServer {
       this.caller(session, peer).call('WhoAmI', {}).then(() => {}, () => { /* refused: caller() ended it */ })));
   }
 }
+
+function realpathOrSelf(p: string): string {
+  try { return realpathSync(p); } catch { return p; }
+}
+
+const inside = (dir: string, file: string) => file.startsWith(dir + sep);
 
 function statOrNull(file: string): Stats | undefined {
   try {

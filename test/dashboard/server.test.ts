@@ -7,7 +7,7 @@
 // isolations are all held; ack and approve are previewed, then done.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -53,6 +53,7 @@ describe('dashboard server', () => {
     writeFileSync(join(dist, 'app.js'), 'console.log("firebreak")');
     writeFileSync(join(dist, 'app.css'), 'body{margin:0}');
     writeFileSync(join(dir.path, 'secret.txt'), 'outside the dist dir');
+    symlinkSync(join(dir.path, 'secret.txt'), join(dist, 'leak.txt'));
     c = await startInProcessController(join(dir.path, 'ctl'), { dashboardListen: '127.0.0.1:0', dashboardDir: dist });
     admin = adminClient(c);
     adminToken = (JSON.parse(readFileSync(c.credentialsFile, 'utf8')) as CredentialFile).token;
@@ -103,6 +104,7 @@ describe('dashboard server', () => {
     assert.equal(bad.headers['set-cookie'], undefined);
     const junk = await b.login('letmein');
     assert.equal(junk.status, 401);
+    assert.match(junk.json.error, /that is not an operator token/);
     const anon = await b.get('/api/hosts');
     assert.equal(anon.status, 401);
     assert.match(anon.json.error, /not logged in/);
@@ -160,7 +162,7 @@ describe('dashboard server', () => {
     assert.equal(route.status, 200);
     assert.match(route.text, /<title>Firebreak<\/title>/, 'client routes get the page');
     assert.equal((await b.get('/missing.js')).status, 404);
-    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/..%5csecret.txt']) {
+    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/..%5csecret.txt', '/leak.txt']) {
       const a = await b.get(path);
       assert.equal(a.status, 404, `${path}: ${a.status} ${a.text}`);
       assert.doesNotMatch(a.text, /outside the dist dir/);
