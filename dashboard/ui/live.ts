@@ -2,7 +2,7 @@
 // sends an event per topic (hosts, alerts, runs, commands, audit) with the ids
 // that changed; a view refetches what it shows when its topics fire. Bursts (a
 // worm reaching many hosts in a second) are folded into one refetch per view.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 
 export const TOPICS = ['hosts', 'alerts', 'runs', 'commands', 'audit'] as const;
 export type Topic = (typeof TOPICS)[number];
@@ -66,16 +66,20 @@ export function stopLive(): void {
  * view), at most once per `everyMs`: a fleet-wide outbreak fires many events a second.
  */
 export function useLive(topics: readonly Topic[], fn: () => void, only?: (topic: Topic, change: Change) => boolean, everyMs = 300): void {
+  // the latest callbacks, without resubscribing on every render
+  const cb = useRef({ fn, only });
+  cb.current = { fn, only };
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const l = (t: Topic, change: Change) => {
       if (!topics.includes(t) || timer) return;
-      if (only && !change.more && !only(t, change)) return;
-      timer = setTimeout(() => { timer = undefined; fn(); }, everyMs);
+      const { only: wanted } = cb.current;
+      if (wanted && !change.more && !wanted(t, change)) return;
+      timer = setTimeout(() => { timer = undefined; cb.current.fn(); }, everyMs);
     };
     listeners.add(l);
     return () => { listeners.delete(l); if (timer) clearTimeout(timer); };
-  }, [topics.join(), fn]);
+  }, [topics.join(), everyMs]);
 }
 
 export function useLiveState(): LiveState {
