@@ -172,6 +172,9 @@ describe('the dashboard in a real browser', { timeout: 60_000 }, () => {
     await testid('timeline').locator('canvas').first().waitFor();
     await assertText(testid('incident-evidence'), /\/tmp\/\.x\/mailer/);
     await shot('incident-spread-tree');
+    // the fleet names each infected host's last anomaly
+    await testid('nav-fleet').click();
+    await assertText(testid('host-row-fbh10'), /(proc\.new|conn\.new-port)\//);
   });
 
   step('3. isolates the real agent\'s host from its page through the confirm dialog, and the agent applies it', async () => {
