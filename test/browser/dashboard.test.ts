@@ -175,6 +175,7 @@ describe('the dashboard in a real browser', { timeout: 60_000 }, () => {
     // the fleet names each infected host's last anomaly
     await testid('nav-fleet').click();
     await assertText(testid('host-row-fbh10'), /(proc\.new|conn\.new-port)\//);
+    await shot('fleet-last-anomaly');
   });
 
   step('3. isolates the real agent\'s host from its page through the confirm dialog, and the agent applies it', async () => {
