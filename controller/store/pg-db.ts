@@ -48,6 +48,8 @@ export class PgDb {
   private readonly log: Logger | undefined;
   /** set while the server cannot take writes or cannot be reached: one episode, logged when it starts and ends */
   outage: { kind: StorageErrorKind; sinceMs: number; message: string; refused: number } | undefined;
+  /** until migrated, a failure is the start-up's to report (one line), not an outage of a running store */
+  private opened = false;
 
   constructor(url: string, opts: PgOptions = {}) {
     this.log = opts.log;
@@ -95,6 +97,7 @@ export class PgDb {
         await q(`INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES ($1, $2, $3)`, [m.version, m.name, Date.now()]);
       }
     });
+    this.opened = true;
   }
 
   readonly query: Query = async (sql, params) => {
@@ -138,12 +141,12 @@ export class PgDb {
   /** A pg error as a StorageError naming the server and what to do; an outage starts an episode. */
   convert(err: unknown): unknown {
     if (err instanceof StorageError) {
-      if (err.blocksWrites) this.noteOutage(err);
+      if (err.blocksWrites && this.opened) this.noteOutage(err);
       return err;
     }
     if (!(err instanceof Error)) return err;
     const e = toPgStorageError(err, this.where);
-    if (e.blocksWrites) this.noteOutage(e);
+    if (e.blocksWrites && this.opened) this.noteOutage(e);
     return e;
   }
 
