@@ -88,7 +88,7 @@ export class DashboardClient {
         headers: { cookie: `fb_session=${this.cookie}`, accept: 'text/event-stream' },
         ca: this.c.trust.caCertPem, servername: 'localhost', agent: false,
       }, (res) => {
-        const stream: EventStream = { status: res.statusCode ?? 0, events: [], ended: false, close: () => req.destroy() };
+        const stream: EventStream = { status: res.statusCode ?? 0, openedAtMs: Date.now(), events: [], ended: false, close: () => req.destroy() };
         let buf = '';
         res.setEncoding('utf8');
         res.on('data', (d: string) => {
@@ -99,7 +99,7 @@ export class DashboardClient {
             buf = buf.slice(i + 2);
             const ev = /^event: (.*)$/m.exec(block)?.[1];
             const data = /^data: (.*)$/m.exec(block)?.[1];
-            if (ev) stream.events.push({ event: ev, data: data ? JSON.parse(data) : undefined });
+            if (ev) stream.events.push({ event: ev, data: data ? JSON.parse(data) : undefined, atMs: Date.now() });
           }
         });
         res.on('end', () => { stream.ended = true; });
@@ -115,7 +115,8 @@ export class DashboardClient {
 
 export interface EventStream {
   status: number;
-  events: { event: string; data: any }[];
+  openedAtMs: number;
+  events: { event: string; data: any; atMs: number }[];
   ended: boolean;
   close(): void;
 }

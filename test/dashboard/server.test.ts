@@ -19,7 +19,7 @@ import { createEnrollmentToken } from '../../controller/trust/tokens.ts';
 import { eventually, tempDir, type ControllerProc } from '../helpers/procs.ts';
 import { connectOutbreak, type Outbreak } from '../browser/outbreak.ts';
 import { adminClient, enroll, inProcessAgent, inventory, startInProcessController, unary } from '../helpers/inproc.ts';
-import { DashboardClient } from './client.ts';
+import { DashboardClient, type EventStream } from './client.ts';
 
 const HELD = `name: hold-all
 description: every isolation waits for an operator's approval
@@ -343,6 +343,7 @@ describe('dashboard incident actions (playbooks on, no built page)', () => {
   let viewer: DashboardClient;
   let alertId = '';
   let runId = '';
+  let stream: EventStream;
 
   before(async () => {
     const pb = join(dir.path, 'playbooks');
@@ -362,6 +363,7 @@ describe('dashboard incident actions (playbooks on, no built page)', () => {
     await viewer.login(viewerToken);
     // read before the worm: each host's "no anomaly" is known, so what the page shows later came with the events
     assert.ok((await b.get('/api/hosts')).json.hosts.every((h: { lastAnomaly: unknown }) => h.lastAnomaly === null));
+    stream = await viewer.events();
     await outbreak.spread(100);
     const run = await eventually(async () => {
       const runs = (await b.get('/api/runs')).json.runs as { id: string; alertId: string; counts: Record<string, number> }[];
@@ -372,9 +374,23 @@ describe('dashboard incident actions (playbooks on, no built page)', () => {
   });
 
   after(async () => {
+    stream?.close();
     outbreak?.close();
     await c?.stop();
     dir.remove();
+  });
+
+  it('told the open stream of the new anomalies, the alert, the run and the audit entries, each kind coalesced', async () => {
+    const kinds = () => new Set(stream.events.map((e) => e.event));
+    await eventually(async () => ['hosts', 'alerts', 'runs', 'audit'].every((k) => kinds().has(k)), 5000, `hosts, alerts, runs and audit events (got ${[...kinds()]})`, 20);
+    const ids = (kind: string) => new Set(stream.events.filter((e) => e.event === kind).flatMap((e) => e.data.ids as string[]));
+    assert.ok(['fbh1', 'fbh2', 'fbh3', 'fbh4', 'fbh10'].every((h) => ids('hosts').has(h)), [...ids('hosts')].join(','));
+    assert.ok(ids('alerts').has(alertId));
+    assert.ok(ids('runs').has(runId));
+    // dozens of reports, coalesced to at most one event per kind per 250 ms
+    const hosts = stream.events.filter((e) => e.event === 'hosts');
+    const spanMs = hosts.at(-1)!.atMs - stream.openedAtMs;
+    assert.ok(hosts.length <= spanMs / 250 + 1, `${hosts.length} hosts events in ${spanMs} ms`);
   });
 
   it('shows the master alert as `firebreak alert <id> -o json` does: patient zero, spread tree, timeline', async () => {
