@@ -28,6 +28,7 @@ import { cli, startController, stopProcess, type ControllerProc } from '../../te
 import { Fleet } from '../simulate/fleet.ts';
 import { OperatorApi } from '../simulate/operator.ts';
 import { enrollFleet, enrollHosts, ONE_ADDRESS_FLEET } from '../simulate/run.ts';
+import { treeUsage } from './lib/proc-usage.ts';
 
 const TARGET_S = 5;
 const SELECTOR = 'all,not tag:mail-relay';
@@ -51,7 +52,9 @@ const pct = (s: number[], p: number) => s[Math.min(s.length - 1, Math.max(0, Mat
 async function waitApplied(api: OperatorApi, ids: Set<string>, timeoutMs: number): Promise<CommandView__Output[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const all = (await api.listCommands(100_000)).filter((v) => ids.has(v.command!.id));
+    // newest first: the commands waited for are the newest ones, so no more rows than that are read
+    // (a poll of every command the bench ever issued would load the controller it measures)
+    const all = (await api.listCommands(ids.size)).filter((v) => ids.has(v.command!.id));
     const pending = all.filter((v) => v.status === 'QUEUED' || v.status === 'SENT').length;
     if (all.length === ids.size && pending === 0) return all;
     if (Date.now() > deadline) {
@@ -127,6 +130,11 @@ async function main(): Promise<void> {
 
     // ---- the fleet action, through the real CLI process
     const load1 = loadavg()[0]!;
+    // CPU seconds of the controller and of this process (the simulated agents) over each phase:
+    // on a loaded machine wall time is noisy, CPU spent is not
+    const cpu = () => ({ controller: treeUsage(ctl!.child.pid!).cpuS, agents: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 });
+    const cpuDelta = (a: ReturnType<typeof cpu>) => { const b = cpu(); return { controller_cpu_s: +(b.controller - a.controller).toFixed(2), simulator_cpu_s: +(b.agents - a.agents).toFixed(2) }; };
+    let c0 = cpu();
     const cliStart = Date.now();
     const r = await cli(ctl, ['-o', 'json', 'block', '--hosts', SELECTOR, '--port', '25', '--direction', 'outbound', '--yes'], 120_000);
     const cliExitMs = Date.now() - cliStart;
@@ -136,13 +144,14 @@ async function main(): Promise<void> {
     // the controller's own account of the batch: signing, the one transaction, the audit entry, the sends
     const line = await ctl.waitFor((l) => l.msg === 'fleet commands issued', 5000).catch(() => ({} as Record<string, unknown>));
     const controller_ms = { build: line.buildMs, store: line.storeMs, audit: line.auditMs, send: line.sendMs };
-    const fleetFig = { ...figures(fleetViews, cliStart), controller_ms, cli_exit_ms: cliExitMs, load1 };
+    const fleetFig = { ...figures(fleetViews, cliStart), controller_ms, ...cpuDelta(c0), cli_exit_ms: cliExitMs, load1 };
     say(`controller: ${JSON.stringify(controller_ms)} ms`);
     say(`fleet: ${fleetFig.hosts_applied}/${fleetFig.hosts_issued} applied, p50 ${fleetFig.apply_p50_ms} ms, p99 ${fleetFig.apply_p99_ms} ms, max ${fleetFig.apply_max_ms} ms, issue to last applied ${fleetFig.total_s} s, ${fleetFig.from_operator_start_s} s from the CLI's start (it exited after ${cliExitMs} ms)`);
 
     // ---- the alternative: one IssueCommand per host, one at a time
     await sleep(1000);
     const load2 = loadavg()[0]!;
+    c0 = cpu();
     const singleStart = Date.now();
     const singleIds = new Set<string>();
     for (const hostId of issued.plan!.hostIds) {
@@ -153,7 +162,7 @@ async function main(): Promise<void> {
     }
     const issueLoopMs = Date.now() - singleStart;
     const singleViews = await waitApplied(api, singleIds, 300_000);
-    const singleFig = { ...figures(singleViews, singleStart), issue_loop_ms: issueLoopMs, load1: load2 };
+    const singleFig = { ...figures(singleViews, singleStart), ...cpuDelta(c0), issue_loop_ms: issueLoopMs, load1: load2 };
     say(`single: ${singleFig.hosts_applied}/${singleFig.hosts_issued} applied, p50 ${singleFig.apply_p50_ms} ms, p99 ${singleFig.apply_p99_ms} ms, first issue to last applied ${singleFig.total_s} s (issue loop ${issueLoopMs} ms)`);
 
     const ratio = +(singleFig.total_s / fleetFig.total_s).toFixed(2);
@@ -169,6 +178,7 @@ async function main(): Promise<void> {
       `fleet (one CLI call)      ${String(fleetFig.hosts_issued).padStart(6)}  ${String(fleetFig.hosts_applied).padStart(7)}  ${String(fleetFig.apply_p50_ms).padStart(6)}  ${String(fleetFig.apply_p99_ms).padStart(6)}  ${String(fleetFig.apply_max_ms).padStart(6)}  ${fleetFig.total_s.toFixed(2).padStart(7)}`,
       `single RPCs, one by one   ${String(singleFig.hosts_issued).padStart(6)}  ${String(singleFig.hosts_applied).padStart(7)}  ${String(singleFig.apply_p50_ms).padStart(6)}  ${String(singleFig.apply_p99_ms).padStart(6)}  ${String(singleFig.apply_max_ms).padStart(6)}  ${singleFig.total_s.toFixed(2).padStart(7)}`,
       `ratio (single / fleet, total): ${ratio}x; target: all applied within ${TARGET_S} s: ${out.within_target ? 'met' : 'NOT met'}`,
+      `CPU seconds, controller / simulator (all agents): fleet ${fleetFig.controller_cpu_s} / ${fleetFig.simulator_cpu_s}, single RPCs ${singleFig.controller_cpu_s} / ${singleFig.simulator_cpu_s}`,
       '',
     ].join('\n'));
     if (o.json) writeFileSync(o.json, JSON.stringify(out, null, 2) + '\n');
