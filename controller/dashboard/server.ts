@@ -119,6 +119,8 @@ export class DashboardServer {
   private server: Server | undefined;
   private readonly perSource = new Map<string, number>();
   private readonly streams = new Set<Stream>();
+  /** when each streaming session's token was last checked */
+  private readonly checkedAt = new WeakMap<Session, number>();
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
   private readonly now: () => number;
@@ -435,14 +437,15 @@ export class DashboardServer {
   }
 
   /**
-   * Sends one change to every stream whose session still stands: the token is checked again
-   * first (once per session), so a removed or rotated operator's streams end with the change
-   * that removed them (its audit entry) rather than at the next keepalive.
+   * Sends one change to every stream whose session still stands. The token is checked again
+   * first: on every audit event (removing or rotating an operator is audited, so their streams
+   * end with that change rather than at the next keepalive), else when the last check of that
+   * session is over a second old (a fleet-wide burst costs one check per session and second).
    */
   private broadcast(kind: ChangeKind, change: Change): void {
     if (this.streams.size === 0) return;
     const line = `event: ${kind}\ndata: ${JSON.stringify(change)}\n\n`;
-    void this.checkSessions().then(() => {
+    void this.checkSessions(kind === 'audit' ? 0 : 1000).then(() => {
       for (const s of this.streams) this.write(s, line);
     });
   }
@@ -463,11 +466,14 @@ export class DashboardServer {
     });
   }
 
-  /** Ends the sessions (and their streams) whose operator token is no longer accepted. */
-  private async checkSessions(): Promise<void> {
-    const sessions = new Map([...this.streams].map((s) => [s.session, s.peer]));
-    await Promise.all([...sessions].map(([session, peer]) =>
-      this.caller(session, peer).call('WhoAmI', {}).then(() => {}, () => { /* refused: caller() ended it */ })));
+  /** Ends the sessions (and their streams) whose operator token is no longer accepted; skips those checked within maxAgeMs. */
+  private async checkSessions(maxAgeMs = 0): Promise<void> {
+    const t = this.now();
+    const sessions = new Map([...this.streams].filter((s) => t - (this.checkedAt.get(s.session) ?? 0) >= maxAgeMs).map((s) => [s.session, s.peer]));
+    await Promise.all([...sessions].map(([session, peer]) => {
+      this.checkedAt.set(session, t);
+      return this.caller(session, peer).call('WhoAmI', {}).then(() => {}, () => { /* refused: caller() ended it */ });
+    }));
   }
 }
 
