@@ -108,6 +108,10 @@ if [ "$what" = agent ]; then
   chmod 0755 "$dest/firebreak-agent"
 else
   for d in bin controller proto playbooks; do rm -rf "${dest:?}/$d"; cp -R "$src/$d" "$dest/$d"; done
+  # the dashboard's built page (npm ci builds it); without it --dashboard-listen answers 503
+  rm -rf "${dest:?}/dashboard"
+  if [ -f "$src/dashboard/dist/index.html" ]; then mkdir -p "$dest/dashboard"; cp -R "$src/dashboard/dist" "$dest/dashboard/dist"
+  else echo "install.sh: warning: $src/dashboard/dist is not built (npm run build:dashboard); the dashboard will answer 503" >&2; fi
   cp "$src/package.json" "$src/package-lock.json" "$src/tsconfig.json" "$dest/"
   rm -rf "${dest:?}/node_modules"; cp -R "$src/node_modules" "$dest/node_modules"
 fi
