@@ -40,7 +40,6 @@ describe('dashboard server', () => {
   const dist = join(dir.path, 'dist');
   let c: Controller;
   let admin: OperatorClient;
-  let adminToken: string;
   const tokens: Record<string, string> = {};
   let agent: Agent;
 
@@ -56,7 +55,6 @@ describe('dashboard server', () => {
     symlinkSync(join(dir.path, 'secret.txt'), join(dist, 'leak.txt'));
     c = await startInProcessController(join(dir.path, 'ctl'), { dashboardListen: '127.0.0.1:0', dashboardDir: dist });
     admin = adminClient(c);
-    adminToken = (JSON.parse(readFileSync(c.credentialsFile, 'utf8')) as CredentialFile).token;
     for (const role of ['viewer', 'responder', 'responder-gone']) {
       tokens[role] = (await unary<{ token: string }>(admin, 'AddOperator', { name: `${role}-1`, role: role.replace(/-gone$/, '') })).token;
     }
