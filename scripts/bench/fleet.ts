@@ -39,6 +39,7 @@ const program = new Command('bench:fleet')
   .option('--enroll-concurrency <n>', 'identities enrolled at once', Number, 8)
   .option('--template <dir>', 'enroll the fleet once into DIR (made on first use) and start every run from a copy of it')
   .option('--json <file>', 'write the figures as JSON here')
+  .option('--cpu-prof <dir>', 'run the controller under node --cpu-prof into DIR (and skip the single-RPC phase, so the profile ends with the fleet action)')
   .option('--keep', 'keep the temp dir');
 
 const log = pino({ level: process.env.LOG_LEVEL ?? 'error' });
@@ -92,7 +93,7 @@ function figures(views: CommandView__Output[], startedAtMs: number) {
 }
 
 async function main(): Promise<void> {
-  const o = program.parse().opts<{ hosts: number; interval: number; enrollConcurrency: number; template?: string; json?: string; keep?: boolean }>();
+  const o = program.parse().opts<{ hosts: number; interval: number; enrollConcurrency: number; template?: string; json?: string; keep?: boolean; cpuProf?: string }>();
   const dir = mkdtempSync(join(tmpdir(), 'firebreak-bench-fleet-'));
   // the simulated hosts' files in memory, as the simulator keeps them: a thousand hosts'
   // fsyncs on one disk would stall this one process and be measured instead (see run.ts)
@@ -110,7 +111,8 @@ async function main(): Promise<void> {
       cpSync(join(o.template, 'controller'), join(dir, 'controller'), { recursive: true });
       cpSync(join(o.template, 'hosts'), hostsDir, { recursive: true });
     }
-    ctl = await startController(join(dir, 'controller'), [...ONE_ADDRESS_FLEET, '--heartbeat-interval', '5s']);
+    const prefix = o.cpuProf ? [process.execPath, '--cpu-prof', `--cpu-prof-dir=${o.cpuProf}`] : undefined;
+    ctl = await startController(join(dir, 'controller'), [...ONE_ADDRESS_FLEET, '--heartbeat-interval', '5s'], { prefix });
     api = new OperatorApi(ctl.operatorAddress, ctl.credentialsFile);
     fleet = new Fleet({ hosts: o.hosts, seed: 1, intervalMs: o.interval, controller: ctl.agentAddress, dataDir: hostsDir, log, countFromMs: () => Infinity });
     let t = Date.now();
@@ -147,6 +149,11 @@ async function main(): Promise<void> {
     const fleetFig = { ...figures(fleetViews, cliStart), controller_ms, ...cpuDelta(c0), cli_exit_ms: cliExitMs, load1 };
     say(`controller: ${JSON.stringify(controller_ms)} ms`);
     say(`fleet: ${fleetFig.hosts_applied}/${fleetFig.hosts_issued} applied, p50 ${fleetFig.apply_p50_ms} ms, p99 ${fleetFig.apply_p99_ms} ms, max ${fleetFig.apply_max_ms} ms, issue to last applied ${fleetFig.total_s} s, ${fleetFig.from_operator_start_s} s from the CLI's start (it exited after ${cliExitMs} ms)`);
+
+    if (o.cpuProf) {
+      say(`profile: the controller's profile is written to ${o.cpuProf} when it stops; its last ${Math.ceil(fleetFig.from_operator_start_s)} s are the fleet action`);
+      return;
+    }
 
     // ---- the alternative: one IssueCommand per host, one at a time
     await sleep(1000);
