@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Controller } from '../../controller/controller.ts';
 import type { AlertSummary } from '../../controller/pipeline/stage-types.ts';
@@ -36,6 +36,7 @@ describe('fleet-wide CLI: selectors, preview, confirmation, contain', { timeout:
   let c: Controller;
   let admin: CliTarget;
   let viewer: CliTarget;
+  let responder: CliTarget;
   const streams: { client: AgentLinkClient; call: ReturnType<AgentLinkClient['Connect']>; frames: ControllerFrame__Output[] }[] = [];
   const commands = async () => (await c.store.listCommands({ limit: 1000 })).map((v) => v.command!);
 
@@ -58,10 +59,14 @@ describe('fleet-wide CLI: selectors, preview, confirmation, contain', { timeout:
       await eventually(async () => s.frames.some((f) => f.welcome), 5000, `welcome for ${id}`, 20);
       streams.push(s);
     }));
-    const added = await unary<{ token: string }>(adminClient(c), 'AddOperator', { name: 'vera', role: 'viewer' });
-    const file = join(dir.path, 'viewer.json');
-    writeFileSync(file, JSON.stringify({ ...JSON.parse((await import('node:fs')).readFileSync(c.credentialsFile, 'utf8')), name: 'vera', role: 'viewer', token: added.token }), { mode: 0o600 });
-    viewer = { ...admin, credentialsFile: file };
+    const credential = async (name: string, role: string): Promise<CliTarget> => {
+      const added = await unary<{ token: string }>(adminClient(c), 'AddOperator', { name, role });
+      const file = join(dir.path, `${name}.json`);
+      writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(c.credentialsFile, 'utf8')), name, role, token: added.token }), { mode: 0o600 });
+      return { ...admin, credentialsFile: file };
+    };
+    viewer = await credential('vera', 'viewer');
+    responder = await credential('rita', 'responder');
   });
 
   after(async () => {
@@ -115,13 +120,27 @@ describe('fleet-wide CLI: selectors, preview, confirmation, contain', { timeout:
     assert.match(r.stderr, /PERMISSION_DENIED: IssueFleetCommand needs role responder; this credential has role viewer/);
   });
 
-  it('spares never-isolate hosts and refuses a fleet isolate above the blast radius without an admin override', async () => {
+  it('spares never-isolate hosts; a fleet isolate above the blast radius needs an admin override with a reason, counted in the window', async () => {
     // 4 hosts: the blast radius allows 2 isolations in its window; fbh2 (never-isolate) is left out
     const r = await cli(admin, ['isolate', '--hosts', 'all', '-r', 'test', '--yes']);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /hosts {4}fbh1, fbh3, fbh10\nspared {3}1 tagged never-isolate: fbh2\n/);
     assert.match(r.stderr, /FAILED_PRECONDITION: isolating 3 host\(s\) goes above the blast radius: 0 isolation\(s\) in the last 10m, the limit for a fleet of 4 is 2.*--override-guard/);
     assert.ok(!(await commands()).some((x) => x.action === 'ISOLATE'));
+
+    const rita = await cli(responder, ['isolate', '--hosts', 'all', '-r', 'test', '--yes', '--override-guard', 'worm confirmed']);
+    assert.equal(rita.code, 1);
+    assert.match(rita.stderr, /PERMISSION_DENIED: an isolation above the blast radius \(--override-guard\) needs role admin; this credential has role responder/);
+    assert.ok(!(await commands()).some((x) => x.action === 'ISOLATE'));
+
+    const ok = await cli(admin, ['isolate', '--hosts', 'all', '-r', 'test', '--yes', '--override-guard', 'worm confirmed']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.deepEqual((await commands()).filter((x) => x.action === 'ISOLATE').map((x) => x.targetAgentId).sort(), ['fbh1', 'fbh10', 'fbh3']);
+    const last = (await c.store.trust.listAudit(0, 1000)).filter((e) => e.action === 'command.issue.fleet').sort((a, b) => b.seq - a.seq)[0]!;
+    const entry = JSON.parse(last.detail) as { overrideGuard?: string; spared: string[] };
+    assert.deepEqual([entry.overrideGuard, entry.spared], ['worm confirmed', ['fbh2']]);
+    // the blast-radius window now holds these 3: a playbook (or contain) isolating more is held
+    assert.equal(c.playbooks!.isolationRoom().used, 3);
   });
 
   it('contain --dry-run shows the playbook plan; contain runs it as a manual run', async () => {
@@ -135,8 +154,8 @@ describe('fleet-wide CLI: selectors, preview, confirmation, contain', { timeout:
     const dry = await cli(admin, ['contain', alert.id, '--playbook', 'by-hand', '--dry-run']);
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, new RegExp(`plan {6}playbook by-hand on alert ${alert.id}, digest [0-9a-f]{16}`));
-    // the blast radius (2 of 4) holds one of the three isolations, as it would for a playbook; never-isolate is spared
-    assert.match(dry.stdout, /isolate dry-run: 3 host\(s\): fbh1, fbh3, fbh10 — would isolate; would be held: blast radius/);
+    // the blast radius (2 of 4) is full with the operator's 3 isolations: contain's are held, as a playbook's would be; never-isolate is spared
+    assert.match(dry.stdout, /isolate dry-run: 3 host\(s\): fbh1, fbh3, fbh10 — would be held: blast radius: 3 automatic isolations/);
     assert.match(dry.stdout, /isolate spared: 1 host\(s\): fbh2/);
     assert.match(dry.stdout, /block dry-run: 4 host\(s\): fbh1, fbh2, fbh3, fbh10 — would block out tcp 25/);
     assert.match(dry.stdout, /dry run: nothing done/);
@@ -150,9 +169,9 @@ describe('fleet-wide CLI: selectors, preview, confirmation, contain', { timeout:
     assert.ok(manual, JSON.stringify(runs));
     assert.equal(manual.startedBy, 'operator:admin');
     assert.equal(manual.alertId, alert.id);
-    assert.deepEqual([manual.counts.issued, manual.counts.held, manual.counts.spared], [6, 1, 1]); // 2 isolations + 4 blocks issued, 1 isolation held
+    assert.deepEqual([manual.counts.issued, manual.counts.held, manual.counts.spared], [4, 3, 1]); // 4 blocks issued, 3 isolations held
     const cmds = (await commands()).slice(0, (await commands()).length - before);
-    assert.equal(cmds.filter((x) => x.action === 'ISOLATE').length, 2);
+    assert.equal(cmds.filter((x) => x.action === 'ISOLATE').length, 0);
     assert.equal(cmds.filter((x) => x.action === 'BLOCK').length, 4);
     assert.ok(cmds.every((x) => x.issuer === 'playbook:by-hand'));
     // a second contain while the run is active is refused with what to do instead
