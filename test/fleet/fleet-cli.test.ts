@@ -161,6 +161,10 @@ describe('fleet-wide CLI: selectors, preview, confirmation, contain', { timeout:
     assert.match(dry.stdout, /dry run: nothing done/);
     assert.equal((await commands()).length, before);
 
+    // a confirmation of another plan than this one is refused (the CLI sends the digest it showed)
+    await assert.rejects(c.playbooks!.contain(alert.id, 'by-hand', 'operator:admin', '0000000000000000'), /the plan for alert \S+ changed since the preview/);
+    assert.equal((await commands()).length, before);
+
     const run = await cli(admin, ['contain', alert.id, '--playbook', 'by-hand', '--yes']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /run run-[a-z0-9]+-\d+ \(manual\) started/);
