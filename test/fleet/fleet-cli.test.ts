@@ -6,12 +6,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Controller } from '../../controller/controller.ts';
 import type { AlertSummary } from '../../controller/pipeline/stage-types.ts';
 import type { AgentLinkClient, ControllerFrame__Output } from '../../proto/wire.ts';
-import { cli, eventually, tempDir, type CliTarget } from '../helpers/procs.ts';
+import { cli, eventually, ROOT, tempDir, type CliTarget } from '../helpers/procs.ts';
 import { adminClient, agentLinkClient, enroll, inventory, startInProcessController, unary } from '../helpers/inproc.ts';
 
 const PLAYBOOK = `
@@ -96,6 +97,20 @@ describe('fleet-wide CLI: selectors, preview, confirmation, contain', { timeout:
     const d = JSON.parse(audit[0]!.detail) as { selector: string; commands: string[][] };
     assert.equal(d.selector, 'all,not tag:mail-relay');
     assert.deepEqual(d.commands.map((x) => x[1]).sort(), cmds.map((x) => x.id).sort());
+  });
+
+  it('asks y/N when stdin is a terminal, and issues nothing on no', { skip: existsSync('/usr/bin/script') ? false : 'needs script(1) from util-linux for a pseudo-terminal' }, async () => {
+    const before = (await commands()).length;
+    // script(1) runs the CLI on a pseudo-terminal, so its stdin is a TTY; the answer is typed into it
+    const line = [process.execPath, '--import', 'tsx', join(ROOT, 'controller/cli/main.ts'), '--controller', admin.operatorAddress, '--credentials', admin.credentialsFile,
+      'release', '--hosts', 'all', '--confirm-above', '2'].join(' ');
+    const r = await new Promise<{ code: number; out: string }>((resolve) => {
+      const child = execFile('/usr/bin/script', ['-qec', line, '/dev/null'], { cwd: ROOT, timeout: 30_000 }, (err, stdout) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout }));
+      child.stdin!.end('n\n');
+    });
+    assert.match(r.out, /release on 4 hosts\. Go ahead\? \[y\/N\]/);
+    assert.match(r.out, /not confirmed: nothing issued/);
+    assert.equal((await commands()).length, before);
   });
 
   it('--dry-run issues nothing; the issue is refused when the selection changed since the preview (digest mismatch)', async () => {
