@@ -165,6 +165,9 @@ describe('fleet-wide CLI: selectors, preview, confirmation, contain', { timeout:
     }
     const alert = await eventually(async () => c.pipeline.listAlerts({}).find((a: AlertSummary) => a.scope === 'fleet' && a.hostCount === 4), 10_000, 'a fleet alert over 4 hosts', 50);
     const before = (await commands()).length;
+    // --alert: the alert's hosts, then the terms of --hosts (fbh2 and fbh3 are granted mail-relay by now)
+    const plan = await unary<{ hostIds: string[]; selector: string }>(adminClient(c), 'PlanFleetCommand', { alertId: alert.id, hosts: 'not tag:mail-relay', command: { action: 'RELEASE' } });
+    assert.deepEqual([plan.selector, plan.hostIds], [`alert:${alert.id},not tag:mail-relay`, ['fbh1', 'fbh10']]);
 
     const dry = await cli(admin, ['contain', alert.id, '--playbook', 'by-hand', '--dry-run']);
     assert.equal(dry.code, 0, dry.stderr);
