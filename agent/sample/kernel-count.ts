@@ -58,8 +58,8 @@ export function renderCountTable(windowS: number): string {
     // `update`: an element keeps the time of its first SYN, which gives first_seen.
     // Loopback is no contact, and left out so it cannot fill the sets.
     '    type filter hook input priority filter - 20; policy accept;',
-    '    iif != "lo" meta nfproto ipv4 tcp flags & (syn | ack) == syn add @in4 { ip saddr . tcp dport }',
-    '    iif != "lo" meta nfproto ipv6 tcp flags & (syn | ack) == syn add @in6 { ip6 saddr . tcp dport }',
+    '    iif != "lo" meta nfproto ipv4 tcp flags & (syn | ack) == syn update @in4 { ip saddr . tcp dport }',
+    '    iif != "lo" meta nfproto ipv6 tcp flags & (syn | ack) == syn update @in6 { ip6 saddr . tcp dport }',
     '  }',
     '}',
   ].join('\n') + '\n';
@@ -72,8 +72,9 @@ export interface KernelContact {
   /** OUT: the destination port; IN: the local port contacted */
   port: number;
   /**
-   * When the element was added (in4/in6) or last refreshed (out4/out6, which
-   * `update` on every SYN), from its remaining timeout: read time - (timeout -
+   * When the element was last refreshed (every set `update`s on each SYN, so
+   * a peer that comes back is seen again: the connection that carried a worm
+   * is often such a repeat), from its remaining timeout: read time - (timeout -
    * expires). nft gives whole seconds, so within about half a second.
    */
   firstSeenMs: number;

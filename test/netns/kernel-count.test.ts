@@ -143,6 +143,34 @@ describe('kernel connection counter in a network namespace', { timeout: 90_000 }
     }
   });
 
+  it('refreshes an inbound element when the same peer comes back, so the repeat that may have carried a worm is seen', async () => {
+    const install = await net.node('h2', DRIVER, ['install', '30']);
+    assert.equal(install.code, 0, install.stderr);
+    const listener = await net.listen('h2', { tcp: [2828] });
+    try {
+      const a = net.host('h1');
+      const b = net.host('h2');
+      const inboundAt = async (): Promise<number> => {
+        const read = await net.node('h2', DRIVER, ['read']);
+        assert.equal(read.code, 0, read.stderr);
+        const c = (JSON.parse(read.stdout) as { contacts: { direction: string; address: string; port: number; firstSeenMs: number }[] })
+          .contacts.find((x) => x.direction === 'IN' && x.address === a.v4 && x.port === 2828);
+        assert.ok(c, `h2's inbound set holds h1 on 2828: ${read.stdout.slice(0, 400)}`);
+        return c.firstSeenMs;
+      };
+      assert.ok((await net.probe('h1', [{ protocol: 'tcp', address: b.v4, port: 2828 }])).every((r) => r.ok));
+      const first = await inboundAt();
+      await new Promise((r) => setTimeout(r, 2500)); // nft's times are whole seconds
+      const again = Date.now();
+      assert.ok((await net.probe('h1', [{ protocol: 'tcp', address: b.v4, port: 2828 }])).every((r) => r.ok));
+      const second = await inboundAt();
+      assert.ok(second >= again - 1500 && second - first >= 1000, `the element's time moved to the second SYN: ${first} -> ${second} (second SYN at ${again})`);
+    } finally {
+      listener.kill('SIGKILL');
+      await net.node('h2', DRIVER, ['remove']);
+    }
+  });
+
   it('traces a long-lived connection from the socket tables alone, both ends', async () => {
     const listener = await net.listen('h2', { tcp: [2727] });
     let session: Awaited<ReturnType<TestNetwork['session']>> | undefined;

@@ -228,7 +228,7 @@ describe('contacts from the kernel count sets', () => {
     assert.match(t, /set in4 \{ type ipv4_addr \. inet_service; flags dynamic, timeout; timeout 60s;/);
     assert.match(t, /set in6 \{ type ipv6_addr \. inet_service;/);
     assert.match(t, /type filter hook input priority filter - 20; policy accept;/);
-    assert.match(t, /iif != "lo" meta nfproto ipv4 tcp flags & \(syn \| ack\) == syn add @in4 \{ ip saddr \. tcp dport \}/);
+    assert.match(t, /iif != "lo" meta nfproto ipv4 tcp flags & \(syn \| ack\) == syn update @in4 \{ ip saddr \. tcp dport \}/);
     assert.doesNotMatch(t, /\b(drop|reject)\b/);
   });
 
