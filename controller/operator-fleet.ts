@@ -53,8 +53,21 @@ function stableParams(v: unknown): unknown {
   return v;
 }
 
-export function fleetHandlers(o: OperatorApiOptions & { fleet?: () => FleetContainmentApi | undefined }): Pick<OperatorHandlers, 'PlanFleetCommand' | 'IssueFleetCommand' | 'ContainAlert'> {
-  const rpc = rpcFactory({ store: o.store, audit: o.audit, log: o.log });
+type FleetOptions = Pick<OperatorApiOptions, 'store' | 'pipeline' | 'commands' | 'fleet'>;
+type FleetView = ReturnType<typeof view>;
+
+const view = (p: Plan) => ({
+  selector: p.selector, hostIds: p.hostIds, digest: p.digest, action: p.action, spared: p.spared,
+  fleetSize: p.fleetSize, guardUsed: p.guardUsed, guardLimit: p.guardLimit, guard: p.guard,
+});
+
+/**
+ * Plan and issue by host selector, without the gRPC layer: the Operator RPCs below wrap
+ * these, and the dashboard's server can call them with its own authenticated operator. The
+ * caller checks the role first (plan: viewer, issue: responder, as trust/roles.ts says);
+ * issue checks the admin role itself for an override of the blast radius.
+ */
+export function fleetActions(o: FleetOptions) {
   const actor = (op: Operator) => `operator:${op.name}`;
 
   async function plan(req: FleetCommandRequest__Output): Promise<Plan & { command: IssueCommandRequest__Output }> {
@@ -99,33 +112,43 @@ export function fleetHandlers(o: OperatorApiOptions & { fleet?: () => FleetConta
     return { selector, hostIds, spared, digest, action, fleetSize: hosts.length, guardUsed, guardLimit, guard, command };
   }
 
-  const view = (p: Plan) => ({
-    selector: p.selector, hostIds: p.hostIds, digest: p.digest, action: p.action, spared: p.spared,
-    fleetSize: p.fleetSize, guardUsed: p.guardUsed, guardLimit: p.guardLimit, guard: p.guard,
-  });
+  /** The plan: hosts picked (natural order), spared, the guard, and the digest an issue must carry. */
+  async function planView(req: FleetCommandRequest__Output): Promise<FleetView> {
+    return view(await plan(req));
+  }
 
+  /** Issues the plan's commands when `req.planDigest` is still its digest; checks the guard and the override's role. */
+  async function issue(req: FleetCommandRequest__Output, op: Operator): Promise<{ plan: FleetView; commands: Array<{ hostId: string; commandId: string }> }> {
+    const p = await plan(req);
+    if (!req.planDigest) {
+      throw new PreconditionError(`a fleet command needs the digest of the plan the operator confirmed (PlanFleetCommand answers it; the CLI previews and asks first)`);
+    }
+    if (req.planDigest !== p.digest) {
+      throw new PreconditionError(`the plan changed since it was previewed (digest ${req.planDigest}, now ${p.digest}: ${p.hostIds.length} host(s) for '${p.selector}' now): preview it again and confirm what it shows`);
+    }
+    if (p.hostIds.length === 0) throw new ValidationError(`the selector '${p.selector}' picks no host${p.spared.length ? ` (${p.spared.length} spared: tagged ${NEVER_ISOLATE_TAG})` : ''}`);
+    const override = req.overrideGuard ? checkText(req.overrideGuard, 'override_guard', 512) : '';
+    if (p.guard) {
+      if (!override) throw new PreconditionError(p.guard);
+      requireRole(op.role, 'admin', `an isolation above the blast radius (--override-guard)`);
+    }
+    if (p.action === 'ISOLATE') await o.fleet?.()?.countOperatorIsolations(actor(op), p.hostIds.length);
+    const commands = await o.commands.issueMany(p.command, p.hostIds, actor(op), {
+      selector: p.selector, digest: p.digest, spared: p.spared, ...(p.guard ? { overrideGuard: override, guard: p.guard } : {}),
+    });
+    return { plan: view(p), commands };
+  }
+
+  return { plan: planView, issue };
+}
+
+export function fleetHandlers(o: OperatorApiOptions): Pick<OperatorHandlers, 'PlanFleetCommand' | 'IssueFleetCommand' | 'ContainAlert'> {
+  const rpc = rpcFactory({ store: o.store, audit: o.audit, log: o.log });
+  const actor = (op: Operator) => `operator:${op.name}`;
+  const fleet = fleetActions(o);
   return {
-    PlanFleetCommand: rpc('PlanFleetCommand', async (req) => view(await plan(req))),
-    IssueFleetCommand: rpc('IssueFleetCommand', async (req, op) => {
-      const p = await plan(req);
-      if (!req.planDigest) {
-        throw new PreconditionError(`a fleet command needs the digest of the plan the operator confirmed (PlanFleetCommand answers it; the CLI previews and asks first)`);
-      }
-      if (req.planDigest !== p.digest) {
-        throw new PreconditionError(`the plan changed since it was previewed (digest ${req.planDigest}, now ${p.digest}: ${p.hostIds.length} host(s) for '${p.selector}' now): preview it again and confirm what it shows`);
-      }
-      if (p.hostIds.length === 0) throw new ValidationError(`the selector '${p.selector}' picks no host${p.spared.length ? ` (${p.spared.length} spared: tagged ${NEVER_ISOLATE_TAG})` : ''}`);
-      const override = req.overrideGuard ? checkText(req.overrideGuard, 'override_guard', 512) : '';
-      if (p.guard) {
-        if (!override) throw new PreconditionError(p.guard);
-        requireRole(op.role, 'admin', `an isolation above the blast radius (--override-guard)`);
-      }
-      if (p.action === 'ISOLATE') await o.fleet?.()?.countOperatorIsolations(actor(op), p.hostIds.length);
-      const commands = await o.commands.issueMany(p.command, p.hostIds, actor(op), {
-        selector: p.selector, digest: p.digest, spared: p.spared, ...(p.guard ? { overrideGuard: override, guard: p.guard } : {}),
-      });
-      return { plan: view(p), commands };
-    }),
+    PlanFleetCommand: rpc('PlanFleetCommand', async (req) => fleet.plan(req)),
+    IssueFleetCommand: rpc('IssueFleetCommand', async (req, op) => fleet.issue(req, op)),
     ContainAlert: rpc('ContainAlert', async (req, op) => {
       const f = o.fleet?.();
       if (!f) throw new UnavailableError('playbooks are not enabled on this controller: start it with --playbooks DIR');
