@@ -251,11 +251,16 @@ export class Gateway {
           // a sample's time is another stamp from the agent's clock: more samples, a tighter offset
           const t = now();
           if (r.sample) s.clock.add(Number(r.sample.observedAtMs), t);
-          if (reportsInFlight >= MAX_REPORTS_IN_FLIGHT) await lastReport;
+          if (reportsInFlight >= MAX_REPORTS_IN_FLIGHT) {
+            await lastReport;
+            if (ended) return;
+          }
           reportsInFlight++;
           // ingest.report queues the report in the store before it returns; stores resolve in queue order
           const stored = this.opts.ingest.report(s.hostId, s.bootId, r, t);
-          stored.catch(() => {}); // handled in order below, after the reports before it
+          // a report the store refused ends the stream at once, not after the acks before it went out: a
+          // later report stored after a refused one would make the refused one a duplicate when resent
+          stored.catch(refuse);
           const seq = r.seq;
           lastReport = lastReport.then(() => stored).then(() => s.send({ ack: { bootId: s.bootId, seq } }))
             .catch(refuse).finally(() => { reportsInFlight--; });

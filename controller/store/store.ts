@@ -104,7 +104,9 @@ export interface Store {
    * Stores a report at most once per (host, boot, seq), atomically. Reports handed over
    * before earlier ones are stored must be stored in the order handed over: the gateway
    * hands over a stream's next report without waiting for the last one's commit, and a
-   * later seq stored first would make the earlier one a duplicate (lost).
+   * later seq stored first would make the earlier one a duplicate (lost). For the same reason,
+   * when a report is refused (rejected), reports handed over before the refusal was reported
+   * should not be stored after it: reject them too (the gateway hands over nothing after it).
    */
   ingestReport(r: ReportRecord): Promise<IngestOutcome>;
   hostExists(hostId: string): Promise<boolean>;
@@ -115,6 +117,8 @@ export interface Store {
   insertCommand(c: Command__Output, atMs: number): Promise<void>;
   /** Many commands in one transaction (a fleet-wide action); a store without it gets insertCommand per command. */
   insertCommands?(cs: readonly Command__Output[], atMs: number): Promise<void>;
+  /** QUEUED → SENT for many commands in one transaction (those no longer queued are left as they are). */
+  markCommandsSent?(ids: readonly string[], atMs: number): Promise<void>;
   getCommand(id: string): Promise<CommandView__Output | undefined>;
   listCommands(f: CommandFilter): Promise<CommandView__Output[]>;
   /** Commands for a host still to deliver (queued or sent, not expired), oldest first. */

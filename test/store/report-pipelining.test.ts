@@ -18,7 +18,8 @@ import { tempDir } from '../helpers/procs.ts';
 const dir = tempDir('firebreak-pipelining-');
 after(() => dir.remove());
 
-function setup(file: string) {
+/** refuse: the store fails this seq (as a failed batch does, a turn later); stall: the ack of this seq waits for a drain that never comes */
+function setup(file: string, opts: { refuse?: number; stall?: number } = {}) {
   const store = new SqliteStore(join(dir.path, file));
   const log = pino({ level: 'silent' });
   // what the store saw: reports handed over, reports stored (resolved), the most waiting at once
@@ -29,6 +30,7 @@ function setup(file: string) {
     seen.order.push(r.seq);
     if (seen.stored === 0) seen.submittedBeforeFirstStored = seen.submitted;
     seen.maxWaiting = Math.max(seen.maxWaiting, seen.submitted - seen.stored);
+    if (r.seq === opts.refuse) return new Promise((_, reject) => setImmediate(() => reject(new Error('store refused the report'))));
     return ingestReport(r).then((o) => { seen.stored++; return o; });
   };
   const commands = new Commands({ store, log, now: Date.now, defaultTtlMs: 60_000, maxTtlMs: 60_000, sign: () => Buffer.alloc(0) });
@@ -42,12 +44,14 @@ function setup(file: string) {
     write: (f: { ack?: { seq: number }; welcome?: unknown }) => {
       if (f.ack) acks.push({ seq: Number(f.ack.seq), storedThen: seen.stored });
       if (f.welcome) call.emit('welcomed');
-      return true;
+      return !(f.ack && f.ack.seq === opts.stall);
     },
   });
+  const failed: string[] = [];
+  call.on('error', (e: { details: string }) => failed.push(e.details));
   gateway.handlers().Connect(call as never);
   const frame = (f: object) => call.emit('data', f as AgentFrame__Output);
-  return { store, seen, acks, call, frame };
+  return { store, seen, acks, call, frame, failed };
 }
 
 const report = (seq: number) => ({
@@ -96,5 +100,18 @@ it('at most 64 reports of one stream wait for the store; the rest wait their tur
   assert.ok(t.seen.maxWaiting <= 64 && t.seen.maxWaiting > 1, `${t.seen.maxWaiting} reports waited at once`);
   assert.deepEqual(t.acks.map((a) => a.seq), Array.from({ length: 200 }, (_, i) => i + 1));
   assert.equal((await t.store.getHost('fbh1'))!.reports, 200);
+  await t.store.close();
+});
+
+it('a report the store refuses ends the stream at once, even while an earlier ack waits: nothing sent after it reaches the store', async () => {
+  const t = setup('refused.db', { refuse: 5, stall: 4 });
+  await connect(t);
+  for (let seq = 1; seq <= 5; seq++) t.frame(report(seq));
+  await until('the stream to fail', () => t.failed.length > 0);
+  assert.match(t.failed[0]!, /store refused the report/);
+  for (let seq = 6; seq <= 10; seq++) t.frame(report(seq));
+  for (let turn = 0; turn < 20; turn++) await new Promise((r) => setImmediate(r)); // turns enough for frames 6-10 to be handled
+  assert.deepEqual(t.seen.order, [1, 2, 3, 4, 5], 'reports 6-10 came after the refusal and were not stored (5 would have become a duplicate)');
+  assert.ok(t.acks.every((a) => a.seq < 5), `no ack for the refused report or after it (${t.acks.map((a) => a.seq)})`);
   await t.store.close();
 });
