@@ -93,8 +93,16 @@ export class Commands {
     });
     const t3 = performance.now();
     for (const c of cmds) { this.opts.observe?.issued(c.action, issuer); this.opts.observe?.changed?.(c.id); }
-    // delivered side by side: each waits only on its own stream's write
-    await Promise.all(cmds.map((c) => this.send(c.targetAgentId, c)));
+    // delivered side by side (each waits only on its own stream's write), then marked SENT in one
+    // transaction: a statement per command between the writes would hold back the flush of them all
+    if (store.markCommandsSent) {
+      const delivered = await Promise.all(cmds.map((c) => this.deliver(c.targetAgentId, c)));
+      const sent = cmds.filter((_, i) => delivered[i]);
+      await store.markCommandsSent(sent.map((c) => c.id), this.opts.now());
+      for (const c of sent) this.emit(c.id);
+    } else {
+      await Promise.all(cmds.map((c) => this.send(c.targetAgentId, c)));
+    }
     const ms = (a: number, b: number) => Math.round(b - a);
     this.opts.log.info({
       commands: cmds.length, action: first.action, issuer, selector: audit.selector,

@@ -318,6 +318,13 @@ export class SqliteStore implements Store {
     })();
   }
 
+  async markCommandsSent(ids: readonly string[], atMs: number): Promise<void> {
+    const st = this.prepared(`UPDATE commands SET status = 'SENT', updated_at_ms = ? WHERE id = ? AND status = 'QUEUED'`);
+    this.db.transaction(() => {
+      for (const id of ids) st.run(atMs, id);
+    })();
+  }
+
   async getCommand(id: string): Promise<CommandView__Output | undefined> {
     const row = this.stmt.cmdGet.get(id) as CommandRow | undefined;
     return row && commandFromRow(row);
