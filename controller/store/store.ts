@@ -119,8 +119,6 @@ export interface Store {
   insertCommands?(cs: readonly Command__Output[], atMs: number): Promise<void>;
   /** QUEUED → SENT for many commands in one transaction (those no longer queued are left as they are). */
   markCommandsSent?(ids: readonly string[], atMs: number): Promise<void>;
-  /** QUEUED → SENT for many commands in one transaction (those no longer queued are left as they are). */
-  markCommandsSent?(ids: readonly string[], atMs: number): Promise<void>;
   getCommand(id: string): Promise<CommandView__Output | undefined>;
   listCommands(f: CommandFilter): Promise<CommandView__Output[]>;
   /** Commands for a host still to deliver (queued or sent, not expired), oldest first. */
