@@ -90,7 +90,7 @@ export function buildSpread(members: readonly SpreadMember[], book: ContactBook,
     const onPort = dominant ? list.filter((c) => `${c.protocol}/${c.port}` === dominant) : [];
     const pool = onPort.length > 0 ? onPort : list;
     const tb = onset.get(to)!;
-    pool.sort((x, y) => rankCandidate(x, tb) - rankCandidate(y, tb) || Number(y.corroborated) - Number(x.corroborated)
+    pool.sort((x, y) => timeScore(x.atMs, tb) - timeScore(y.atMs, tb) || Number(y.corroborated) - Number(x.corroborated)
       || onset.get(x.from)! - onset.get(y.from)! || (x.from < y.from ? -1 : 1));
     parent.set(to, pool[0]!);
   }
@@ -295,20 +295,33 @@ function adoptEarlyRoots(parent: Map<string, SpreadEdge>, onset: ReadonlyMap<str
   }
 }
 
-/** Lower is better: the latest contact at or before the onset, then the earliest after it. */
-function rankCandidate(c: Candidate, onsetMs: number): number {
-  return c.atMs <= onsetMs ? onsetMs - c.atMs : 1e12 + (c.atMs - onsetMs);
+/**
+ * How far after the onset a contact's time may lie and still be the one that carried it:
+ * the kernel's sets give whole seconds (±0.5 s) and the clock correction adds a few hundred
+ * ms, so the infecting connection is often stamped just after the process it started.
+ */
+const STAMP_PRECISION_MS = 1_500;
+/**
+ * Time after the onset counts this many times time before it: within the stamps' precision
+ * a contact just after the onset beats one from long before, but not one just before.
+ */
+const AFTER_WEIGHT = 4;
+
+/**
+ * Lower is better: how far a contact's time is from explaining the onset. Before the onset: the gap. Just after, within the stamps' precision: the gap, weighted.
+ * Later: after everything else, earliest first.
+ */
+function timeScore(t: number, onsetMs: number): number {
+  if (t <= onsetMs) return onsetMs - t;
+  if (t <= onsetMs + STAMP_PRECISION_MS) return (t - onsetMs) * AFTER_WEIGHT;
+  return 1e12 + (t - onsetMs);
 }
 
-/** The time that best explains the onset: the latest at or before it, else the earliest after. */
+/** The time that best explains the onset: the lowest timeScore. */
 function pickTime(times: number[], onsetMs: number): number {
-  let before = -Infinity;
-  let after = Infinity;
-  for (const t of times) {
-    if (t <= onsetMs) before = Math.max(before, t);
-    else after = Math.min(after, t);
-  }
-  return before > -Infinity ? before : after;
+  let best = times[0]!;
+  for (const t of times) if (timeScore(t, onsetMs) < timeScore(best, onsetMs)) best = t;
+  return best;
 }
 
 /**

@@ -388,3 +388,28 @@ test('a patient zero whose clock a victim vouches for keeps the root: a benign c
   assert.equal(a.patientZero?.hostId, hostId(0), `tree ${JSON.stringify(d.spreadGraph.edges.map((e) => `${e.from}>${e.to}`))}`);
   assert.equal(d.spreadGraph.nodes.find((n) => n.hostId === hostId(0))!.parent, null);
 });
+
+test('the infecting contact stamped just after the onset it caused (whole-second kernel stamps, clock correction) beats an older miss, not a contact just before', () => {
+  // Seen in the real-kernel lab: h2's connection reached h3 and started the worm, but its
+  // stamp fell 300 ms after h3's onset, and h1's harmless contact 8 s earlier was picked.
+  const p = pipeline(10);
+  for (let i = 0; i < 10; i++) p.ingestContacts(hostId(i), [], true, 0, T0);
+  const send = (from: number, to: number, at: number) => {
+    p.ingestContacts(hostId(from), [contact('OUT', ip(to), 25, at)], true, 0, at + 500);
+    p.ingestContacts(hostId(to), [contact('IN', ip(from), 25, at)], true, 0, at + 500);
+  };
+  send(0, 1, T0 + 2_000);
+  send(0, 2, T0 + 4_000);
+  send(1, 3, T0 + 12_000);           // a miss, 8 s before h3's onset
+  send(2, 3, T0 + 20_300);           // the infection, stamped 300 ms after the onset
+  send(1, 4, T0 + 21_000);           // h4: a contact 1 s before its onset ...
+  send(2, 4, T0 + 22_400);           // ... beats one 400 ms after it (weighted 1.6 s)
+  const onsets = new Map<number, number>([[0, T0], [1, T0 + 2_300], [2, T0 + 4_300], [3, T0 + 20_000], [4, T0 + 22_000]]);
+  const events = [...onsets].flatMap(([i, on]) => oneShot(host(i, on), [BINARY]));
+  drive(p, events.sort((a, b) => a.receivedAtMs - b.receivedAtMs), { from: T0, to: T0 + 40_000 });
+  const [a] = p.listAlerts({ scope: 'fleet' });
+  assert.ok(a);
+  const parents = Object.fromEntries(p.getAlert(a.id)!.spreadGraph.nodes.map((n) => [n.hostId, n.parent]));
+  assert.equal(parents[hostId(3)], hostId(2), `h3's parent: ${JSON.stringify(parents)}`);
+  assert.equal(parents[hostId(4)], hostId(1), `h4's parent: ${JSON.stringify(parents)}`);
+});
