@@ -52,8 +52,9 @@ export interface ConnectionLimits {
 
 /** Defaults, per listener. Agents hold one long stream each; enrollment and operator calls are short. */
 export const DEFAULT_CONNECTION_LIMITS: Record<ListenerName, ConnectionLimits> = {
-  // the agent queue holds a 10,000-agent connect storm; the others are bounded by their connection caps
-  agent: { maxConnections: 20_000, maxPerSource: 512, handshakeTimeoutMs: 10_000, maxHandshakes: 64, maxQueuedHandshakes: 20_000, handshakeQueueTimeoutMs: 60_000, idleTimeoutMs: 5 * 60_000 },
+  // the agent queue holds a 10,000-agent connect storm (on a loaded 2-core machine its last agents waited
+  // over 60 s: 1,192 of them started over at a 60 s wait); the others are bounded by their connection caps
+  agent: { maxConnections: 20_000, maxPerSource: 512, handshakeTimeoutMs: 10_000, maxHandshakes: 64, maxQueuedHandshakes: 20_000, handshakeQueueTimeoutMs: 120_000, idleTimeoutMs: 5 * 60_000 },
   enroll: { maxConnections: 256, maxPerSource: 8, handshakeTimeoutMs: 10_000, maxHandshakes: 64, maxQueuedHandshakes: 256, handshakeQueueTimeoutMs: 30_000, idleTimeoutMs: 30_000 },
   operator: { maxConnections: 256, maxPerSource: 64, handshakeTimeoutMs: 10_000, maxHandshakes: 64, maxQueuedHandshakes: 256, handshakeQueueTimeoutMs: 30_000, idleTimeoutMs: 10 * 60_000 },
 };
