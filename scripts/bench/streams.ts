@@ -135,7 +135,7 @@ async function worker(): Promise<void> {
 
 interface Options {
   agents: number; workers: number; idle: number; compare: boolean; json?: string; cache?: string; cpuProf?: string;
-  timeout: number; enrollConcurrency: number; globalPool: boolean; enrollOnly?: boolean; worker?: boolean;
+  timeout: number; enrollConcurrency: number; globalPool: boolean; enrollOnly?: boolean; controllerNodeFlag: string[]; worker?: boolean;
 }
 
 class Worker {
@@ -286,7 +286,7 @@ async function storm(o: Options, cache: string, mode: 'queue' | 'reset', prefix:
   let workers: Worker[] = [];
   try {
     cpSync(join(cache, 'controller'), join(run, 'controller'), { recursive: true });
-    const ctlPrefix = o.cpuProf ? [...prefix, '--cpu-prof', '--cpu-prof-dir', join(o.cpuProf, mode)] : prefix;
+    const ctlPrefix = [...prefix, ...(o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', join(o.cpuProf, mode)] : []), ...o.controllerNodeFlag];
     ctl = await startController(join(run, 'controller'), [
       ...ONE_ADDRESS, '--heartbeat-interval', '5s', '--metrics-listen', '127.0.0.1:0',
       '--agent-handshake-queue', mode === 'reset' ? '0' : String(o.agents),
@@ -408,6 +408,7 @@ const program = new Command('bench:streams')
   .option('--cache <dir>', 'enrolled controller data and agent identities, reused by runs of as many agents or fewer (default: in the temp dir)')
   .option('--enroll-only', 'fill the cache and stop')
   .option('--cpu-prof <dir>', 'write the controller\'s V8 CPU profile per storm under this dir (node --cpu-prof)')
+  .option('--controller-node-flag <flag>', 'a node flag for the controller (repeat), e.g. --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=/tmp/heap', (v: string, acc: string[]) => [...acc, v], [] as string[])
   .option('--enroll-concurrency <n>', 'enrollments at once (first run only)', Number, 16)
   .option('--global-pool', 'simulated agents share grpc-js\'s process-wide subchannel pool (shows its n² lookup; default: one pool per agent)')
   .option('--worker', '(internal) run a share of the agents in this process');
