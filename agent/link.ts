@@ -34,6 +34,10 @@ export const CLIENT_OPTIONS: grpc.ChannelOptions = {
   'grpc.initial_reconnect_backoff_ms': 1000,
   'grpc.min_reconnect_backoff_ms': 1000,
   'grpc.max_reconnect_backoff_ms': 3000,
+  // An agent has one channel, so sharing grpc-js's process-wide subchannel pool buys
+  // nothing; in the simulator (thousands of agents in one process) each new channel
+  // scanned every other one: 4,000 channels cost 19.4 CPU-s shared, 6.7 local.
+  'grpc.use_local_subchannel_pool': 1,
 };
 
 /** The link's own backoff between stream attempts (jittered: each delay is 50-100% of the step). */
