@@ -139,7 +139,9 @@ export class PgStore implements Store {
           const outcomes = await this.db.tx((q) => writeReports(q, batch.map((p) => p.r)));
           batch.forEach((p, i) => p.resolve(outcomes[i]!));
         } catch (err) {
-          for (const p of batch) p.reject(err);
+          // what queued behind a refused report fails with it: stored after it, a later seq
+          // would make the resent refused one a duplicate (agents resend all; spools keep them)
+          for (const p of [...batch, ...this.pending.splice(0)]) p.reject(err);
         }
       }
     } finally {
