@@ -112,9 +112,11 @@ describe('Enforcer: port blocks', () => {
     let resolveLifted!: () => void;
     const done = new Promise<void>((r) => (resolveLifted = r));
     const { enforcer } = setup({ onBlocksExpired: (bs, s) => { lifted.push(...bs.map((b) => b.id)); assert.equal(s.blocks.length, 1); resolveLifted(); } });
-    await enforcer.execute(block({ id: 'short', expiresAtMs: Date.now() + 150 }));
+    // 500 ms of life: a block already expired when applied is refused (an fsync on a busy CI disk took 150 ms)
+    const short = await enforcer.execute(block({ id: 'short', expiresAtMs: Date.now() + 500 }));
+    assert.equal(short.status, 'APPLIED', short.message);
     await enforcer.execute(block({ id: 'long', ports: [{ from: 26, to: 26 }] }));
-    await Promise.race([done, new Promise((_, rej) => setTimeout(() => rej(new Error('block did not expire within 3 s')), 3000))]);
+    await Promise.race([done, new Promise((_, rej) => setTimeout(() => rej(new Error('block did not expire within 5 s')), 5000))]);
     assert.deepEqual(lifted, ['short']);
     assert.deepEqual(enforcer.state().blocks.map((b) => b.id), ['long']);
     enforcer.stop();
