@@ -90,9 +90,15 @@ export class ContactTracker {
     const now = Math.max(at, this.latest);
     this.latest = now;
     const key = `${direction}|${protocol}|${address}|${port}`;
-    const last = this.seen.get(key)?.t;
-    if (last !== undefined) this.seen.delete(key);
-    this.seen.set(key, { t: now, lastMs: Math.min(firstSeenMs, at) });
+    const entry = this.seen.get(key);
+    const last = entry?.t;
+    if (entry) {
+      // re-inserted to move it to the end; the same object, so a busy host's every-sample sightings allocate nothing
+      this.seen.delete(key);
+      entry.t = now;
+      entry.lastMs = Math.min(firstSeenMs, at);
+      this.seen.set(key, entry);
+    } else this.seen.set(key, { t: now, lastMs: Math.min(firstSeenMs, at) });
     if (last !== undefined && now - last <= this.windowMs) return false;
     this.forget(now);
     if (!report) return true;
