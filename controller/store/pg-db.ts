@@ -6,7 +6,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { MIGRATIONS } from './migrations.ts';
 import { pgMigrationSql } from './pg-migrate.ts';
-import { StorageError, type StorageErrorKind } from './storage-error.ts';
+import { StorageError, StorageOutage, type StorageErrorKind } from './storage-error.ts';
 
 /** The URL as it may be shown: the password, if any, replaced. */
 export function redactUrl(url: string): string {
@@ -46,14 +46,15 @@ export class PgDb {
   /** where the store is, for messages: the URL without its password, and the schema */
   readonly where: string;
   private readonly log: Logger | undefined;
-  /** set while the server cannot take writes or cannot be reached: one episode, logged when it starts and ends */
-  outage: { kind: StorageErrorKind; sinceMs: number; message: string; refused: number } | undefined;
+  /** while the server cannot take writes or cannot be reached: one episode, logged when it starts and ends */
+  readonly outage: StorageOutage;
   /** until migrated, a failure is the start-up's to report (one line), not an outage of a running store */
   private opened = false;
 
   constructor(url: string, opts: PgOptions = {}) {
     this.log = opts.log;
     this.where = redactUrl(url) + (opts.schema ? ` (schema ${opts.schema})` : '');
+    this.outage = new StorageOutage({ log: opts.log, where: { store: this.where } });
     if (opts.schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(opts.schema)) {
       throw new StorageError(`${this.where}: the schema name must be lower-case letters, digits and _ (got "${opts.schema}")`, this.where, 'refused');
     }
@@ -141,31 +142,19 @@ export class PgDb {
   /** A pg error as a StorageError naming the server and what to do; an outage starts an episode. */
   convert(err: unknown): unknown {
     if (err instanceof StorageError) {
-      if (err.blocksWrites && this.opened) this.noteOutage(err);
+      if (err.blocksWrites && this.opened) this.outage.note(err);
       return err;
     }
     if (!(err instanceof Error)) return err;
     const e = toPgStorageError(err, this.where);
-    if (e.blocksWrites && this.opened) this.noteOutage(e);
+    if (e.blocksWrites && this.opened) this.outage.note(e);
     return e;
-  }
-
-  private noteOutage(e: StorageError): void {
-    if (this.outage) {
-      this.outage.refused++;
-      return;
-    }
-    this.outage = { kind: e.kind, sinceMs: Date.now(), message: e.message, refused: 1 };
-    this.log?.error({ store: this.where, kind: e.kind, code: e.dbCode }, `controller storage stopped taking writes: ${e.message}`);
   }
 
   /** A write that worked ends any episode; a read ends only an unreachable server's. */
   private succeeded(write: boolean): void {
-    const o = this.outage;
-    if (!o || (!write && o.kind !== 'io')) return;
-    this.outage = undefined;
-    this.log?.info({ store: this.where, outageMs: Date.now() - o.sinceMs, refusedWrites: o.refused },
-      `controller storage takes writes again after ${Math.round((Date.now() - o.sinceMs) / 1000)} s (${o.refused} writes were refused meanwhile)`);
+    const kind = this.outage.kind;
+    if (kind && (write || kind === 'io')) this.outage.end();
   }
 
   async close(): Promise<void> {

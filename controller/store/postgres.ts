@@ -325,7 +325,6 @@ export class PgStore implements Store {
   }
 
   async storageHealth(): Promise<StorageHealth__Output> {
-    const o = this.db.outage;
     let sizeBytes = 0;
     let usedBytes = 0;
     let oldestEventMs = 0;
@@ -335,8 +334,7 @@ export class PgStore implements Store {
       oldestEventMs = (await this.db.query<{ t: number }>(`SELECT received_at_ms AS t FROM events ORDER BY id LIMIT 1`)).rows[0]?.t ?? 0;
     } catch { /* an unreachable server still answers with its state */ }
     return {
-      state: o?.kind ?? 'ok', file: this.db.where, message: o?.message ?? '', sinceMs: o?.sinceMs ?? 0, refusedWrites: o?.refused ?? 0,
-      sizeBytes, usedBytes, oldestEventMs, eventsPruned: this.eventsPruned,
+      ...this.db.outage.health(), file: this.db.where, sizeBytes, usedBytes, oldestEventMs, eventsPruned: this.eventsPruned,
     };
   }
 

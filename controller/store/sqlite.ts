@@ -18,7 +18,7 @@ import type {
 } from '../../proto/wire.ts';
 import { MIGRATIONS } from './migrations.ts';
 import { checkOpened, guardMethods, preflight, toStorageError } from './sqlite-open.ts';
-import { StorageError, type StorageErrorKind } from './storage-error.ts';
+import { StorageError, StorageOutage } from './storage-error.ts';
 import { SqliteTrustStore } from './trust-store.ts';
 import type {
   CommandFilter,
@@ -89,10 +89,8 @@ export class SqliteStore implements Store {
   /** how long the integrity check at open took */
   readonly checkMs: number;
   private readonly log: Logger | undefined;
-  private readonly probeEveryMs: number;
-  /** set while the store cannot take writes: one episode, logged when it starts and when it ends */
-  private outage: { kind: StorageErrorKind; sinceMs: number; message: string; refused: number } | undefined;
-  private probeTimer: NodeJS.Timeout | undefined;
+  /** while the store cannot take writes: one episode, logged when it starts and when it ends */
+  private readonly outage: StorageOutage;
   private eventsPruned = 0;
   readonly trust: SqliteTrustStore;
   private pendingReports: { r: ReportRecord; resolve: (o: IngestOutcome) => void; reject: (e: unknown) => void }[] = [];
@@ -111,7 +109,12 @@ export class SqliteStore implements Store {
   constructor(file: string, opts: SqliteStoreOptions = {}) {
     this.file = file;
     this.log = opts.log;
-    this.probeEveryMs = opts.probeEveryMs ?? 2000;
+    this.outage = new StorageOutage({
+      log: opts.log, where: { file },
+      meanwhile: (e) => e.kind === 'damaged' ? 'writes and some reads fail until it is restored' :
+        'writes are refused (agents keep their reports and retry; operator changes fail) and reads are still served',
+      probe: { everyMs: opts.probeEveryMs ?? 2000, write: () => this.probe() },
+    });
     this.sampleTimer = setInterval(() => {
       try { this.writeSamples(); } catch { /* a full or damaged store was noted by storageError; the samples wait */ }
     }, opts.sampleWriteMs ?? 5000);
@@ -271,7 +274,7 @@ export class SqliteStore implements Store {
       })();
     } catch (err) {
       const e = this.storageError(err);
-      if (e instanceof StorageError && this.outage) this.outage.refused += batch.length - 1;
+      if (e instanceof StorageError) this.outage.refusedMore(batch.length - 1);
       for (const p of batch) p.reject(e);
       return;
     }
@@ -497,32 +500,15 @@ export class SqliteStore implements Store {
   private storageError(err: unknown): unknown {
     if (err instanceof StorageError || !(err instanceof Database.SqliteError)) return err;
     const e = toStorageError(err, this.file) as StorageError;
-    if (e.blocksWrites) this.noteOutage(e);
+    if (e.blocksWrites) this.outage.note(e);
     return e;
   }
 
-  private noteOutage(e: StorageError): void {
-    if (this.outage) {
-      this.outage.refused++;
-      return;
-    }
-    this.outage = { kind: e.kind, sinceMs: Date.now(), message: e.message, refused: 1 };
-    const serving = e.kind === 'damaged' ? 'writes and some reads fail until it is restored' :
-      'writes are refused (agents keep their reports and retry; operator changes fail) and reads are still served';
-    this.log?.error({ file: this.file, kind: e.kind, code: e.dbCode }, `controller storage stopped taking writes: ${e.message} Meanwhile ${serving}.`);
-    // a damaged file does not heal; the others may, once space or access returns
-    if (e.kind !== 'damaged') {
-      this.probeTimer = setInterval(() => this.probe(), this.probeEveryMs);
-      this.probeTimer.unref();
-    }
-  }
-
   /** A small write that needs new pages, committed: when it works, the store takes writes again. */
-  private probe(): void {
-    if (!this.outage) return;
+  private probe(): boolean {
     try {
       const fs = statfsSync(dirname(this.file));
-      if (fs.bavail * fs.bsize < PROBE_MIN_FREE_BYTES) return;
+      if (fs.bavail * fs.bsize < PROBE_MIN_FREE_BYTES) return false;
     } catch { /* no statfs here: let the write decide */ }
     try {
       const pad = 'x'.repeat(2 * (this.db.pragma('page_size', { simple: true }) as number));
@@ -531,15 +517,10 @@ export class SqliteStore implements Store {
           ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(pad, Date.now());
         this.prepared(`DELETE FROM state WHERE key = 'storage.probe'`).run();
       })();
+      return true;
     } catch {
-      return; // still failing: the episode goes on, nothing more to say
+      return false; // still failing: the episode goes on, nothing more to say
     }
-    const o = this.outage;
-    this.outage = undefined;
-    clearInterval(this.probeTimer);
-    this.probeTimer = undefined;
-    this.log?.info({ file: this.file, outageMs: Date.now() - o.sinceMs, refusedWrites: o.refused },
-      `controller storage takes writes again after ${Math.round((Date.now() - o.sinceMs) / 1000)} s (${o.refused} writes were refused meanwhile)`);
   }
 
   private usedBytes(): number {
@@ -548,7 +529,6 @@ export class SqliteStore implements Store {
   }
 
   async storageHealth(): Promise<StorageHealth__Output> {
-    const o = this.outage;
     let sizeBytes = 0;
     let usedBytes = 0;
     let oldestEventMs = 0;
@@ -558,8 +538,7 @@ export class SqliteStore implements Store {
       oldestEventMs = (this.prepared(`SELECT received_at_ms AS t FROM events ORDER BY id LIMIT 1`).get() as { t: number } | undefined)?.t ?? 0;
     } catch { /* a damaged store still answers with its state */ }
     return {
-      state: o?.kind ?? 'ok', file: this.file, message: o?.message ?? '', sinceMs: o?.sinceMs ?? 0, refusedWrites: o?.refused ?? 0,
-      sizeBytes, usedBytes, oldestEventMs, eventsPruned: this.eventsPruned,
+      ...this.outage.health(), file: this.file, sizeBytes, usedBytes, oldestEventMs, eventsPruned: this.eventsPruned,
     };
   }
 
@@ -598,7 +577,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.probeTimer);
+    this.outage.close();
     clearInterval(this.sampleTimer);
     const w = this.checkpointer;
     this.checkpointer = undefined;
