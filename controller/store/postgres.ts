@@ -188,6 +188,24 @@ export class PgStore implements Store {
       VALUES ($1, $2, $3, $4, $5, 'QUEUED', $6)`, [c.id, c.targetAgentId, encodeCommand(c), c.issuedAtMs, c.expiresAtMs, atMs]);
   }
 
+  /**
+   * A fleet action's commands in one statement (its own transaction: all stored or none), the rows
+   * passed as one array per column, so 1,000 commands are one round trip and one commit, not 1,000.
+   */
+  async insertCommands(cs: readonly Command__Output[], atMs: number): Promise<void> {
+    if (cs.length === 0) return;
+    await this.db.query(`INSERT INTO commands (id, host_id, body, issued_at_ms, expires_at_ms, status, updated_at_ms)
+      SELECT k.id, k.host_id, k.body, k.issued, k.expires, 'QUEUED', $6
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[]) AS k(id, host_id, body, issued, expires)`,
+    [cs.map((c) => c.id), cs.map((c) => c.targetAgentId), cs.map(encodeCommand), cs.map((c) => c.issuedAtMs), cs.map((c) => c.expiresAtMs), atMs]);
+  }
+
+  /** QUEUED → SENT for many commands in one statement; a command no longer queued (applied, expired) is left as it is. */
+  async markCommandsSent(ids: readonly string[], atMs: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(`UPDATE commands SET status = 'SENT', updated_at_ms = $1 WHERE id = ANY($2::text[]) AND status = 'QUEUED'`, [atMs, ids]);
+  }
+
   async getCommand(id: string): Promise<CommandView__Output | undefined> {
     const row = (await this.db.query<CommandRow>(`SELECT * FROM commands WHERE id = $1`, [id])).rows[0];
     return row && commandFromRow(row);

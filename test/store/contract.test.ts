@@ -1,6 +1,7 @@
 // The store interface's promises, on SQLite and on PostgreSQL alike: a report
 // stored whole and at most once per (host, boot, seq) even when sent twice at
-// once; a command moved only from the statuses named; counters that never go
+// once; a command moved only from the statuses named, a fleet action's commands
+// stored and marked sent in one go (all or none); counters that never go
 // down; expiry, pending delivery, hosts, events, controller state; the trust
 // store's one-winner enrollment and unbroken audit chain under concurrency.
 import assert from 'node:assert/strict';
@@ -120,6 +121,39 @@ forEachStore((name, open) => {
     assert.deepEqual((await s.pendingCommands('h1', T)).map((c) => c.id), ['c2']);
     assert.deepEqual(await s.pendingCommands('h1', T + 2 + 60_000), [], 'past its expiry: not delivered');
     assert.equal(await s.getCommand('nope'), undefined);
+  });
+
+  it('commands in batches (a fleet action): all stored or none; QUEUED -> SENT together, other statuses left as they are', async () => {
+    const s = await open();
+    assert.ok(s.insertCommands && s.markCommandsSent, `${name} batches command writes`);
+    const fleet = Array.from({ length: 1000 }, (_, i) => command(`f${i}`, `h${i}`, T + i));
+    await s.insertCommands(fleet, T + 1);
+    await s.insertCommands([], T + 1);
+    assert.equal((await s.listCommands({ limit: 2000 })).length, 1000);
+    const v = (await s.getCommand('f999'))!;
+    assert.deepEqual([v.command, v.status, v.updatedAtMs], [command('f999', 'h999', T + 999), 'QUEUED', T + 1], 'stored byte for byte, queued');
+    assert.deepEqual((await s.pendingCommands('h7', T)).map((c) => c.id), ['f7']);
+
+    // one id already stored: the whole batch is refused, nothing of it stored
+    await assert.rejects(s.insertCommands([command('new1', 'h1', T), command('f3', 'h3', T), command('new2', 'h2', T)], T + 2));
+    assert.equal(await s.getCommand('new1'), undefined);
+    assert.equal(await s.getCommand('new2'), undefined);
+
+    // f1 already answered, f2 expired meanwhile: a late markCommandsSent must not move them back
+    assert.equal(await s.updateCommand('f1', ['QUEUED'], { status: 'APPLIED', message: 'isolated', atMs: T + 3 }), true);
+    assert.equal(await s.updateCommand('f2', ['QUEUED'], { status: 'EXPIRED', atMs: T + 3 }), true);
+    await s.markCommandsSent(['f0', 'f1', 'f2', 'f500', 'nope'], T + 4);
+    await s.markCommandsSent([], T + 5);
+    const st = async (id: string) => { const c = (await s.getCommand(id))!; return [c.status, c.updatedAtMs]; };
+    assert.deepEqual(await st('f0'), ['SENT', T + 4]);
+    assert.deepEqual(await st('f500'), ['SENT', T + 4]);
+    assert.deepEqual(await st('f1'), ['APPLIED', T + 3], 'an applied command is not marked SENT');
+    assert.deepEqual(await st('f2'), ['EXPIRED', T + 3], 'an expired command is not marked SENT');
+    assert.deepEqual(await st('f3'), ['QUEUED', T + 1], 'a command not named stays queued');
+    assert.equal(await s.getCommand('nope'), undefined, 'an unknown id creates nothing');
+    // a command SENT already: marked again, it keeps its first time
+    await s.markCommandsSent(['f0'], T + 9);
+    assert.deepEqual(await st('f0'), ['SENT', T + 4]);
   });
 
   it('controller state: counters only rise (also when raised at once), acks, silences, overrides, snapshots', async () => {
