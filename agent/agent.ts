@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { AgentHealth, Command__Output, CommandResult, HostInventory } from '../proto/wire.ts';
-import type { AgentConfig } from './config.ts';
+import { controllerAddresses, type AgentConfig } from './config.ts';
 import { CommandLedger } from './command-ledger.ts';
 import type { Detector } from './detect/detector.ts';
 import type { ControllerEndpoint, FirewallBackend } from './enforce/backend.ts';
@@ -49,14 +49,29 @@ export interface AgentParts {
 /** The report spool's file in the agent's data dir. */
 export const SPOOL_FILE = 'report-spool.log';
 
-/** Resolves the controller's host name to every address, so isolation keeps all of them open. */
-export async function resolveController(hostPort: string): Promise<ControllerEndpoint> {
-  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(hostPort);
-  if (!m) throw new Error(`bad controller address '${hostPort}': expected HOST:PORT`);
-  const host = m[1]!;
-  const port = Number(m[2]);
-  const addrs = await lookup(host, { all: true });
-  return { addresses: [...new Set(addrs.map((a) => a.address))], port, dnsServers: isNamedHost(host) ? readResolvers() : [] };
+/**
+ * Resolves every controller's host name ("a:7443,b:7443") to all its addresses,
+ * so isolation keeps all of them open. `failed` names the entries that did not
+ * resolve (their addresses are then missing from `endpoint`).
+ */
+export async function resolveController(list: string): Promise<{ endpoint: ControllerEndpoint; failed: string[] }> {
+  const entries = controllerAddresses(list);
+  const failed: string[] = [];
+  // per entry, then flattened in the list's order (lookups finish in any order; the saved text stays stable)
+  const resolved = await Promise.all(entries.map(async (entry) => {
+    const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(entry);
+    if (!m) { failed.push(`${entry} (expected HOST:PORT)`); return []; }
+    try {
+      const addrs = await lookup(m[1]!, { all: true });
+      return [...new Set(addrs.map((a) => a.address))].map((address) => ({ address, port: Number(m[2]) }));
+    } catch (err) {
+      failed.push(`${entry} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      return [];
+    }
+  }));
+  const named = entries.some((e) => isNamedHost(/^\[?([^\]]+?)\]?:\d+$/.exec(e)?.[1] ?? ''));
+  const targets = [...new Map(resolved.flat().map((t) => [`${t.address}|${t.port}`, t])).values()];
+  return { endpoint: { targets, dnsServers: named ? readResolvers() : [] }, failed };
 }
 
 function parseTarget(hostPort: string): { address: string; port: number } {
@@ -100,7 +115,7 @@ export class Agent {
     } else {
       // until the name resolves: the addresses the saved state was applied with
       const saved = readStateFile(stateFile);
-      this.controller = saved.kind === 'ok' ? parseEndpointText(saved.state.controllerEndpoint) : { addresses: [], port: 0, dnsServers: [] };
+      this.controller = saved.kind === 'ok' ? parseEndpointText(saved.state.controllerEndpoint) : { targets: [], dnsServers: [] };
     }
     this.enforcer = p.enforcer ?? new Enforcer({ backend: p.backend, stateFile, controller: () => this.controller, log });
     this.enforcer.attach({
@@ -161,22 +176,30 @@ export class Agent {
   }
 
   /**
-   * Resolves the controller's name. Never throws: when it does not resolve the
-   * saved enforcement stays applied with the addresses it was applied with, and
-   * the name is tried again every interval (the link retries on its own).
+   * Resolves the controllers' names. Never throws: while a name does not
+   * resolve, the addresses the enforcement was last applied with stay open
+   * beside those that resolved, and the names are tried again every interval
+   * (the link retries on its own).
    */
   private async locateController(): Promise<void> {
-    try {
-      this.controller = await resolveController(this.p.config.controller);
+    const { endpoint, failed } = await resolveController(this.p.config.controller);
+    if (failed.length === 0) {
+      this.controller = endpoint;
       if (this.unresolved) this.p.log.info({ controller: this.p.config.controller }, 'the controller\'s name resolves again');
       this.unresolved = false;
-    } catch (err) {
-      if (!this.unresolved) {
-        const known = endpointText(this.controller) || 'none saved';
-        this.p.log.warn(`the controller's address ${this.p.config.controller} does not resolve (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): the saved enforcement stays applied with its last known addresses (${known}); retrying every interval`);
-      }
-      this.unresolved = true;
+      return;
     }
+    if (!this.unresolved) {
+      const known = endpointText(this.controller) || 'none saved';
+      this.p.log.warn(`the controller's address ${failed.join(', ')} does not resolve: the saved enforcement stays applied with its last known addresses (${known}) beside those that resolve; retrying every interval`);
+    }
+    // nothing known is dropped while a name is missing: an isolated host keeps every way back
+    const seen = new Set(endpoint.targets.map((t) => `${t.address}|${t.port}`));
+    this.controller = {
+      targets: [...endpoint.targets, ...this.controller.targets.filter((t) => !seen.has(`${t.address}|${t.port}`))],
+      dnsServers: endpoint.dnsServers.length ? endpoint.dnsServers : this.controller.dnsServers,
+    };
+    this.unresolved = true;
   }
 
   /** Rules changed behind our back (a hand flush, another tool): re-applied, and reported as an event. */

@@ -13,8 +13,12 @@ const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
 export const AgentConfigSchema = z.object({
   agentId: z.string().max(63).regex(AGENT_ID_PATTERN, "use lowercase letters, digits, '.', '_' and '-', starting with a letter or digit"),
-  controller: z.string({ error: 'is not set: pass -c HOST:PORT (add --save to keep it in the config file)' }).regex(HOST_PORT, 'expected HOST:PORT, e.g. 10.0.0.5:7443 or [fd00::1]:7443')
-    .refine((s) => { const p = Number(HOST_PORT.exec(s)?.[2]); return p >= 1 && p <= 65535; }, 'port must be 1-65535'),
+  /**
+   * the controller's agent address, HOST:PORT; or several, comma-separated, of
+   * controllers sharing one store: the link fails over between them in order
+   */
+  controller: z.string({ error: 'is not set: pass -c HOST:PORT (add --save to keep it in the config file)' })
+    .superRefine((s, ctx) => { for (const message of controllerListProblems(s)) ctx.addIssue({ code: 'custom', message }); }),
   /** where to enroll (the controller's enrollment listener); default: the controller's host, port 7445 */
   enrollAddress: z.string().regex(HOST_PORT, 'expected HOST:PORT').optional(),
   intervalMs: z.number().int().min(500, 'at least 500 ms').max(3_600_000, 'at most 1 hour').default(5000),
@@ -41,8 +45,33 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** The entries of a `controller` setting, in order ("a:7443, b:7443" → ["a:7443", "b:7443"]). */
+export function controllerAddresses(controller: string): string[] {
+  return controller.split(',').map((s) => s.trim());
+}
+
+/** What is wrong with each entry of a `controller` setting, one message per problem; [] when it is valid. */
+export function controllerListProblems(controller: string): string[] {
+  const entries = controllerAddresses(controller);
+  const several = entries.length > 1;
+  // one address: the messages as they always were (the loader adds the value it got)
+  const which = (i: number, e: string) => (several ? `entry ${i + 1} of ${entries.length} ('${e}'): ` : '');
+  const problems: string[] = [];
+  entries.forEach((e, i) => {
+    if (e === '') { problems.push(several ? `entry ${i + 1} of ${entries.length} is empty (a stray comma?)` : 'expected HOST:PORT, e.g. 10.0.0.5:7443 or [fd00::1]:7443'); return; }
+    const m = HOST_PORT.exec(e);
+    if (!m) { problems.push(`${which(i, e)}expected HOST:PORT, e.g. 10.0.0.5:7443 or [fd00::1]:7443${several ? '; several controllers are comma-separated' : ''}`); return; }
+    const port = Number(m[2]);
+    if (port < 1 || port > 65535) { problems.push(`${which(i, e)}port must be 1-65535`); return; }
+    const first = entries.indexOf(e);
+    if (first < i) problems.push(`${which(i, e)}repeats entry ${first + 1}; list each controller once`);
+  });
+  return problems;
+}
+
+/** The enrollment listener's default address: the first controller's host, port 7445. */
 export function defaultEnrollAddress(controller: string): string {
-  return controller.replace(/:\d+$/, ':7445');
+  return controllerAddresses(controller)[0]!.replace(/:\d+$/, ':7445');
 }
 
 /** A default agent id from the host name, made to fit the id pattern. */

@@ -5,6 +5,13 @@
 // in order and paced under the controller's frame limit, what is missing (the
 // controller drops duplicates). Reconnects back off exponentially with jitter,
 // capped, so a fleet neither returns in one instant nor stays away long.
+//
+// Several controllers sharing one store ("a:7443,b:7443"): the link holds one
+// stream at a time and, when it fails or a connect brings no Welcome within
+// WELCOME_TIMEOUT_MS, moves on to the next address at once; the backoff is
+// paid between full rounds, so a dead controller costs one attempt. After a
+// Welcome it stays where it is until that stream fails. The shared store
+// deduplicates what is re-sent to the next controller (host, boot, seq).
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type {
@@ -18,6 +25,7 @@ import type {
   Report,
 } from '../proto/wire.ts';
 import { firebreakPackage, MAX_MESSAGE_BYTES } from '../proto/wire.ts';
+import { controllerAddresses } from './config.ts';
 import type { Spool } from './spool.ts';
 
 export const CLIENT_OPTIONS: grpc.ChannelOptions = {
@@ -34,9 +42,10 @@ export const CLIENT_OPTIONS: grpc.ChannelOptions = {
   'grpc.initial_reconnect_backoff_ms': 1000,
   'grpc.min_reconnect_backoff_ms': 1000,
   'grpc.max_reconnect_backoff_ms': 3000,
-  // An agent has one channel, so sharing grpc-js's process-wide subchannel pool buys
-  // nothing; in the simulator (thousands of agents in one process) each new channel
-  // scanned every other one: 4,000 channels cost 19.4 CPU-s shared, 6.7 local.
+  // An agent has one channel in use (one per controller address at most), so
+  // sharing grpc-js's process-wide subchannel pool buys nothing; in the simulator
+  // (thousands of agents in one process) each new channel scanned every other
+  // one: 4,000 channels cost 19.4 CPU-s shared, 6.7 local.
   'grpc.use_local_subchannel_pool': 1,
 };
 
@@ -45,6 +54,12 @@ export const BACKOFF_INITIAL_MS = 1000;
 export const BACKOFF_MAX_MS = 4000;
 /** a stream must stay up this long before the backoff starts over (a welcome then a failure is no recovery) */
 export const HEALTHY_AFTER_MS = 10_000;
+/**
+ * With several controllers: a connect that brings no Welcome within this moves on
+ * to the next (a controller that is down behind a silent firewall never refuses).
+ * With one there is nowhere else to go, and the connect is left to finish.
+ */
+export const WELCOME_TIMEOUT_MS = 5000;
 /**
  * Frames per second the link sends reports at, and its burst. The controller
  * cuts an agent past 50/s after a burst of 250 (5 s worth, full at each Hello:
@@ -56,6 +71,7 @@ export const REPLAY_FRAMES_PER_SECOND = 45;
 export const REPLAY_BURST = 200;
 
 export interface LinkOptions {
+  /** the controller's HOST:PORT, or several comma-separated (controllers sharing one store), tried in order */
   address: string;
   credentials?: grpc.ChannelCredentials;
   log: Logger;
@@ -68,6 +84,8 @@ export interface LinkOptions {
   backoffInitialMs?: number;
   backoffMaxMs?: number;
   healthyAfterMs?: number;
+  /** with several addresses: how long a connect may take to bring a Welcome before the next address is tried */
+  welcomeTimeoutMs?: number;
   framesPerSecond?: number;
   channelOptions?: grpc.ChannelOptions;
   random?: () => number;
@@ -76,7 +94,17 @@ export interface LinkOptions {
 }
 
 export class Link {
-  private client: AgentLinkClient;
+  /** the controllers' addresses, in the order they are tried */
+  readonly addresses: readonly string[];
+  /** index in addresses of the controller connected to, or tried now */
+  private current = 0;
+  /** one channel per address, made when first tried; those not in use are closed after a Welcome */
+  private readonly channels = new Map<string, AgentLinkClient>();
+  /** attempts that failed since the last healthy stream: a full round of addresses earns a backoff */
+  private failedTries = 0;
+  /** why the current stream failed, for the failover line */
+  private failure = '';
+  private welcomeTimer: NodeJS.Timeout | undefined;
   private call: grpc.ClientDuplexStream<AgentFrame, ControllerFrame__Output> | undefined;
   private welcomed = false;
   private firstWelcome = true;
@@ -97,12 +125,13 @@ export class Link {
   private rate: number;
   private tokens = 0;
   private tokensAt = 0;
-  /** the delays chosen between attempts, for tests */
+  /** the backoff delays chosen between rounds of attempts, for tests */
   readonly delays: number[] = [];
+  /** every move to the next controller: from, to, why; for tests and the simulator */
+  readonly failovers: { from: string; to: string; reason: string; atMs: number }[] = [];
 
   constructor(private readonly opts: LinkOptions) {
-    const pkg = firebreakPackage();
-    this.client = new pkg.AgentLink(opts.address, opts.credentials ?? grpc.credentials.createInsecure(), { ...CLIENT_OPTIONS, ...opts.channelOptions });
+    this.addresses = controllerAddresses(opts.address);
     this.rand = opts.random ?? Math.random;
     this.spool = opts.spool;
     this.rate = opts.framesPerSecond ?? REPLAY_FRAMES_PER_SECOND;
@@ -116,6 +145,11 @@ export class Link {
 
   get connected(): boolean {
     return this.welcomed;
+  }
+
+  /** the controller address connected to (or being tried now) */
+  get address(): string {
+    return this.addresses[this.current]!;
   }
 
   get spooled(): number {
@@ -133,9 +167,11 @@ export class Link {
     clearInterval(this.heartbeatTimer);
     clearTimeout(this.healthyTimer);
     clearTimeout(this.pumpTimer);
+    clearTimeout(this.welcomeTimer);
     this.call?.end();
     this.call?.cancel();
-    this.client.close();
+    for (const c of this.channels.values()) c.close();
+    this.channels.clear();
     this.spool.close();
   }
 
@@ -190,19 +226,41 @@ export class Link {
     void this.write({ commandResult: result });
   }
 
+  /** The channel to an address, made on first use. */
+  private channel(address: string): AgentLinkClient {
+    let c = this.channels.get(address);
+    if (!c) {
+      c = new (firebreakPackage().AgentLink)(address, this.opts.credentials ?? grpc.credentials.createInsecure(), { ...CLIENT_OPTIONS, ...this.opts.channelOptions });
+      this.channels.set(address, c);
+    }
+    return c;
+  }
+
   private connect(): void {
     if (this.stopped) return;
     const { log } = this.opts;
-    const call = this.client.Connect();
+    const address = this.address;
+    const call = this.channel(address).Connect();
     this.call = call;
     this.welcomed = false;
+    this.failure = '';
     this.writeQueue = Promise.resolve();
+    if (this.addresses.length > 1) {
+      const ms = this.opts.welcomeTimeoutMs ?? WELCOME_TIMEOUT_MS;
+      clearTimeout(this.welcomeTimer);
+      this.welcomeTimer = setTimeout(() => {
+        if (this.call !== call || this.welcomed) return;
+        this.failure = `no Welcome within ${ms} ms`;
+        call.cancel();
+      }, ms);
+    }
     call.on('data', (frame: ControllerFrame__Output) => this.onFrame(call, frame));
     call.on('error', (err: grpc.ServiceError) => {
       if (this.stopped) return;
       // cut for sending too fast (a controller with a lower limit than ours): slow down
       if (err.code === grpc.status.RESOURCE_EXHAUSTED) this.rate = Math.max(1, this.rate / 2);
-      log.warn({ code: grpc.status[err.code], details: err.details }, 'link to controller failed');
+      if (call === this.call && !this.failure) this.failure = `${grpc.status[err.code]}: ${err.details}`;
+      log.warn({ controller: address, code: grpc.status[err.code], details: err.details }, 'link to controller failed');
     });
     call.on('close', () => this.onClosed(call));
     call.on('end', () => this.onClosed(call));
@@ -220,12 +278,31 @@ export class Link {
 
   private onClosed(call: grpc.ClientDuplexStream<AgentFrame, ControllerFrame__Output>): void {
     if (this.call !== call) return;
+    const wasWelcomed = this.welcomed;
     this.call = undefined;
     this.welcomed = false;
     clearInterval(this.heartbeatTimer);
     clearTimeout(this.healthyTimer);
     clearTimeout(this.pumpTimer);
+    clearTimeout(this.welcomeTimer);
     if (this.stopped) return;
+    // the healthy spell, not the Welcome, resets the count: controllers that welcome
+    // and drop at once still earn a backoff every round
+    this.failedTries++;
+    if (this.addresses.length > 1) {
+      const from = this.address;
+      this.current = (this.current + 1) % this.addresses.length;
+      const reason = this.failure || 'the stream ended';
+      this.failovers.push({ from, to: this.address, reason, atMs: Date.now() });
+      if (this.failovers.length > 100) this.failovers.shift();
+      if (this.failedTries % this.addresses.length !== 0) {
+        this.opts.log.warn({ from, to: this.address, reason, spooled: this.spool.pending.length },
+          `controller ${from} ${wasWelcomed ? 'lost' : 'unreachable'} (${reason}); trying ${this.address}`);
+        this.reconnectTimer = setTimeout(() => this.connect(), 0);
+        return;
+      }
+      this.opts.log.warn({ reason }, `controller ${from} ${wasWelcomed ? 'lost' : 'unreachable'} (${reason}); every controller was tried (${this.addresses.join(', ')}): backing off, then ${this.address}`);
+    }
     const delay = this.nextDelay();
     this.delays.push(delay);
     if (this.delays.length > 100) this.delays.shift();
@@ -251,12 +328,15 @@ export class Link {
         this.ack(lastSeq);
         this.sentSeq = lastSeq;
         this.spool.inFlight = lastSeq;
+        clearTimeout(this.welcomeTimer);
+        // staying here until this stream fails: the other controllers' channels are not kept open
+        for (const [address, c] of this.channels) if (address !== this.address) { c.close(); this.channels.delete(address); }
         // a welcome then a failure is no recovery: the backoff starts over only after a healthy spell
         clearTimeout(this.healthyTimer);
-        this.healthyTimer = setTimeout(() => { this.attempt = 0; }, this.opts.healthyAfterMs ?? HEALTHY_AFTER_MS);
+        this.healthyTimer = setTimeout(() => { this.attempt = 0; this.failedTries = 0; }, this.opts.healthyAfterMs ?? HEALTHY_AFTER_MS);
         this.tokens = Math.min(REPLAY_BURST, this.rate * 4);
         this.tokensAt = Date.now();
-        this.opts.log.info({ controller: this.opts.address, boot: this.spool.bootId, resend: this.spool.pending.length, heartbeatMs: this.heartbeatMs }, 'connected to controller');
+        this.opts.log.info({ controller: this.address, boot: this.spool.bootId, resend: this.spool.pending.length, heartbeatMs: this.heartbeatMs }, 'connected to controller');
         clearInterval(this.heartbeatTimer);
         this.heartbeatTimer = setInterval(() => this.heartbeatNow(), this.heartbeatMs);
         this.heartbeatNow();

@@ -38,7 +38,7 @@ const program = new Command('firebreak-agent')
 program.command('run', { isDefault: true })
   .description('run the agent until SIGINT/SIGTERM')
   .option('-d, --data-dir <dir>', 'where the agent keeps its config, baselines and enforcement state', '.firebreak/agent')
-  .option('-c, --controller <host:port>', 'the controller\'s agent address (default from the config file)')
+  .option('-c, --controller <host:port>', 'the controller\'s agent address; several controllers sharing one store: a comma-separated list, failed over in order (default from the config file)')
   .option('--id <agent-id>', 'this agent\'s id (default: the host name)')
   .option('--enroll-token-file <file>', 'file holding the one-time enrollment token (first start only; from `firebreak tokens create`); or set FIREBREAK_ENROLL_TOKEN')
   .option('--enroll-token <token>', "the enrollment token; '-' reads it from standard input (a value here is visible in `ps`: warned about)")
@@ -245,7 +245,7 @@ program.command('release')
     const { backend } = await selectBackend(config.backend);
     const enforcer = new Enforcer({
       backend, stateFile: join(dataDir, 'enforcement.json'), log,
-      controller: () => ({ addresses: [], port: 0, dnsServers: [] }),
+      controller: () => ({ targets: [], dnsServers: [] }),
     });
     const by = `${userInfo().username}@${hostname()}`;
     const r = await enforcer.releaseLocal(by);

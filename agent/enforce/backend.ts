@@ -4,13 +4,36 @@ import type { Backend__Output, EnforcementState__Output } from '../../proto/wire
 
 export type EnforcementState = EnforcementState__Output;
 
-/** Where the controller is, so isolation never cuts the agent's own link. */
+/**
+ * Where the controllers are, so isolation never cuts the agent's link to any of
+ * them (an isolated host must still be able to fail over to another controller).
+ */
 export interface ControllerEndpoint {
-  /** resolved addresses (IPv4 and/or IPv6) */
-  addresses: string[];
-  port: number;
-  /** resolvers to keep open when the controller is named by host name */
+  /** every controller's resolved addresses (IPv4 and/or IPv6), each with its agent port */
+  targets: ControllerTarget[];
+  /** resolvers to keep open when a controller is named by host name */
   dnsServers: string[];
+}
+
+export interface ControllerTarget {
+  address: string;
+  port: number;
+}
+
+/** An endpoint of one port for every address (one controller, or several on the same port). */
+export function endpointOf(addresses: readonly string[], port: number, dnsServers: string[] = []): ControllerEndpoint {
+  return { targets: addresses.map((address) => ({ address, port })), dnsServers };
+}
+
+/** The targets grouped by port, ports in first-seen order: what the renderers write one rule set for. */
+export function targetsByPort(controller: ControllerEndpoint): Map<number, string[]> {
+  const m = new Map<number, string[]>();
+  for (const t of controller.targets) {
+    const list = m.get(t.port) ?? [];
+    if (!list.includes(t.address)) list.push(t.address);
+    m.set(t.port, list);
+  }
+  return m;
 }
 
 export interface ApplyResult {

@@ -65,9 +65,10 @@ export async function reapplySavedEnforcement(o: BootOptions): Promise<Booted> {
   const stateFile = stateFileIn(o.dataDir);
   const saved = readStateFile(stateFile);
   // the addresses the state was applied with: the controller stays reachable through the isolation
-  const endpoint: ControllerEndpoint = saved.kind === 'ok' ? parseEndpointText(saved.state.controllerEndpoint) : { addresses: [], port: 0, dnsServers: [] };
-  const host = /^\[?([^\]]+?)\]?:\d+$/.exec(controller)?.[1] ?? '';
-  if (isNamedHost(host)) endpoint.dnsServers = readResolvers();
+  const endpoint: ControllerEndpoint = saved.kind === 'ok' ? parseEndpointText(saved.state.controllerEndpoint) : { targets: [], dnsServers: [] };
+  // one entry per controller ("a:7443,b:7443"); the config step validates them later
+  const hosts = controller.split(',').map((e) => /^\[?([^\]]+?)\]?:\d+$/.exec(e.trim())?.[1] ?? '');
+  if (hosts.some(isNamedHost)) endpoint.dnsServers = readResolvers();
   const enforcer = new Enforcer({ backend: selected.backend, stateFile, controller: () => endpoint, log: o.log.child({ part: 'enforce' }) });
   await enforcer.start();
   return { ...selected, enforcer };

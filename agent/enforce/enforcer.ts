@@ -324,11 +324,11 @@ export class Enforcer {
   private refuseIfCutsController(block: PortBlock__Output): void {
     const controller = this.opts.controller();
     const alone = { ...emptyState(this.opts.backend.kind), blocks: [block] };
-    for (const address of controller.addresses) {
-      const flow = { direction: 'out' as const, protocol: 'tcp' as const, localPort: 40000, remoteAddress: address, remotePort: controller.port };
+    for (const { address, port } of controller.targets) {
+      const flow = { direction: 'out' as const, protocol: 'tcp' as const, localPort: 40000, remoteAddress: address, remotePort: port };
       if (!evaluateFlow(alone, controller, flow, this.now()).pass) {
         throw new ValidationError(
-          `block ${block.id} would cut this agent's link to the controller (${address} tcp/${controller.port}); send it with force to block it anyway`,
+          `block ${block.id} would cut this agent's link to the controller (${address} tcp/${port}); send it with force to block it anyway`,
         );
       }
     }

@@ -100,7 +100,7 @@ function isolationAccepts(state: EnforcementState, controller: ControllerEndpoin
   if (p.loopback && p.chain !== 'forward') return 'loopback';
   if (p.chain !== 'forward') {
     const [remote, remotePort] = p.chain === 'input' ? [p.saddr, p.sport] : [p.daddr, p.dport];
-    if (p.protocol === 'tcp' && remotePort === controller.port && controller.addresses.some((a) => sameAddr(a, remote))) {
+    if (p.protocol === 'tcp' && controller.targets.some((t) => t.port === remotePort && sameAddr(t.address, remote))) {
       return 'controller';
     }
     if (remotePort === 53 && controller.dnsServers.some((a) => sameAddr(a, remote))) return 'dns';

@@ -24,7 +24,7 @@
 import { createHash } from 'node:crypto';
 import { NON_INTERNET_CIDRS, parseCidr } from '../../proto/cidr.ts';
 import type { AllowEntry__Output, PortBlock__Output, PortRange__Output } from '../../proto/wire.ts';
-import type { ApplyResult, ControllerEndpoint, EnforcementState, FirewallBackend } from './backend.ts';
+import { targetsByPort, type ApplyResult, type ControllerEndpoint, type EnforcementState, type FirewallBackend } from './backend.ts';
 import { mergeRanges } from './nft-render.ts';
 import { effectiveThrottle } from './throttle.ts';
 import { runTool } from './run.ts';
@@ -97,8 +97,10 @@ function throttleRules(state: EnforcementState, controller: ControllerEndpoint, 
   const t = effectiveThrottle(state.throttle);
   const recent = `-m recent --name ${RECENT_TABLES[fam]} --rdest`;
   const lines = [`-A ${THROTTLE} -o lo -m comment --comment "loopback" -j RETURN`];
-  for (const a of new Set(controller.addresses.filter((x) => famOf(x) === fam).map((x) => parseCidr(x).text))) {
-    lines.push(`-A ${THROTTLE} -d ${a} -p tcp --dport ${controller.port} -m comment --comment "controller" -j RETURN`);
+  for (const [port, addresses] of targetsByPort(controller)) {
+    for (const a of new Set(addresses.filter((x) => famOf(x) === fam).map((x) => parseCidr(x).text))) {
+      lines.push(`-A ${THROTTLE} -d ${a} -p tcp --dport ${port} -m comment --comment "controller" -j RETURN`);
+    }
   }
   for (const a of new Set(controller.dnsServers.filter((x) => famOf(x) === fam).map((x) => parseCidr(x).text))) {
     for (const p of ['udp', 'tcp']) lines.push(`-A ${THROTTLE} -d ${a} -p ${p} --dport 53 -m comment --comment "dns" -j RETURN`);
@@ -133,10 +135,12 @@ export function renderIptables(state: EnforcementState, controller: ControllerEn
   if (state.isolated) {
     const icmp = fam === 6 ? 'ipv6-icmp' : 'icmp';
     lines.push(`-A ${CHAINS.input} -i lo -j RETURN`, `-A ${CHAINS.output} -o lo -j RETURN`);
-    const ctrl = [...new Set(controller.addresses.filter((a) => famOf(a) === fam).map((a) => parseCidr(a).text))];
-    for (const a of ctrl) {
-      lines.push(`-A ${CHAINS.input} -s ${a} -p tcp --sport ${controller.port} -m comment --comment "controller" -j RETURN`);
-      lines.push(`-A ${CHAINS.output} -d ${a} -p tcp --dport ${controller.port} -m comment --comment "controller" -j RETURN`);
+    // every controller: an isolated host must still be able to fail over to another
+    for (const [port, addresses] of targetsByPort(controller)) {
+      for (const a of new Set(addresses.filter((x) => famOf(x) === fam).map((x) => parseCidr(x).text))) {
+        lines.push(`-A ${CHAINS.input} -s ${a} -p tcp --sport ${port} -m comment --comment "controller" -j RETURN`);
+        lines.push(`-A ${CHAINS.output} -d ${a} -p tcp --dport ${port} -m comment --comment "controller" -j RETURN`);
+      }
     }
     const dns = [...new Set(controller.dnsServers.filter((a) => famOf(a) === fam).map((a) => parseCidr(a).text))];
     for (const a of dns) {

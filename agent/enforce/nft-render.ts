@@ -16,7 +16,7 @@
 // the sets and refills the bucket (ThrottleTracker.reset() in the evaluator).
 import { NON_INTERNET_CIDRS, parseCidr } from '../../proto/cidr.ts';
 import type { AllowEntry__Output, PortBlock__Output, PortRange__Output } from '../../proto/wire.ts';
-import type { ControllerEndpoint, EnforcementState } from './backend.ts';
+import { targetsByPort, type ControllerEndpoint, type EnforcementState } from './backend.ts';
 import { effectiveThrottle, NFT_WORKING_SET_SIZE } from './throttle.ts';
 
 export const TABLE = 'inet firebreak';
@@ -111,7 +111,9 @@ export function renderThrottle(state: EnforcementState, controller: ControllerEn
   const sets = (['ip', 'ip6'] as const).map((fam) =>
     `  set ${THROTTLE_SETS[fam]} { type ${fam === 'ip' ? 'ipv4_addr' : 'ipv6_addr'}; size ${NFT_WORKING_SET_SIZE}; flags dynamic,timeout; timeout ${t.workingSetS}s; }`);
   const chain = ['oif "lo" return comment "loopback"'];
-  for (const [fam, addrs] of byFamily(controller.addresses)) chain.push(`${fam} daddr ${set(addrs)} tcp dport ${controller.port} return comment "controller"`);
+  for (const [port, addresses] of targetsByPort(controller)) {
+    for (const [fam, addrs] of byFamily(addresses)) chain.push(`${fam} daddr ${set(addrs)} tcp dport ${port} return comment "controller"`);
+  }
   for (const [fam, addrs] of byFamily(controller.dnsServers)) {
     for (const proto of ['udp', 'tcp']) chain.push(`${fam} daddr ${set(addrs)} ${proto} dport 53 return comment "dns"`);
   }
@@ -143,9 +145,12 @@ export function renderNftScript(state: EnforcementState, controller: ControllerE
   if (state.isolated) {
     input.push('iif "lo" accept comment "loopback"');
     output.push('oif "lo" accept comment "loopback"');
-    for (const [fam, addrs] of byFamily(controller.addresses)) {
-      input.push(`${fam} saddr ${set(addrs)} tcp sport ${controller.port} accept comment "controller"`);
-      output.push(`${fam} daddr ${set(addrs)} tcp dport ${controller.port} accept comment "controller"`);
+    // every controller: an isolated host must still be able to fail over to another
+    for (const [port, addresses] of targetsByPort(controller)) {
+      for (const [fam, addrs] of byFamily(addresses)) {
+        input.push(`${fam} saddr ${set(addrs)} tcp sport ${port} accept comment "controller"`);
+        output.push(`${fam} daddr ${set(addrs)} tcp dport ${port} accept comment "controller"`);
+      }
     }
     for (const [fam, addrs] of byFamily(controller.dnsServers)) {
       for (const proto of ['udp', 'tcp']) {

@@ -9,22 +9,24 @@ export function emptyState(backend: EnforcementState['backend']): EnforcementSta
   return { isolated: false, allowlist: [], blocks: [], backend, rulesetHash: '', controllerEndpoint: '', throttle: null, stateLost: '' };
 }
 
-/** "10.0.0.5:7443,[fd00::5]:7443": the controller endpoint as a state records it. */
+/**
+ * "10.0.0.5:7443,[fd00::5]:7443,10.0.0.6:8443": the controller endpoint as a state
+ * records it, one address:port per target (a state saved with one controller
+ * reads back the same way, so old files still load).
+ */
 export function endpointText(controller: ControllerEndpoint): string {
-  return controller.addresses.map((a) => (a.includes(':') ? `[${a}]` : a) + `:${controller.port}`).join(',');
+  return controller.targets.map((t) => (t.address.includes(':') ? `[${t.address}]` : t.address) + `:${t.port}`).join(',');
 }
 
-/** The addresses and port of endpointText(); DNS servers are not recorded there. */
+/** The targets of endpointText(); DNS servers are not recorded there. */
 export function parseEndpointText(text: string): ControllerEndpoint {
-  const addresses: string[] = [];
-  let port = 0;
+  const targets: ControllerEndpoint['targets'] = [];
   for (const part of text.split(',').filter(Boolean)) {
     const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(part.trim());
     if (!m) continue;
-    addresses.push(m[1]!);
-    port = Number(m[2]);
+    targets.push({ address: m[1]!, port: Number(m[2]) });
   }
-  return { addresses, port, dnsServers: [] };
+  return { targets, dnsServers: [] };
 }
 
 /** What the state file held at start. */

@@ -81,7 +81,7 @@ try {
   if (add.code !== 0) throw new Error(`adding addresses failed: ${add.stderr}`);
   await net.mustExec('h1', 'ip', ['route', 'add', '10.78.0.0/16', 'dev', 'eth0']);
   await net.listen('peer', { tcp: [80] });
-  const controller: ControllerEndpoint = { addresses: [net.host('ctrl').v4], port: 7443, dnsServers: [] };
+  const controller: ControllerEndpoint = { targets: [{ address: net.host('ctrl').v4, port: 7443 }], dnsServers: [] };
   const state = (throttled: boolean): EnforcementState => ({
     isolated: false, allowlist: [], blocks: [], backend: 'NFTABLES', rulesetHash: '', controllerEndpoint: '', stateLost: '',
     throttle: throttled ? { newPerSecond: RATE, burst: BURST, workingSetS: 60, expiresAtMs: 0 } : null,

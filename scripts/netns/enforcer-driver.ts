@@ -30,10 +30,10 @@ const enforcer = new Enforcer({
   verify: {
     // the agent's link does a round trip on its stream; a fresh connection proves the same path here
     controllerReachable: async (timeoutMs) => {
-      for (const address of opts.controller.addresses) {
-        if (await tcpReaches({ address, port: opts.controller.port }, timeoutMs)) return true;
+      for (const target of opts.controller.targets) {
+        if (await tcpReaches(target, timeoutMs)) return true;
       }
-      throw new Error(`no connection to ${opts.controller.addresses.join(', ')} port ${opts.controller.port}`);
+      throw new Error(`no connection to ${opts.controller.targets.map((t) => `${t.address} port ${t.port}`).join(', ')}`);
     },
     blockedTarget: opts.blockedTarget,
   },

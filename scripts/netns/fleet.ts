@@ -38,13 +38,11 @@ export function startNsAgent(
 
 /** The controller endpoint an agent reports in its enforcement state ("10.77.0.1:7443,[fd77::1]:7443"). */
 export function parseControllerEndpoint(text: string): ControllerEndpoint {
-  const addresses: string[] = [];
-  let port = 0;
+  const targets: ControllerEndpoint['targets'] = [];
   for (const part of text.split(',').filter(Boolean)) {
     const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(part.trim());
     if (!m) throw new Error(`unreadable controller endpoint '${part}' in an enforcement state`);
-    addresses.push(m[1]!);
-    port = Number(m[2]);
+    targets.push({ address: m[1]!, port: Number(m[2]) });
   }
-  return { addresses, port, dnsServers: [] };
+  return { targets, dnsServers: [] };
 }

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Agent, type AgentParts } from '../../agent/agent.ts';
-import { AgentConfigSchema, type AgentConfig } from '../../agent/config.ts';
+import { AgentConfigSchema, controllerAddresses, type AgentConfig } from '../../agent/config.ts';
 import { DetectorEngine } from '../../agent/detect/engine.ts';
 import { detectorConfig } from '../../agent/detect/config.ts';
 import type { Anomaly, Detector } from '../../agent/detect/detector.ts';
@@ -63,7 +63,7 @@ export interface FleetOptions {
   hosts: number;
   seed: number;
   intervalMs: number;
-  /** the controller's agent address, host:port */
+  /** the controller's agent address, host:port; or several comma-separated ("127.0.0.1:p1,127.0.0.1:p2"), failed over in order */
   controller: string;
   /** one sub-directory per host is made here */
   dataDir: string;
@@ -217,7 +217,17 @@ export class Fleet {
     await Promise.all(this.hosts.map((h) => h.agent?.stop()));
   }
 
-  controllerEndpoint(port: number): ControllerEndpoint {
-    return { addresses: ['127.0.0.1'], port, dnsServers: [] };
+  /**
+   * Where the controllers are, as the simulated firewalls exempt them: 127.0.0.1 on
+   * `port`, or without it every entry of the fleet's controller list ("a:p1,b:p2").
+   */
+  controllerEndpoint(port?: number): ControllerEndpoint {
+    if (port !== undefined) return { targets: [{ address: '127.0.0.1', port }], dnsServers: [] };
+    const targets = controllerAddresses(this.o.controller).map((e) => {
+      const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(e);
+      if (!m) throw new Error(`simulator: controller entry '${e}' is not HOST:PORT`);
+      return { address: m[1] === 'localhost' ? '127.0.0.1' : m[1]!, port: Number(m[2]) };
+    });
+    return { targets, dnsServers: [] };
   }
 }

@@ -89,7 +89,7 @@ describe('agent start-up with real processes in network namespaces', { timeout: 
   it('a truncated enforcement.json leaves the kernel table as it is, reaches the controller as enforce.state-lost, and the host shows UNKNOWN', async () => {
     // the kernel holds an isolation; the file that recorded it was cut short (the first start also enrolls)
     const [ip, port] = [net.host('ctl').v4, Number(ctl.agentAddress.split(':')[1])];
-    await net.applyState('h1', isolatedState(), { addresses: [ip], port, dnsServers: [] });
+    await net.applyState('h1', isolatedState(), { targets: [{ address: ip, port }], dnsServers: [] });
     const before = await table();
     assert.match(before, /drop comment "isolated"/);
     writeFileSync(join(agentDir, 'enforcement.json'), JSON.stringify(isolatedState()).slice(0, 40));

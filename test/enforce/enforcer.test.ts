@@ -13,7 +13,7 @@ const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const log = pino({ level: 'silent' });
-const controller: ControllerEndpoint = { addresses: ['10.77.0.1', 'fd77::1'], port: 7443, dnsServers: [] };
+const controller: ControllerEndpoint = { targets: [{ address: '10.77.0.1', port: 7443 }, { address: 'fd77::1', port: 7443 }], dnsServers: [] };
 
 function setup(over: Partial<EnforcerOptions> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'fb-enforcer-'));

@@ -5,7 +5,7 @@ import type { ControllerEndpoint, EnforcementState } from '../../agent/enforce/b
 import { evaluateFlow, type Flow } from '../../agent/enforce/evaluate.ts';
 
 const NOW = 1_700_000_000_000;
-const controller: ControllerEndpoint = { addresses: ['10.77.0.1', 'fd77::1'], port: 7443, dnsServers: ['10.77.0.53', 'fd77::53'] };
+const controller: ControllerEndpoint = { targets: [{ address: '10.77.0.1', port: 7443 }, { address: 'fd77::1', port: 7443 }], dnsServers: ['10.77.0.53', 'fd77::53'] };
 
 function state(over: Partial<EnforcementState> = {}): EnforcementState {
   return { isolated: false, allowlist: [], blocks: [], backend: 'DRY_RUN', rulesetHash: '', controllerEndpoint: '', stateLost: '', throttle: null, ...over };

@@ -5,7 +5,7 @@ import type { ControllerEndpoint, EnforcementState } from '../../agent/enforce/b
 import { mergeRanges, renderNftScript } from '../../agent/enforce/nft-render.ts';
 import { renderIptables } from '../../agent/enforce/iptables.ts';
 
-const controller: ControllerEndpoint = { addresses: ['10.77.0.1', 'fd77::1'], port: 7443, dnsServers: ['10.77.0.53'] };
+const controller: ControllerEndpoint = { targets: [{ address: '10.77.0.1', port: 7443 }, { address: 'fd77::1', port: 7443 }], dnsServers: ['10.77.0.53'] };
 const state = (over: Partial<EnforcementState> = {}): EnforcementState =>
   ({ isolated: false, allowlist: [], blocks: [], backend: 'NFTABLES', rulesetHash: '', controllerEndpoint: '', stateLost: '', throttle: null, ...over });
 const block = (over: Partial<PortBlock__Output>): PortBlock__Output =>

@@ -18,7 +18,7 @@ import { renderIptables } from '../../agent/enforce/iptables.ts';
 import { ThrottleTracker } from '../../agent/enforce/throttle.ts';
 
 const NOW = 1_700_000_000_000;
-const controller: ControllerEndpoint = { addresses: ['10.77.0.1', 'fd77::1'], port: 7443, dnsServers: ['10.77.0.53'] };
+const controller: ControllerEndpoint = { targets: [{ address: '10.77.0.1', port: 7443 }, { address: 'fd77::1', port: 7443 }], dnsServers: ['10.77.0.53'] };
 const T = (over: Partial<ThrottleParams__Output> = {}): ThrottleParams__Output => ({ newPerSecond: 1, burst: 5, workingSetS: 60, expiresAtMs: 0, ...over });
 const state = (over: Partial<EnforcementState> = {}): EnforcementState =>
   ({ isolated: false, allowlist: [], blocks: [], backend: 'DRY_RUN', rulesetHash: '', controllerEndpoint: '', stateLost: '', throttle: T(), ...over });

@@ -96,7 +96,7 @@ before(async () => {
   await requireNetnsTools(); // the NEEDS message, not a raw `spawnSync nft ENOENT`, on a machine without them
   hostRulesetBefore = ruleset();
   net = await TestNetwork.create(['ctrl', 'h1', 'h2', 'h3']);
-  controller = { addresses: [net.host('ctrl').v4, net.host('ctrl').v6], port: CTRL_PORT, dnsServers: [net.host('ctrl').v4] };
+  controller = { targets: [{ address: net.host('ctrl').v4, port: CTRL_PORT }, { address: net.host('ctrl').v6, port: CTRL_PORT }], dnsServers: [net.host('ctrl').v4] };
   await Promise.all([
     net.listen('ctrl', { tcp: [CTRL_PORT, 53], udp: [53] }),
     ...['h1', 'h2', 'h3'].map((h) => net.listen(h, { tcp: [25, 80, 8080], udp: [53, 9000] })),

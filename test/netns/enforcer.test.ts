@@ -40,10 +40,10 @@ after(async () => {
 });
 
 describe('Enforcer with nftables in a network namespace', { timeout: 90_000 }, () => {
-  const good = () => ({ controller: { addresses: [net.host('ctrl').v4, net.host('ctrl').v6], port: 7443, dnsServers: [] }, blockedTarget: { address: net.host('h2').v4, port: 80 }, verifyTimeoutMs: 2000 });
+  const good = () => ({ controller: { targets: [{ address: net.host('ctrl').v4, port: 7443 }, { address: net.host('ctrl').v6, port: 7443 }], dnsServers: [] }, blockedTarget: { address: net.host('h2').v4, port: 80 }, verifyTimeoutMs: 2000 });
 
   it('an isolation whose controller address is wrong rolls back by itself and reports ROLLED_BACK', async () => {
-    const r = await drive('isolate', { ...good(), controller: { addresses: ['10.77.0.200'], port: 7443, dnsServers: [] } });
+    const r = await drive('isolate', { ...good(), controller: { targets: [{ address: '10.77.0.200', port: 7443 }], dnsServers: [] } });
     assert.equal(r.status, 'ROLLED_BACK');
     assert.match(String(r.message), /controller is not reachable/);
     assert.equal(r.isolated, false);

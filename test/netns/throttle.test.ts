@@ -59,7 +59,7 @@ before(async () => {
     await net.mustExec('peer', 'ip', ['addr', 'add', `${v4(i)}/24`, 'dev', 'eth0']);
     await net.mustExec('peer', 'ip', ['addr', 'add', `${v6(i)}/64`, 'dev', 'eth0', 'nodad']);
   }
-  controller = { addresses: [net.host('ctrl').v4, net.host('ctrl').v6], port: CTRL_PORT, dnsServers: [net.host('ctrl').v4] };
+  controller = { targets: [{ address: net.host('ctrl').v4, port: CTRL_PORT }, { address: net.host('ctrl').v6, port: CTRL_PORT }], dnsServers: [net.host('ctrl').v4] };
   await Promise.all([
     net.listen('ctrl', { tcp: [CTRL_PORT, 8080], udp: [53] }),
     net.listen('peer', { tcp: [80], udp: [9000] }),
@@ -98,7 +98,7 @@ for (const backend of ['nftables', 'iptables'] as const) {
         // the first five were admitted: in the working set now, each connects again and again
         ...Array.from({ length: 20 }, (_, i) => ({ address: v4(1 + (i % 5)), port: 80, atMs: 100 + i * 10 })),
         // the controller's address and port, and DNS to its resolver, with the bucket empty
-        ...Array.from({ length: 10 }, (_, i) => ({ address: i % 2 ? controller.addresses[1]! : controller.addresses[0]!, port: CTRL_PORT, atMs: 320 + i * 5 })),
+        ...Array.from({ length: 10 }, (_, i) => ({ address: controller.targets[i % 2]!.address, port: CTRL_PORT, atMs: 320 + i * 5 })),
         { address: net.host('ctrl').v4, port: 53, protocol: 'udp' as const, atMs: 380 },
         // still empty: new destinations drop, udp as well as tcp, and the controller's address on another port
         { address: v4(31), port: 80, atMs: 400 }, { address: v4(32), port: 9000, protocol: 'udp' as const, atMs: 405 },

@@ -45,7 +45,7 @@ function play(name: string, o: { hosts: number; seconds: number; intervalMs?: nu
   fleet.prewarm(30);
   const t0 = Date.now();
   const ctx: ScenarioContext = {
-    hosts: fleet.hosts, byAddress: fleet.byAddress, controller: { addresses: ['127.0.0.1'], port: 1, dnsServers: [] },
+    hosts: fleet.hosts, byAddress: fleet.byAddress, controller: { targets: [{ address: '127.0.0.1', port: 1 }], dnsServers: [] },
     random: derive(seed, `scenario:${name}`), options: { ...DEFAULT_SCENARIO_OPTIONS }, log, t0,
   };
   const background = new Background(fleet.hosts, seed, t0);
