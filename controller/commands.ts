@@ -32,6 +32,8 @@ export interface CommandsOptions {
   /** signs a command before it is stored, so what is re-delivered later is what was signed */
   sign: (cmd: Command__Output) => Buffer;
   audit?: AuditLog;
+  /** told when a command could not be sent here because the host's stream is not on this controller (a cluster: another may hold it) */
+  undelivered?: (hostId: string) => void;
   /** told of each command issued and each final status (metrics); must not throw */
   observe?: {
     issued(action: string, issuer: string): void;
@@ -98,6 +100,7 @@ export class Commands {
     if (store.markCommandsSent) {
       const delivered = await Promise.all(cmds.map((c) => this.deliver(c.targetAgentId, c)));
       const sent = cmds.filter((_, i) => delivered[i]);
+      cmds.forEach((c, i) => { if (!delivered[i]) this.opts.undelivered?.(c.targetAgentId); });
       await store.markCommandsSent(sent.map((c) => c.id), this.opts.now());
       for (const c of sent) this.emit(c.id);
     } else {
@@ -181,7 +184,7 @@ export class Commands {
     if (delivered) {
       await this.opts.store.updateCommand(cmd.id, ['QUEUED'], { status: 'SENT', atMs: this.opts.now() });
       this.emit(cmd.id);
-    }
+    } else this.opts.undelivered?.(hostId);
     return delivered;
   }
 
@@ -238,6 +241,11 @@ export class Commands {
       const timer = setTimeout(() => { done(); this.get(id).then(resolve, reject); }, timeoutMs);
       this.changes.on(id, check);
     });
+  }
+
+  /** Another controller changed this command: whoever waits on it here looks again. */
+  changedElsewhere(id: string): void {
+    this.changes.emit(id);
   }
 
   private emit(id: string): void {

@@ -51,7 +51,8 @@ export class Containment implements PlaybookApi {
     const { o } = this;
     // granted tags only: the tags in a host's Hello are its own claims (controller/trust/host-tags.ts)
     const granted = await o.store.trust.allHostTags();
-    for (const h of await o.store.listHosts()) this.hosts.set(h.id, { id: h.id, tags: granted.get(h.id) ?? {}, online: false });
+    // online as stored: agents that said Hello before the playbooks started (or, in a cluster, to another controller) count
+    for (const h of await o.store.listHosts()) this.hosts.set(h.id, { id: h.id, tags: granted.get(h.id) ?? {}, online: h.online });
     const opts = {
       log: o.log,
       blastRadius: o.blastRadius,

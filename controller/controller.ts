@@ -2,6 +2,7 @@
 // (mutual TLS), the enrollment port (server TLS, token) and the operator API
 // (server TLS, bearer token), each on its own gRPC server so the operator port
 // can stay on loopback while agents reach theirs from the fleet.
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
@@ -34,6 +35,9 @@ import { installEvidence } from './store/sqlite-open.ts';
 import { Retention, type RetentionOptions } from './store/retention.ts';
 import { SqliteStore } from './store/sqlite.ts';
 import { isStorageOutage } from './store/storage-error.ts';
+import { Cluster } from './cluster/cluster.ts';
+import type { FeedItem } from './cluster/feed.ts';
+import { forwardToLeader, type LeaderInfo } from './cluster/forward.ts';
 import type { Store } from './store/store.ts';
 import { ControllerTrust } from './trust/ca.ts';
 import { agentIdFromPeerCertificate } from './trust/peer.ts';
@@ -77,6 +81,11 @@ export interface ControllerConfig {
   retention?: RetentionOptions;
   /** an opened store (PostgreSQL: main.ts opens it, being asynchronous); default SQLite in the data dir */
   store?: Store;
+  /**
+   * One of several controllers on this PostgreSQL store (controller/cluster/): `store` must be that
+   * store. Every controller serves agents and operators; the leader correlates and runs playbooks.
+   */
+  cluster?: { url: string; schema?: string; node: string; operatorAddress?: string };
   log: Logger;
   now?: () => number;
 }
@@ -89,6 +98,13 @@ const ALERT_ID_COUNTER = 'alert_next_id';
 const ACK_ROWS_MS = 24 * 3600_000;
 /** silences that ended this long ago are not put back (Silences' own retention) */
 const SILENCE_RETENTION_MS = 7 * 24 * 3600_000;
+/** a cluster's leader: where the correlation feed was read up to when the snapshot was taken, and who leads */
+const FEED_CURSOR_KEY = 'pipeline.feed_cursor';
+const LEADER_KEY = 'cluster.leader';
+/** the cluster's CA fingerprint and command-signing key hash, recorded by its first controller */
+const CLUSTER_TRUST_KEY = 'cluster.trust';
+/** a host that traces contacts says so to the leader at most this often when it has no contact to send */
+const TRACKED_EVERY_MS = 60_000;
 
 export const AGENT_SERVER_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
@@ -160,6 +176,13 @@ export class Controller {
   dashboardPort = 0;
   /** when the event being correlated reached the controller (event-to-alert latency) */
   private correlatingReceivedAtMs: number | undefined;
+  /** one of several controllers on one PostgreSQL store; undefined for a controller on its own */
+  readonly cluster: Cluster | undefined;
+  /** when each host's "I trace contacts" last went to the leader */
+  private readonly trackedSent = new Map<string, number>();
+  /** the timers only the leader runs (correlation ticks and snapshots, playbooks, retention) */
+  private leaderTimers: NodeJS.Timeout[] = [];
+  private forwarding: { close(): void } | undefined;
 
   constructor(private readonly cfg: ControllerConfig) {
     // keys, credentials, the audit chain: owner-only, also in a data dir that existed (0755) before
@@ -174,8 +197,9 @@ export class Controller {
     this.store = cfg.store ?? new SqliteStore(join(cfg.dataDir, 'firebreak.db'), {
       existingInstall: installEvidence(cfg.dataDir), log: log.child({ part: 'store' }),
     });
+    if (cfg.cluster) this.cluster = new Cluster({ ...cfg.cluster, log: log.child({ part: 'cluster' }), now });
     this.audit = new AuditLog(this.store.trust, join(cfg.dataDir, 'audit.head'), log.child({ part: 'audit' }), now,
-      { anchorFile: cfg.auditAnchorFile, anchorIntervalMs: cfg.auditAnchorIntervalMs, onAppend: (seq) => this.changes.notify('audit', String(seq)) });
+      { anchorFile: cfg.auditAnchorFile, anchorIntervalMs: cfg.auditAnchorIntervalMs, onAppend: (seq) => this.changes.notify('audit', String(seq)), shared: Boolean(cfg.cluster) });
     this.metrics = new ControllerMetrics({
       hosts: async () => {
         const hosts = await this.store.listHosts();
@@ -194,18 +218,25 @@ export class Controller {
     const m = this.metrics;
     this.commands = new Commands({
       store: this.store, log: log.child({ part: 'commands' }), now, audit: this.audit,
+      // in a cluster another controller may hold the host's stream: it is told to send the command
+      undelivered: cfg.cluster ? (hostId) => this.cluster!.wakeHost(hostId) : undefined,
       defaultTtlMs: cfg.commandTtlMs, maxTtlMs: 24 * 3600_000,
       sign: (cmd) => signCommand(cmd, this.trust.commandSigningKey),
       observe: {
         issued: (action, issuer) => m.commandsIssued.inc({ action, issuer: issuerKind(issuer) }),
         final: (action, status) => m.commandResults.inc({ action, status }),
-        changed: (id) => this.changes.notify('commands', id),
+        changed: (id) => { this.changes.notify('commands', id); this.cluster?.commandChanged(id); },
       },
     });
     const ingest = new Ingest(this.store, log.child({ part: 'ingest' }), (events) => this.correlate(events), (hostId, sample) => {
       // before the report's events, so an incident they open already sees the contacts that caused it
-      const s = this.gateway.online.get(hostId);
-      this.pipeline.ingestContacts(hostId, sample.contacts, sample.contactsTracked, s?.clockOffsetMs ?? 0, this.now());
+      const offsetMs = this.gateway.online.get(hostId)?.clockOffsetMs ?? 0;
+      if (!this.cluster) return this.pipeline.ingestContacts(hostId, sample.contacts, sample.contactsTracked, offsetMs, this.now());
+      const t = this.now();
+      const quiet = sample.contacts.length === 0 && (!sample.contactsTracked || t - (this.trackedSent.get(hostId) ?? -Infinity) < TRACKED_EVERY_MS);
+      if (quiet) return;
+      if (sample.contactsTracked) this.trackedSent.set(hostId, t);
+      this.cluster.feed.push({ k: 'contacts', host: hostId, contacts: sample.contacts, tracked: sample.contactsTracked, offsetMs, atMs: t });
     }, {
       stored: (seconds, events) => { m.reports.inc({ outcome: 'stored' }); m.events.inc(events); m.ingestSeconds.observe(seconds); },
       duplicate: () => m.reports.inc({ outcome: 'duplicate' }),
@@ -220,14 +251,8 @@ export class Controller {
       // tags are granted (token, operators), never taken from the Hello
       grantedTags: async (id) => tagsOf(await this.store.trust.hostTagGrants(id)),
       onPresence: (id, tags, online, addresses) => {
-        // contacts to these addresses are contacts to this host (the spread graph)
-        if (online) this.pipeline.setHostAddresses(id, addresses);
-        // the fleet size sets how many hosts a generic signature needs: keep it current as hosts arrive
-        if (!this.knownHosts.has(id)) {
-          this.knownHosts.add(id);
-          this.pipeline.setFleetSize(this.knownHosts.size);
-        }
-        this.playbooks?.onHost(id, tags, online);
+        if (this.cluster) this.cluster.feed.push({ k: 'presence', host: id, tags, online, addresses: [...addresses] });
+        else this.presence(id, tags, online, addresses);
         this.changes.notify('hosts', id);
       },
       onEnforcement: (id) => this.changes.notify('hosts', id),
@@ -251,19 +276,54 @@ export class Controller {
     return peer.agentId;
   }
 
-  /** Ingest's sink: stored events go on to correlation with what the gateway knows of their host. */
+  /** A host came or went: correlation and playbooks learn its addresses, tags and state (the leader's, in a cluster). */
+  private presence(id: string, tags: Record<string, string>, online: boolean, addresses: readonly string[]): void {
+    // contacts to these addresses are contacts to this host (the spread graph)
+    if (online) this.pipeline.setHostAddresses(id, addresses);
+    // the fleet size sets how many hosts a generic signature needs: keep it current as hosts arrive
+    if (!this.knownHosts.has(id)) {
+      this.knownHosts.add(id);
+      this.pipeline.setFleetSize(this.knownHosts.size);
+    }
+    this.playbooks?.onHost(id, tags, online);
+  }
+
+  /** Ingest's sink: stored events go on to correlation with what the gateway knows of their host (in a cluster, through the leader's feed). */
   private correlate(events: IngestedEvent[]): void {
-    const now = this.now();
+    const tags: Record<string, Record<string, string>> = {};
+    const offsets: Record<string, number> = {};
     for (const e of events) {
       const s = this.gateway.online.get(e.hostId);
-      this.correlatingReceivedAtMs = e.receivedAtMs;
-      this.pipeline.ingest({ ...e, hostTags: s?.tags ?? {}, clockOffsetMs: s?.clockOffsetMs ?? 0 }, now);
+      tags[e.hostId] = s?.tags ?? {};
+      offsets[e.hostId] = s?.clockOffsetMs ?? 0;
       if (!e.event.cleared) {
         this.lastAnomalies.record(e.hostId, e.event.signature, e.receivedAtMs);
         this.changes.notify('hosts', e.hostId);
       }
     }
+    if (this.cluster) this.cluster.feed.push({ k: 'events', events, tags, offsets });
+    else this.correlateHere(events, tags, offsets);
+  }
+
+  private correlateHere(events: IngestedEvent[], tags: Record<string, Record<string, string>>, offsets: Record<string, number>): void {
+    const now = this.now();
+    for (const e of events) {
+      this.correlatingReceivedAtMs = e.receivedAtMs;
+      this.pipeline.ingest({ ...e, hostTags: tags[e.hostId] ?? {}, clockOffsetMs: offsets[e.hostId] ?? 0 }, now);
+    }
     this.correlatingReceivedAtMs = undefined;
+  }
+
+  /** The leader applies a row of the correlation feed, from whichever controller wrote it. */
+  private applyFeed(items: FeedItem[]): void {
+    for (const it of items) {
+      switch (it.k) {
+        case 'events': this.correlateHere(it.events, it.tags, it.offsets); break;
+        case 'contacts': this.pipeline.ingestContacts(it.host, it.contacts, it.tracked, it.offsetMs, it.atMs); break;
+        case 'presence': this.presence(it.host, it.tags, it.online, it.addresses); break;
+        case 'tags': this.playbooks?.setTags(it.host, it.tags); break;
+      }
+    }
   }
 
   private async loadPipeline(): Promise<Pipeline> {
@@ -339,20 +399,37 @@ export class Controller {
   private snapshotTimer: NodeJS.Timeout | undefined;
 
   async savePipeline(): Promise<void> {
+    // a follower's correlation is not the cluster's: only the leader's snapshot is stored
+    if (this.cluster && !this.cluster.isLeader) return;
+    // the feed's place is taken with the snapshot, so a new leader replays exactly what follows it
+    const cursor = this.cluster?.cursor;
     await this.store.putState(PIPELINE_STATE_KEY, JSON.stringify(this.pipeline.toJSON()), this.now());
+    if (cursor !== undefined) {
+      await this.store.putState(FEED_CURSOR_KEY, String(cursor), this.now());
+      this.savedCursor = cursor;
+    }
   }
 
-  async start(): Promise<void> {
-    const { cfg } = this;
-    const log = cfg.log;
-    this.pipeline = await this.loadPipeline();
+  /** the feed cursor stored with the last snapshot: rows up to it may be pruned */
+  private savedCursor: number | undefined;
+
+  /** Loads every known host's addresses (from its last Hello) and the fleet size into correlation. */
+  private async loadHosts(): Promise<void> {
     for (const h of await this.store.listHosts()) {
       this.knownHosts.add(h.id);
       // known addresses from the last Hello, until the host says Hello again
       this.pipeline.setHostAddresses(h.id, h.inventory?.ipAddresses ?? []);
     }
     this.pipeline.setFleetSize(this.knownHosts.size);
+  }
+
+  async start(): Promise<void> {
+    const { cfg } = this;
+    const log = cfg.log;
+    this.pipeline = await this.loadPipeline();
+    await this.loadHosts();
     this.trust = await ControllerTrust.open(join(cfg.dataDir, 'trust'), { logger: log.child({ part: 'trust' }) });
+    if (this.cluster) await this.checkClusterTrust();
     const sc = await this.trust.ensureServerCert(localNames([cfg.agentListen, cfg.enrollListen, ...(cfg.dashboardListen ? [cfg.dashboardListen] : [])].map((a) => a.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''))
       .filter((h) => h !== '0.0.0.0' && h !== '::').concat(cfg.serverNames ?? [])));
     const pair = [{ cert_chain: Buffer.from(sc.certChainPem), private_key: Buffer.from(sc.keyPem) }];
@@ -368,13 +445,24 @@ export class Controller {
     }));
     const operatorApi = operatorHandlers({
       store: this.store, commands: this.commands, gateway: this.gateway, trust: this.trust, audit: this.audit,
-      pipeline: this.pipeline, playbooks: () => this.playbooks, fleet: () => this.playbooks, log: log.child({ part: 'operator-api' }), now: this.now,
-      onTagsChanged: (id, tags) => { this.gateway.retag(id, tags); this.playbooks?.setTags(id, tags); },
+      pipeline: () => this.pipeline, playbooks: () => this.playbooks, fleet: () => this.playbooks, log: log.child({ part: 'operator-api' }), now: this.now,
+      onTagsChanged: (id, tags) => {
+        this.gateway.retag(id, tags);
+        if (this.cluster) this.cluster.feed.push({ k: 'tags', host: id, tags });
+        else this.playbooks?.setTags(id, tags);
+      },
     });
+    if (this.cluster) {
+      // alerts, silences, playbooks and runs are the leader's: a follower passes those calls on
+      this.forwarding = forwardToLeader(operatorApi, {
+        isLeader: () => this.cluster!.isLeader, leader: () => this.leaderInfo(), caCertPem: this.trust.caCertPem, node: this.cluster.node, log: log.child({ part: 'cluster' }),
+      });
+    }
     this.operatorServer.addService(pkg.Operator.service, operatorApi);
     this.probes.addTo(this.agentServer, this.operatorServer);
 
-    await this.store.markAllOffline(this.now());
+    // in a cluster the other controllers' hosts are online: each marks its own as they go
+    if (!this.cluster) await this.store.markAllOffline(this.now());
     await this.audit.open();
     // each listener owns its socket and its limits, fitted under the open-file limit with the operator's share kept
     const cl = cfg.connectionLimits ?? {};
@@ -406,15 +494,6 @@ export class Controller {
       this.dashboardPort = await this.dashboard.listen();
     }
     await this.bootstrapAdmin();
-    if (cfg.playbookDir) {
-      this.playbooks = new Containment({
-        dir: cfg.playbookDir, store: this.store, commands: this.commands, audit: this.audit, pipeline: () => this.pipeline,
-        controllerPort: this.agentPort, blastRadius: cfg.blastRadius, log: log.child({ part: 'playbooks' }), now: this.now,
-        onRunsChanged: (ids) => { for (const id of ids) this.changes.notify('runs', id); },
-      });
-      await this.playbooks.start();
-    }
-
     const beat = cfg.heartbeatIntervalMs;
     const probeStorage = () => void this.store.storageHealth().then((h) => this.probes.serving(h.state === 'ok'), () => this.probes.serving(false));
     probeStorage();
@@ -427,17 +506,79 @@ export class Controller {
       }, Math.max(200, beat / 2)),
       // a full or damaged store says so once itself; these timers would repeat it every tick
       setInterval(() => void this.commands.expire().catch((err) => isStorageOutage(err) || log.error({ err }, 'expiring commands failed')), 1000),
+    );
+    for (const t of this.timers) t.unref();
+    if (!this.cluster) return this.startLeading();
+    await this.cluster.start({
+      elected: () => this.startLeading(),
+      deposed: (reason) => void this.stopLeading(reason),
+      wake: (ids) => { for (const id of ids) if (this.gateway.online.has(id)) void this.commands.flush(id).catch((err) => isStorageOutage(err) || log.error({ err, host: id }, 'sending a waiting command failed')); },
+      commandsChanged: (ids) => { for (const id of ids) this.commands.changedElsewhere(id); },
+    });
+  }
+
+  /**
+   * Every controller of a cluster must hold the same CA and command-signing key: with its own, it
+   * would refuse the fleet's agents and they would refuse its commands. The first one records both.
+   */
+  private async checkClusterTrust(): Promise<void> {
+    const mine = `${this.trust.caFingerprint}|${createHash('sha256').update(this.trust.commandSigningPublicKeyPem).digest('hex')}`;
+    const theirs = await this.store.getState(CLUSTER_TRUST_KEY);
+    if (theirs === undefined) return void await this.store.putState(CLUSTER_TRUST_KEY, mine, this.now());
+    if (theirs !== mine) {
+      throw new Error(`this controller's CA or command-signing key (${join(this.cfg.dataDir, 'trust')}) is not the cluster's: agents enrolled with the cluster ` +
+        `would be refused here and would refuse its commands. Nothing was changed. Copy ca.key, ca.crt and command-signing.key from another ` +
+        `controller's <data-dir>/trust into ${join(this.cfg.dataDir, 'trust')} (remove server.key and server.crt there) and start again.`);
+    }
+  }
+
+  /** Who leads the cluster, as the leader published it (read at most once a second). */
+  private async leaderInfo(): Promise<LeaderInfo | undefined> {
+    const c = this.leaderCache;
+    if (c && this.now() - c.atMs < 1000) return c.info;
+    const raw = await this.store.getState(LEADER_KEY);
+    const info = raw ? (JSON.parse(raw) as LeaderInfo) : undefined;
+    this.leaderCache = { atMs: this.now(), info };
+    return info;
+  }
+
+  private leaderCache: { atMs: number; info: LeaderInfo | undefined } | undefined;
+
+  /**
+   * Correlation and playbooks: on a controller on its own, from the start; in a cluster, when
+   * this controller is elected: correlation as the last snapshot left it, then the feed from the
+   * snapshot's cursor, with the playbooks already listening, so what happened since is acted on.
+   */
+  private async startLeading(): Promise<void> {
+    const { cfg } = this;
+    const log = cfg.log;
+    const t0 = this.now();
+    if (this.cluster) {
+      this.pipeline = await this.loadPipeline();
+      await this.loadHosts();
+    }
+    if (cfg.playbookDir) {
+      this.playbooks = new Containment({
+        dir: cfg.playbookDir, store: this.store, commands: this.commands, audit: this.audit, pipeline: () => this.pipeline,
+        controllerPort: this.agentPort, blastRadius: cfg.blastRadius, log: log.child({ part: 'playbooks' }), now: this.now,
+        onRunsChanged: (ids) => { for (const id of ids) this.changes.notify('runs', id); },
+      });
+      await this.playbooks.start();
+    }
+    this.leaderTimers.push(
       setInterval(() => { this.pipeline.tick(this.now()); this.playbooks?.tick(); }, 1000),
       setInterval(() => {
         void (async () => {
           for (const h of await this.store.listHosts()) this.knownHosts.add(h.id);
-    this.pipeline.setFleetSize(this.knownHosts.size);
+          this.pipeline.setFleetSize(this.knownHosts.size);
           // correlation windows only: acks, silences, runs and counts are stored as they change
           await this.savePipeline();
+          // rows a later leader cannot need: read, behind the stored cursor, and old
+          if (this.cluster && this.savedCursor !== undefined) await this.cluster.prune(this.savedCursor, this.now() - 10 * 60_000);
         })().catch((err) => isStorageOutage(err) || log.error({ err }, 'saving correlation state failed'));
       }, 15_000),
     );
-    for (const t of this.timers) t.unref();
+    for (const t of this.leaderTimers) t.unref();
     // never the events of the open incident window: the correlator's recent span, and every active alert's
     this.retention = new Retention(this.store, cfg.retention ?? {}, () => {
       const now = this.now();
@@ -449,6 +590,25 @@ export class Controller {
       };
     }, log.child({ part: 'retention' }), this.now);
     this.retention.start();
+    if (!this.cluster) return;
+    const saved = await this.store.getState(FEED_CURSOR_KEY);
+    const cursor = saved === undefined ? undefined : Number(saved);
+    await this.cluster.follow(cursor, (items) => this.applyFeed(items));
+    const operator = cfg.cluster!.operatorAddress ?? `${cfg.operatorListen.replace(/:\d+$/, '').replace(/^(0\.0\.0\.0|\[::\])$/, '127.0.0.1')}:${this.operatorPort}`;
+    await this.store.putState(LEADER_KEY, JSON.stringify({ node: this.cluster.node, operator, sinceMs: this.now() } satisfies LeaderInfo), this.now());
+    log.warn({ node: this.cluster.node, feedFrom: cursor ?? 'newest', tookMs: this.now() - t0 }, 'cluster: this controller leads: correlation and playbooks run here');
+  }
+
+  /** Deposed (its lock connection failed): stop acting at once; the new leader resumes from the store. */
+  private async stopLeading(reason: string): Promise<void> {
+    for (const t of this.leaderTimers) clearInterval(t);
+    this.leaderTimers = [];
+    await this.cluster?.unfollow();
+    this.playbooks?.stop();
+    this.playbooks = undefined;
+    await this.retention?.stop();
+    this.retention = undefined;
+    this.cfg.log.warn({ reason }, 'cluster: this controller no longer leads; correlation and playbooks stopped here');
   }
 
   get credentialsFile(): string {
@@ -480,13 +640,16 @@ export class Controller {
   }
 
   async stop(): Promise<void> {
-    for (const t of this.timers) clearInterval(t);
+    for (const t of [...this.timers, ...this.leaderTimers]) clearInterval(t);
     this.probes.stopping();
     clearTimeout(this.snapshotTimer);
     await this.retention?.stop();
     this.gateway.closeAll();
     await this.savePipeline().catch((err) => this.cfg.log.error({ err }, 'saving correlation state failed'));
     this.playbooks?.stop();
+    // the lead goes with the cluster's connections: another controller takes it within a poll
+    this.forwarding?.close();
+    await this.cluster?.stop();
     await Promise.all([this.agentServer, this.enrollServer, this.operatorServer].map((s) => new Promise<void>((resolve) => {
       const force = setTimeout(() => { s.forceShutdown(); resolve(); }, 2000);
       s.tryShutdown(() => { clearTimeout(force); resolve(); });

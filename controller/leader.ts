@@ -4,8 +4,8 @@
 // its connection does) the server releases it and a follower, trying every
 // `pollMs`, takes it. The leader checks its connection every `checkMs` and
 // steps down as soon as a check fails, before the server can have handed the
-// lock on (its keepalive gives up later than the check). Not wired into the
-// controller yet: correlation and playbooks would run on the leader only.
+// lock on (its keepalive gives up later than the check). controller/cluster/
+// runs correlation and playbooks on the leader only.
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { redactUrl } from './store/pg-db.ts';
@@ -104,8 +104,8 @@ export class LeaderElection {
   }
 }
 
-/** The lock's key: one per fleet database (a 64-bit advisory key from the name). */
-const LOCK_KEY = `hashtextextended('firebreak.leader', 0)`;
+/** The lock's key: one per fleet (database and schema), a 64-bit advisory key from the name. */
+const lockKey = (scope: string) => `hashtextextended('firebreak.leader.${scope}', 0)`;
 
 /**
  * A LockSession on its own PostgreSQL connection (never a pooled one: the lock
@@ -113,7 +113,10 @@ const LOCK_KEY = `hashtextextended('firebreak.leader', 0)`;
  * after `deadAfterS` seconds without an answer from this side, so a controller
  * cut off by the network loses the lock to the others.
  */
-export async function openPgLockSession(url: string, opts: { checkTimeoutMs?: number; deadAfterS?: number } = {}): Promise<LockSession & { backendPid: number }> {
+export async function openPgLockSession(url: string, opts: { checkTimeoutMs?: number; deadAfterS?: number; scope?: string } = {}): Promise<LockSession & { backendPid: number }> {
+  // several fleets on one database (a schema each) elect their leaders apart
+  const scope = opts.scope ?? 'public';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(scope)) throw new Error(`leader election: the scope must be a schema name (lower-case letters, digits, _), got "${scope}"`);
   const client = new pg.Client({ connectionString: url, keepAlive: true, query_timeout: opts.checkTimeoutMs ?? 2000, connectionTimeoutMillis: 5000 });
   let endedWith: (e: Error | undefined) => void = () => {};
   const ended = new Promise<Error | undefined>((resolve) => { endedWith = resolve; });
@@ -131,7 +134,7 @@ export async function openPgLockSession(url: string, opts: { checkTimeoutMs?: nu
   return {
     backendPid,
     ended,
-    tryLock: async () => (await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS ok`)).rows[0]!.ok,
+    tryLock: async () => (await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${lockKey(scope)}) AS ok`)).rows[0]!.ok,
     check: async () => { await client.query('SELECT 1'); },
     close: async () => { await client.end().catch(() => {}); },
   };

@@ -38,6 +38,10 @@ const program = new Command('firebreak-controller')
     '(the password from PGPASSWORD or ~/.pgpass, so it stays off the command line; the CA, keys and audit head stay in the data dir)')
     .env('FIREBREAK_STORE').argParser(pgUrl))
   .option('--listen <host:port>', 'address agents connect to (port 0 picks a free one)', '127.0.0.1:7443')
+  .option('--cluster-node <name>', 'run as one of several controllers on the --store PostgreSQL database, under this name (unique per controller). ' +
+    'Every controller serves agents and operators; the elected leader correlates and runs playbooks, and another takes over within seconds when it dies. ' +
+    'Each needs the same CA and command-signing key: copy ca.key, ca.crt and command-signing.key from the first controller\'s <data-dir>/trust')
+  .option('--advertise-operator <host:port>', 'where the other controllers of a cluster reach this one\'s operator port (default: --operator-listen with its bound port)')
   .option('--enroll-listen <host:port>', 'address new agents enroll at with a token (server TLS, no client certificate)', '127.0.0.1:7445')
   .option('--server-name <name>', 'a host name or address agents use to reach this controller, for its certificate; repeat for more', (v: string, acc: string[]) => [...acc, v], [])
   .option('--operator-listen <host:port>', 'address the operator CLI connects to; keep it on loopback', '127.0.0.1:7444')
@@ -81,9 +85,11 @@ program.action(async (o) => {
   let controller: Controller;
   try {
     // opening the store refuses a missing, empty, damaged or foreign database inside an existing install
+    if (o.clusterNode && !o.store) throw new Error('--cluster-node needs --store postgres://…: the controllers of a cluster share one PostgreSQL database');
     const store = o.store ? await PgStore.open(o.store, { existingInstall: installEvidence(dataDir), log: log.child({ part: 'store' }) }) : undefined;
     controller = new Controller({
       store,
+      cluster: o.clusterNode ? { url: o.store, node: o.clusterNode, operatorAddress: o.advertiseOperator } : undefined,
       dataDir, agentListen: o.listen, enrollListen: o.enrollListen, operatorListen: o.operatorListen, serverNames: o.serverName, heartbeatIntervalMs: o.heartbeatInterval,
       offlineAfterBeats: o.offlineAfter, commandTtlMs: o.commandTtl, log, maxFramesPerSecond: o.maxAgentFrameRate,
       playbookDir: o.playbooks ? resolve(o.playbooks) : undefined,

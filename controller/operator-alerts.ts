@@ -31,7 +31,8 @@ export function asOperatorError(err: unknown): never {
 
 export function alertHandlers(o: OperatorApiOptions): Pick<OperatorHandlers, 'ListAlerts' | 'GetAlert' | 'AckAlert' | 'AddSilence' | 'ListSilences' | 'ExpireSilence'> {
   const rpc = rpcFactory({ store: o.store, audit: o.audit, log: o.log });
-  const p = o.pipeline;
+  // the pipeline of the moment: a cluster's new leader restores its own
+  const p = () => o.pipeline();
   return {
     ListAlerts: rpc('ListAlerts', async (req) => {
       const scope = req.scope === 'fleet' || req.scope === 'host' ? req.scope : undefined;
@@ -39,16 +40,16 @@ export function alertHandlers(o: OperatorApiOptions): Pick<OperatorHandlers, 'Li
       const statuses = ['open', 'acknowledged', 'resolved', 'active'] as const;
       const status = (statuses as readonly string[]).includes(req.status) ? (req.status as (typeof statuses)[number]) : undefined;
       if (req.status && !status) throw new ValidationError(`status '${req.status}' is not one of ${statuses.join(', ')}`);
-      return list(p.listAlerts({ scope, status: status ?? 'active', limit: Math.min(req.limit || 200, 10_000) }));
+      return list(p().listAlerts({ scope, status: status ?? 'active', limit: Math.min(req.limit || 200, 10_000) }));
     }),
     GetAlert: rpc('GetAlert', async (req) => {
-      const a = p.getAlert(checkText(req.alertId, 'alert_id', 64));
+      const a = p().getAlert(checkText(req.alertId, 'alert_id', 64));
       if (!a) throw new NotFoundError(`unknown alert '${req.alertId}' (list them with 'firebreak alerts')`);
       return doc(a);
     }),
     AckAlert: rpc('AckAlert', async (req, op) => {
       try {
-        const a = p.acknowledge(checkText(req.alertId, 'alert_id', 64), op.name, o.now());
+        const a = p().acknowledge(checkText(req.alertId, 'alert_id', 64), op.name, o.now());
         // stored before the operator hears it is done (a restart puts it back)
         await o.store.putAck({ alertId: a.id, by: a.acknowledgedBy ?? op.name, atMs: a.acknowledgedAtMs ?? o.now() });
         await o.audit.append(`operator:${op.name}`, 'alert.ack', a.id, { rootCause: a.rootCause });
@@ -57,7 +58,7 @@ export function alertHandlers(o: OperatorApiOptions): Pick<OperatorHandlers, 'Li
     }),
     AddSilence: rpc('AddSilence', async (req, op) => {
       try {
-        const s = p.addSilence({
+        const s = p().addSilence({
           kind: req.kind === 'maintenance' ? 'maintenance' : 'silence',
           matchers: req.matchers.map((m) => parseMatcher(m)),
           startsAtMs: req.startsAtMs || undefined, endsAtMs: req.endsAtMs, createdBy: op.name, comment: req.comment,
@@ -67,10 +68,10 @@ export function alertHandlers(o: OperatorApiOptions): Pick<OperatorHandlers, 'Li
         return doc(s);
       } catch (err) { return asOperatorError(err); }
     }),
-    ListSilences: rpc('ListSilences', async () => list(p.listSilences(o.now()))),
+    ListSilences: rpc('ListSilences', async () => list(p().listSilences(o.now()))),
     ExpireSilence: rpc('ExpireSilence', async (req, op) => {
       try {
-        const s = p.expireSilence(checkText(req.silenceId, 'silence_id', 64), o.now());
+        const s = p().expireSilence(checkText(req.silenceId, 'silence_id', 64), o.now());
         await storeSilence(o, s);
         await o.audit.append(`operator:${op.name}`, 'silence.expire', s.id);
         return doc(s);

@@ -24,7 +24,8 @@ export interface OperatorApiOptions {
   gateway: Gateway;
   trust: ControllerTrust;
   audit: AuditLog;
-  pipeline: Pipeline;
+  /** the correlation of the moment (a cluster's new leader restores its own) */
+  pipeline: () => Pipeline;
   /** absent until playbooks are configured: their RPCs answer FAILED_PRECONDITION */
   playbooks?: () => PlaybookApi | undefined;
   log: Logger;

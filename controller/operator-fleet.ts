@@ -80,7 +80,7 @@ export function fleetActions(o: FleetOptions) {
     const action = checkAction(command.action);
     const granted = await o.store.trust.allHostTags();
     const hosts = (await o.store.listHosts()).map((h) => ({ id: h.id, tags: granted.get(h.id) ?? {} }));
-    const book = o.pipeline.book;
+    const book = o.pipeline().book;
     const picked = resolveSelector(terms, {
       hosts,
       alertHosts: (id) => {

@@ -32,6 +32,11 @@ export interface AuditLogOptions {
   anchorIntervalMs?: number;
   /** told of each entry appended (the dashboard's live updates); must be cheap */
   onAppend?: (seq: number) => void;
+  /**
+   * Other controllers append to the same log (a cluster): entries past this one's head are theirs,
+   * and it is a cut only when the entry it recorded no longer holds the hash it recorded.
+   */
+  shared?: boolean;
 }
 
 export interface Refusal {
@@ -170,7 +175,8 @@ export class AuditLog {
     if (this.tip === undefined) this.loadTip();
     const e = await this.store.appendAudit({ at_ms: this.now(), actor, action, target, detail });
     const found = e.seq > 1 ? { seq: e.seq - 1, hash: e.prev_hash } : null;
-    const why = this.discontinuity(found, false);
+    const why = this.opts.shared && this.tip && found && found.seq > this.tip.seq
+      ? await this.sharedDiscontinuity(this.tip) : this.discontinuity(found, false);
     this.advance(e);
     if (why) await this.alarm(`${why}; entry ${e.seq} (${action}) was then appended after entry ${found?.seq ?? 0}`, found);
     return e;
@@ -190,6 +196,14 @@ export class AuditLog {
     if (atOpen && found.seq > tip.seq) return undefined;
     if (found.seq < tip.seq) return `the log ended at entry ${found.seq} but the recorded head is entry ${tip.seq}: entries ${found.seq + 1}-${tip.seq} were deleted`;
     return `the log's last entry is ${found.seq} (${found.hash.slice(0, 12)}) but the recorded head is entry ${tip.seq} (${tip.hash.slice(0, 12)}): the log was rewritten`;
+  }
+
+  /** In a shared log: does the entry this controller recorded last still hold its hash? */
+  private async sharedDiscontinuity(tip: Head): Promise<string | undefined> {
+    const e = await this.store.auditEntry(tip.seq);
+    if (!e) return `the recorded head is entry ${tip.seq} but the log no longer holds it: entries were deleted`;
+    if (e.hash !== tip.hash) return `entry ${tip.seq} now has hash ${e.hash.slice(0, 12)} but was recorded as ${tip.hash.slice(0, 12)}: the log was rewritten`;
+    return undefined;
   }
 
   private async alarm(why: string, found: Head | null): Promise<void> {

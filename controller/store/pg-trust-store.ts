@@ -189,6 +189,10 @@ export class PgTrustStore implements TrustStore {
     return (await this.db.query<AuditEntry>(`SELECT * FROM audit WHERE at_ms >= $1 ORDER BY seq DESC LIMIT $2`, [sinceMs, limit])).rows;
   }
 
+  async auditEntry(seq: number) {
+    return (await this.db.query<AuditEntry>(`SELECT * FROM audit WHERE seq = $1`, [seq])).rows[0];
+  }
+
   async allAudit() {
     // PostgreSQL has no insertion order to read back (SQLite's rowid): seq order; a renumbered row still breaks the hash chain
     return (await this.db.query<AuditEntry>(`SELECT * FROM audit ORDER BY seq`)).rows;

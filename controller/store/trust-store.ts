@@ -67,6 +67,8 @@ export interface TrustStore {
 
   appendAudit(input: AuditInput): Promise<AuditEntry>;
   listAudit(sinceMs: number, limit: number): Promise<AuditEntry[]>;
+  /** one entry by its number (a cluster's controllers check that the chain they last saw still holds) */
+  auditEntry(seq: number): Promise<AuditEntry | undefined>;
   allAudit(): Promise<AuditEntry[]>;
 }
 
@@ -237,6 +239,10 @@ export class SqliteTrustStore implements TrustStore {
 
   async listAudit(sinceMs: number, limit: number) {
     return this.db.prepare(`SELECT * FROM audit WHERE at_ms >= ? ORDER BY seq DESC LIMIT ?`).all(sinceMs, limit) as AuditEntry[];
+  }
+
+  async auditEntry(seq: number) {
+    return this.db.prepare(`SELECT * FROM audit WHERE seq = ?`).get(seq) as AuditEntry | undefined;
   }
 
   async allAudit() {
