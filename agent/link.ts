@@ -313,6 +313,8 @@ export class Link {
   private onFrame(call: grpc.ClientDuplexStream<AgentFrame, ControllerFrame__Output>, frame: ControllerFrame__Output): void {
     switch (frame.body) {
       case 'welcome': {
+        // a stream given up on (no Welcome in time, the link moved on) is not taken back by a late one
+        if (call !== this.call) break;
         const w = frame.welcome!;
         const lastSeq = Number(w.lastSeq);
         if (this.firstWelcome) {
