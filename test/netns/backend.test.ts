@@ -75,6 +75,29 @@ async function check(subject: string, s: EnforcementState, cases: Case[]): Promi
 const both = (from: string, to: string, protocol: 'tcp' | 'udp', port: number): Case[] =>
   [4, 6].map((family) => ({ from, to, protocol, port, family: family as 4 | 6 }));
 
+/**
+ * Isolation with a second controller (h3, agent port 8080: several controllers on
+ * one store): both stay reachable, each on its own port only, so an isolated host
+ * can still fail over. The kernel and the evaluator must agree flow by flow.
+ */
+async function twoControllers(backend: EnforcementState['backend']): Promise<void> {
+  const one = controller;
+  controller = { ...one, targets: [...one.targets, { address: net.host('h3').v4, port: 8080 }, { address: net.host('h3').v6, port: 8080 }] };
+  try {
+    const out = await check('h1', state({ isolated: true, backend }), [
+      ...both('h1', 'ctrl', 'tcp', CTRL_PORT), ...both('h1', 'h3', 'tcp', 8080), ...both('h1', 'h3', 'tcp', 80), ...both('h1', 'h2', 'tcp', 8080),
+    ]);
+    for (const f of [4, 6]) {
+      assert.equal(out.get(`h1->ctrl tcp/${CTRL_PORT} v${f}`), true);
+      assert.equal(out.get(`h1->h3 tcp/8080 v${f}`), true, 'the second controller');
+      assert.equal(out.get(`h1->h3 tcp/80 v${f}`), false, 'the second controller\'s host on another port');
+      assert.equal(out.get(`h1->h2 tcp/8080 v${f}`), false, 'the second controller\'s port on another host');
+    }
+  } finally {
+    controller = one;
+  }
+}
+
 /** Everything between h1 and its peers, the controller and its own loopback. */
 const H1_CASES: Case[] = [
   ...['h2', 'h3'].flatMap((peer) => [
@@ -125,6 +148,8 @@ describe('nftables backend in a network namespace', { timeout: 120_000 }, () => 
     assert.equal(raced, 'alive');
     ctrlLink.child.kill();
   });
+
+  it('isolation with a second controller keeps both open, each on its own port only', () => twoControllers('NFTABLES'));
 
   it('release restores every flow', async () => {
     const out = await check('h1', state(), H1_CASES);
@@ -213,6 +238,8 @@ describe('iptables fallback backend in a network namespace', { timeout: 120_000 
     assert.equal(out.get('h1->lo tcp/80 v4'), true);
     assert.ok(flowsChecked - before >= 20);
   });
+
+  it('isolation with a second controller keeps both open, each on its own port only', () => twoControllers('IPTABLES'));
 
   it('release restores every flow', async () => {
     const out = await check('h1', state({ backend: 'IPTABLES' }), H1_CASES);
