@@ -25,7 +25,8 @@ usage: install.sh agent|controller [options]
   --user NAME              the service's user, created when missing (default: firebreak)
   --start                  enable and start the service now
 agent only:
-  --controller HOST:PORT   the controller's agent address (written to the agent's config)
+  --controller HOST:PORT   the controller's agent address (written to the agent's config);
+                           several controllers sharing one store: HOST:PORT,HOST:PORT
   --enroll-address H:P     the controller's enrollment address (default: the controller's host, port 7445)
   --ca-pin SHA256          the controller CA's fingerprint, printed by 'firebreak tokens create'
   --enroll-token-file FILE a one-time enrollment token (kept root-only in /etc/firebreak-agent/enroll.env)
@@ -70,9 +71,10 @@ case "$prefix$data_dir" in *@*|*'
 '*) die "paths may not contain '@' or newlines" ;; esac
 case "$prefix" in /*) ;; *) die "--prefix must be an absolute path, got '$prefix'" ;; esac
 case "$data_dir" in /*) ;; *) die "--data-dir must be an absolute path, got '$data_dir'" ;; esac
-for a in "$controller" "$enroll_address"; do
-  [ -z "$a" ] || printf '%s' "$a" | grep -Eq '^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$' || die "'$a' is not HOST:PORT"
-done
+hp='(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}'
+# several controllers sharing one store: a comma-separated list
+[ -z "$controller" ] || printf '%s' "$controller" | grep -Eq "^$hp(,$hp)*\$" || die "'$controller' is not HOST:PORT (several controllers: HOST:PORT,HOST:PORT)"
+[ -z "$enroll_address" ] || printf '%s' "$enroll_address" | grep -Eq "^$hp\$" || die "'$enroll_address' is not HOST:PORT"
 printf '%s' "$user" | grep -Eq '^[a-z_][a-z0-9_-]{0,31}$' || die "--user '$user' is not a valid user name"
 if [ -z "$root" ] && [ "$(id -u)" != 0 ]; then die "run as root (or with --root DIR to stage the files)"; fi
 if [ -n "$root" ]; then mkdir -p "$root"; root=$(cd "$root" && pwd); fi
