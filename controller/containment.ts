@@ -100,6 +100,8 @@ export class Containment implements PlaybookApi {
     for (const e of loaded.errors) o.log.error(`playbook refused: ${e.file}:${e.line}: ${e.message}`);
     o.log.info({ dir: o.dir, playbooks: loaded.playbooks.map((p) => p.playbook.name) }, 'playbooks loaded');
     this.source.start();
+    // what a crash (or a dead leader) left unsent in an active run goes out now, not at the alert's next change
+    await this.engine.resume(this.fleet, (id) => o.pipeline().book.summary(id), o.now());
   }
 
   onHost(id: string, tags: Record<string, string>, online: boolean): void {

@@ -45,7 +45,7 @@ import type { FleetView } from './match.ts';
 import { commitJournal, journalAll, snapshotFromRows } from './journal.ts';
 import { restoreState, snapshotState } from './persistence.ts';
 import type { StoredRuns } from '../store/store.ts';
-import { planTransition } from './run-lifecycle.ts';
+import { planResume, planTransition } from './run-lifecycle.ts';
 
 import type { EngineSnapshot, PlaybookEngineOptions, PlaybookRun, PlaybookStatus, RunSummary } from './records.ts';
 export type { ManualPlan } from './manual.ts';
@@ -122,6 +122,11 @@ export class PlaybookEngine {
   onTransition(t: AlertTransition, fleet: FleetView, now: number): Promise<PlaybookRun[]> {
     const { ops, touched } = planTransition(this.s, t, fleet, now);
     return execute(this.s, ops).then(() => [...touched]);
+  }
+
+  /** After a restore: active runs finish what a crash interrupted (see planResume). */
+  resume(fleet: FleetView, alertOf: (id: string) => AlertSummary | undefined, now: number): Promise<void> {
+    return execute(this.s, planResume(this.s, fleet, alertOf, now));
   }
 
   /**

@@ -57,6 +57,12 @@ export class SlidingCount {
     this.times.push(now);
   }
 
+  /** Takes back one entry made at `at` (an isolation planned again after a crash is counted once). */
+  remove(at: number): void {
+    const i = this.times.lastIndexOf(at);
+    if (i >= 0) this.times.splice(i, 1);
+  }
+
   private prune(now: number, windowMs: number): void {
     const from = now - windowMs;
     let i = 0;

@@ -26,10 +26,21 @@ export function restoreState(e: EngineState, s: EngineSnapshot): void {
   for (const raw of s.runs) {
     const r = structuredClone(raw);
     for (const a of r.actions) {
-      // the answer never came back before the snapshot: say so rather than guess
+      // the answer never came back before the snapshot (and no stored command was found for it)
       if (a.status === 'issuing') {
         a.status = 'failed';
-        a.reason = `${a.reason}: the controller stopped before the command was confirmed; check 'firebreak commands --host ${a.hostId ?? ''}'`;
+        if (r.status === 'active' && a.hostId) {
+          // an active run plans its host again (PlaybookEngine.resume): a crash mid-run must not leave a host uncontained
+          a.reason = `${a.reason}: the controller stopped before the command was stored; planned again`;
+          const list = r.handled[a.step];
+          if (list) r.handled[a.step] = list.filter((h) => h !== a.hostId);
+          if (a.kind === 'isolate') {
+            e.globalWindow.remove(a.atMs);
+            e.byPlaybook.get(r.playbook)?.remove(a.atMs);
+          }
+        } else {
+          a.reason = `${a.reason}: the controller stopped before the command was confirmed; check 'firebreak commands --host ${a.hostId ?? ''}'`;
+        }
         touch(e, r, a);
       }
       if (a.lift?.status === 'issuing') {

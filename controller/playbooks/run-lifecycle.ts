@@ -64,6 +64,22 @@ export function planTransition(s: EngineState, t: AlertTransition, fleet: FleetV
 }
 
 /**
+ * After a restore (a restart, or a new leader): every active run plans again against its
+ * alert as it stands now. What it already did is in its handled lists and is not done twice;
+ * what a crash left unsent (restoreState took it out of them) is issued now.
+ */
+export function planResume(s: EngineState, fleet: FleetView, alertOf: (id: string) => AlertSummary | undefined, now: number): Op[] {
+  const ops: Op[] = [];
+  for (const run of [...s.runs.values()]) {
+    if (run.status !== 'active') continue;
+    const alert = [...run.alertIds].reverse().map(alertOf).find((a) => a && a.status !== 'resolved');
+    if (!alert) continue;
+    plan(s, run, { type: 'updated', atMs: now, alert, newHosts: [], previousSeverity: null }, fleet, now, ops);
+  }
+  return ops;
+}
+
+/**
  * An operator applies a playbook to an alert by hand (`firebreak contain`): a run started
  * as a transition would start it, with mode 'manual' (acts like enforce: counted by the
  * blast radius, held above it) or 'dry-run' (the preview), planned by the same steps.

@@ -124,7 +124,7 @@ forEachStore((_name, open) => {
     ], 'held isolations cancelled (the window was full), blocks lifted when the alert resolved');
   });
 
-  test('an action killed between its command and its row is matched to the stored command; one never sent is marked failed', async () => {
+  test('an action killed between its command and its row is matched to the stored command; one never sent is planned again and sent on resume', async () => {
     const store = await open();
     // the engine wrote its plan (both isolations 'issuing'), then the process died: one command made it to the store
     const journals: Parameters<Store['writeRunJournal']>[0][] = [];
@@ -143,12 +143,19 @@ forEachStore((_name, open) => {
     const snap = snapshotFromRows(await store.loadRuns(0), 0, {});
     assert.deepEqual(snap.runs[0]!.actions.filter((a) => a.kind === 'isolate').map((a) => a.status), ['issuing', 'issuing']);
     await reconcileIssuing(store, snap);
-    const again = PlaybookEngine.restore(snap, { ports: new RecordingPorts(), env: {} });
+    const ports2 = new RecordingPorts();
+    const again = PlaybookEngine.restore(snap, { ports: ports2, env: {}, blastRadius: { minHosts: 1 } });
+    again.setPlaybooks(playbooks(CONTAIN));
+    // the restarted engine finishes the run: the host whose command never went out is isolated now, the other not twice
+    await again.resume(fleet, (id) => (id === 'F1' ? summary({ id: 'F1', signatures: [SIG], hostCount: 2 }) : undefined), T0 + 1000);
+    assert.deepEqual(ports2.of('ISOLATE').map((c) => c.hostId), [hid(1)]);
     const isolations = again.getRun(run!.id)!.actions.filter((a) => a.kind === 'isolate');
-    assert.deepEqual(isolations.map((a) => [a.hostId, a.status, a.commandId]), [
-      [hid(0), 'issued', 'cmd-stored'],
-      [hid(1), 'failed', null],
+    assert.deepEqual(isolations.map((a) => [a.hostId, a.status]), [
+      [hid(0), 'issued'],
+      [hid(1), 'failed'],
+      [hid(1), 'issued'],
     ]);
-    assert.match(isolations[1]!.reason, /stopped before the command was confirmed/);
+    assert.equal(isolations[0]!.commandId, 'cmd-stored');
+    assert.match(isolations[1]!.reason, /stopped before the command was stored; planned again/);
   });
 });
