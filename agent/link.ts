@@ -156,6 +156,11 @@ export class Link {
     return this.spool.pending.length;
   }
 
+  /** the last report number this boot gave (the controller holds every one up to its ack) */
+  get lastSeq(): number {
+    return this.spool.seq;
+  }
+
   start(): void {
     this.connect();
   }

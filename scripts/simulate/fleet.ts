@@ -65,6 +65,8 @@ export interface FleetOptions {
   intervalMs: number;
   /** the controller's agent address, host:port; or several comma-separated ("127.0.0.1:p1,127.0.0.1:p2"), failed over in order */
   controller: string;
+  /** host i's own controller list (e.g. the same controllers in another order, to spread a fleet over a cluster) */
+  controllerFor?: (index: number) => string;
   /** one sub-directory per host is made here */
   dataDir: string;
   log: Logger;
@@ -181,7 +183,7 @@ export class Fleet {
       const more = await extras(h);
       // parsed, so every default of the agent's own config applies
       const config: AgentConfig = AgentConfigSchema.parse({
-        agentId: h.id, controller: this.o.controller, intervalMs, tags: h.tags, dataDir: h.dataDir,
+        agentId: h.id, controller: this.o.controllerFor?.(h.index) ?? this.o.controller, intervalMs, tags: h.tags, dataDir: h.dataDir,
         backend: 'dry-run', logLevel: 'warn', detect: h.engine.config,
       });
       h.agent = new Agent({

@@ -3,7 +3,7 @@
 // a scenario driving the samplers, and a summary of what the controller made
 // of it, read back through its Operator API. Used by main.ts, by the scenario
 // tests, and by the worm containment benchmark.
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -53,6 +53,13 @@ export interface SimulationOptions {
    * runs pays for enrollment once.
    */
   template?: string;
+  /**
+   * Several controllers on one PostgreSQL store (controller/cluster/): the first starts and
+   * leads, the others join with its CA; every other host lists them in reverse order, so the
+   * fleet's streams are spread over them. Operator calls go to the last one (a follower:
+   * leader-only calls are forwarded). `started` is told of the controllers once they run.
+   */
+  cluster?: { storeUrl: string; controllers: number; started?: (ctls: ControllerProc[]) => void };
 }
 
 export const DEFAULT_SIMULATION: Omit<SimulationOptions, 'log'> = {
@@ -77,6 +84,7 @@ export async function runSimulation(opts: Partial<SimulationOptions> & { log: Lo
   const hostsDir = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/firebreak-sim-hosts-') : join(dir, 'hosts');
   const timings: Record<string, number> = {};
   let ctl: ControllerProc | undefined;
+  let ctls: ControllerProc[] = [];
   let api: OperatorApi | undefined;
   let fleet: Fleet | undefined;
   const mark = (name: string, since: number) => { timings[name] = Date.now() - since; log.info({ [name]: timings[name] }, name.replace(/_ms$/, '').replace(/_/g, ' ') + ' done'); };
@@ -86,14 +94,23 @@ export async function runSimulation(opts: Partial<SimulationOptions> & { log: Lo
       cpSync(join(o.template, 'controller'), join(dir, 'controller'), { recursive: true });
       cpSync(join(o.template, 'hosts'), hostsDir, { recursive: true });
     }
-    ctl = await startController(join(dir, 'controller'), ['--heartbeat-interval', `${o.heartbeatMs}ms`, ...ONE_ADDRESS_FLEET, ...o.controllerArgs]);
-    api = new OperatorApi(ctl.operatorAddress, ctl.credentialsFile);
+    const ctlArgs = ['--heartbeat-interval', `${o.heartbeatMs}ms`, ...ONE_ADDRESS_FLEET, ...o.controllerArgs];
+    if (o.cluster) {
+      ctls = await startCluster(dir, o.cluster.storeUrl, o.cluster.controllers, ctlArgs);
+      ctl = ctls[0]!;
+      o.cluster.started?.(ctls);
+    } else ctl = await startController(join(dir, 'controller'), ctlArgs);
+    api = new OperatorApi(ctls.at(-1)?.operatorAddress ?? ctl.operatorAddress, ctl.credentialsFile);
     mark('controller_start_ms', t);
     const readyAt = Date.now();
-    const port = Number(ctl.agentAddress.split(':').pop());
+    const port = o.cluster ? undefined : Number(ctl.agentAddress.split(':').pop());
 
     let t0 = Infinity;
-    fleet = new Fleet({ hosts: o.hosts, seed: o.seed, intervalMs: o.intervalMs, controller: ctl.agentAddress, dataDir: hostsDir, log, countFromMs: () => t0 });
+    const list = ctls.map((c) => c.agentAddress);
+    fleet = new Fleet({
+      hosts: o.hosts, seed: o.seed, intervalMs: o.intervalMs, controller: ctls.length ? list.join(',') : ctl.agentAddress, dataDir: hostsDir, log, countFromMs: () => t0,
+      controllerFor: ctls.length ? (i) => (i % 2 ? [...list].reverse() : list).join(',') : undefined,
+    });
 
     // Enrollment: each host gets its own key, CSR and certificate, 8 at a time (a template's hosts already have theirs).
     t = Date.now();
@@ -177,13 +194,35 @@ export async function runSimulation(opts: Partial<SimulationOptions> & { log: Lo
     await fleet?.stop().catch((err) => log.warn({ err }, 'stopping the simulated agents failed'));
     api?.close();
     // startController spawns before it can fail (e.g. no ready line in time): then only stopAll reaches the child.
-    if (ctl) await stopProcess(ctl);
+    if (ctls.length) for (const c of ctls) await stopProcess(c).catch(() => {});
+    else if (ctl) await stopProcess(ctl);
     else await stopAll();
     if (!o.keep) {
       rmSync(dir, { recursive: true, force: true });
       rmSync(hostsDir, { recursive: true, force: true });
     } else log.warn({ dir, hostsDir }, 'simulation files kept');
   }
+}
+
+/**
+ * Controllers on one PostgreSQL store: the first starts and takes the lead, the others start
+ * with copies of its CA and command-signing key (a cluster shares them) and follow.
+ */
+async function startCluster(dir: string, storeUrl: string, n: number, args: string[]): Promise<ControllerProc[]> {
+  const ctls: ControllerProc[] = [];
+  for (let i = 0; i < n; i++) {
+    const d = join(dir, i === 0 ? 'controller' : `controller${i + 1}`);
+    if (i > 0) {
+      mkdirSync(join(d, 'trust'), { recursive: true, mode: 0o700 });
+      for (const f of ['ca.key', 'ca.crt', 'command-signing.key']) copyFileSync(join(dir, 'controller', 'trust', f), join(d, 'trust', f));
+      // the admin's credential too (each controller rewrites the address in it to its own operator port)
+      copyFileSync(join(dir, 'controller', 'admin.credentials.json'), join(d, 'admin.credentials.json'));
+    }
+    const c = await startController(d, ['--store', storeUrl, '--cluster-node', `ctl${i + 1}`, ...args]);
+    if (i === 0) await c.waitFor((l) => String(l.msg).startsWith('cluster: this controller leads'), 30_000);
+    ctls.push(c);
+  }
+  return ctls;
 }
 
 type Identity = Awaited<ReturnType<typeof ensureIdentity>>['identity'];
