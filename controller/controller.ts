@@ -1,9 +1,11 @@
-// Assembles one controller: store, pipeline, commands, the agent gateway
-// (mutual TLS), the enrollment port (server TLS, token) and the operator API
-// (server TLS, bearer token), each on its own gRPC server so the operator port
-// can stay on loopback while agents reach theirs from the fleet.
+// Assembles one controller from its parts, in dependency order: the store (and,
+// in a cluster, the PostgreSQL channels beside it), the audit log, commands, the
+// lead (correlation and playbooks: lead.ts), ingest and the agent gateway, then at
+// start the trust (CA, certificates) and the listeners: the agent port (mutual
+// TLS), the enrollment port (server TLS, token) and the operator API (server TLS,
+// bearer token), each on its own gRPC server so the operator port can stay on
+// loopback while agents reach theirs from the fleet; the dashboard and metrics.
 import { createHash } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, networkInterfaces } from 'node:os';
 import type { Server } from 'node:http';
@@ -25,18 +27,16 @@ import { ChangeFeed } from './dashboard/changes.ts';
 import { LastAnomalies } from './dashboard/last-anomaly.ts';
 import { DashboardServer, DEFAULT_DIST_DIR } from './dashboard/server.ts';
 import { Ingest, type IngestedEvent } from './pipeline/ingest.ts';
-import { Pipeline } from './pipeline/pipeline.ts';
-import type { AlertTransition } from './pipeline/stage-types.ts';
-import { Containment } from './containment.ts';
+import type { Pipeline } from './pipeline/pipeline.ts';
+import type { Containment } from './containment.ts';
+import { Lead } from './lead.ts';
 import { ControllerMetrics, issuerKind } from './metrics.ts';
 import { Probes } from './probes.ts';
-import { CORRELATE_DEFAULTS } from './pipeline/correlate.ts';
 import { installEvidence } from './store/sqlite-open.ts';
-import { Retention, type RetentionOptions } from './store/retention.ts';
+import type { RetentionOptions } from './store/retention.ts';
 import { SqliteStore } from './store/sqlite.ts';
 import { isStorageOutage } from './store/storage-error.ts';
 import { Cluster } from './cluster/cluster.ts';
-import type { FeedItem } from './cluster/feed.ts';
 import { forwardToLeader, type LeaderInfo } from './cluster/forward.ts';
 import type { Store } from './store/store.ts';
 import { ControllerTrust } from './trust/ca.ts';
@@ -90,22 +90,14 @@ export interface ControllerConfig {
   now?: () => number;
 }
 
-/** Server options set on purpose for long-lived agent streams. */
-const PIPELINE_STATE_KEY = 'pipeline';
-/** the next free alert id, stored as each alert takes one (ids are never given twice) */
-const ALERT_ID_COUNTER = 'alert_next_id';
-/** acks older than this are in the correlation snapshot (saved every 15 s): their rows are dropped */
-const ACK_ROWS_MS = 24 * 3600_000;
-/** silences that ended this long ago are not put back (Silences' own retention) */
-const SILENCE_RETENTION_MS = 7 * 24 * 3600_000;
-/** a cluster's leader: where the correlation feed was read up to when the snapshot was taken, and who leads */
-const FEED_CURSOR_KEY = 'pipeline.feed_cursor';
+/** who leads a cluster, as the leader published it */
 const LEADER_KEY = 'cluster.leader';
 /** the cluster's CA fingerprint and command-signing key hash, recorded by its first controller */
 const CLUSTER_TRUST_KEY = 'cluster.trust';
 /** a host that traces contacts says so to the leader at most this often when it has no contact to send */
 const TRACKED_EVERY_MS = 60_000;
 
+/** Server options set on purpose for long-lived agent streams. */
 export const AGENT_SERVER_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
   'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
@@ -146,21 +138,15 @@ export class Controller {
   readonly gateway: Gateway;
   readonly audit: AuditLog;
   trust!: ControllerTrust;
-  pipeline!: Pipeline;
-  /** every alert transition (opened, updated, escalated, resolved, acknowledged); playbooks listen here */
-  readonly transitions = new EventEmitter();
+  /** correlation and playbooks: here from the start on a controller on its own, in a cluster while this one leads */
+  readonly lead: Lead;
   private readonly agentServer = new grpc.Server(AGENT_SERVER_OPTIONS);
   private readonly enrollServer = new grpc.Server(SMALL_SERVER_OPTIONS);
   private readonly operatorServer = new grpc.Server(SMALL_SERVER_OPTIONS);
   private timers: NodeJS.Timeout[] = [];
   /** the agent, enrollment and operator listeners with their connection limits */
   readonly listeners: GuardedListener[] = [];
-  private readonly knownHosts = new Set<string>();
-  /** prunes old events on a timer, in small batches */
-  retention: Retention | undefined;
   private readonly now: () => number;
-  /** the playbook engine, when the controller runs one */
-  playbooks: Containment | undefined;
   agentPort = 0;
   enrollPort = 0;
   operatorPort = 0;
@@ -174,14 +160,10 @@ export class Controller {
   readonly lastAnomalies = new LastAnomalies();
   dashboard: DashboardServer | undefined;
   dashboardPort = 0;
-  /** when the event being correlated reached the controller (event-to-alert latency) */
-  private correlatingReceivedAtMs: number | undefined;
   /** one of several controllers on one PostgreSQL store; undefined for a controller on its own */
   readonly cluster: Cluster | undefined;
   /** when each host's "I trace contacts" last went to the leader */
   private readonly trackedSent = new Map<string, number>();
-  /** the timers only the leader runs (correlation ticks and snapshots, playbooks, retention) */
-  private leaderTimers: NodeJS.Timeout[] = [];
   private forwarding: { close(): void } | undefined;
 
   constructor(private readonly cfg: ControllerConfig) {
@@ -228,10 +210,15 @@ export class Controller {
         changed: (id) => { this.changes.notify('commands', id); this.cluster?.commandChanged(id); },
       },
     });
+    this.lead = new Lead({
+      store: this.store, commands: this.commands, audit: this.audit, metrics: m, changes: this.changes, cluster: this.cluster,
+      playbookDir: cfg.playbookDir, blastRadius: cfg.blastRadius, retention: cfg.retention, agentPort: () => this.agentPort,
+      log, now,
+    });
     const ingest = new Ingest(this.store, log.child({ part: 'ingest' }), (events) => this.correlate(events), (hostId, sample) => {
       // before the report's events, so an incident they open already sees the contacts that caused it
       const offsetMs = this.gateway.online.get(hostId)?.clockOffsetMs ?? 0;
-      if (!this.cluster) return this.pipeline.ingestContacts(hostId, sample.contacts, sample.contactsTracked, offsetMs, this.now());
+      if (!this.cluster) return this.lead.contacts(hostId, sample.contacts, sample.contactsTracked, offsetMs, this.now());
       const t = this.now();
       const quiet = sample.contacts.length === 0 && (!sample.contactsTracked || t - (this.trackedSent.get(hostId) ?? -Infinity) < TRACKED_EVERY_MS);
       if (quiet) return;
@@ -252,7 +239,7 @@ export class Controller {
       grantedTags: async (id) => tagsOf(await this.store.trust.hostTagGrants(id)),
       onPresence: (id, tags, online, addresses) => {
         if (this.cluster) this.cluster.feed.push({ k: 'presence', host: id, tags, online, addresses: [...addresses] });
-        else this.presence(id, tags, online, addresses);
+        else this.lead.presence(id, tags, online, addresses);
         this.changes.notify('hosts', id);
       },
       onEnforcement: (id) => this.changes.notify('hosts', id),
@@ -276,18 +263,6 @@ export class Controller {
     return peer.agentId;
   }
 
-  /** A host came or went: correlation and playbooks learn its addresses, tags and state (the leader's, in a cluster). */
-  private presence(id: string, tags: Record<string, string>, online: boolean, addresses: readonly string[]): void {
-    // contacts to these addresses are contacts to this host (the spread graph)
-    if (online) this.pipeline.setHostAddresses(id, addresses);
-    // the fleet size sets how many hosts a generic signature needs: keep it current as hosts arrive
-    if (!this.knownHosts.has(id)) {
-      this.knownHosts.add(id);
-      this.pipeline.setFleetSize(this.knownHosts.size);
-    }
-    this.playbooks?.onHost(id, tags, online);
-  }
-
   /** Ingest's sink: stored events go on to correlation with what the gateway knows of their host (in a cluster, through the leader's feed). */
   private correlate(events: IngestedEvent[]): void {
     const tags: Record<string, Record<string, string>> = {};
@@ -302,132 +277,27 @@ export class Controller {
       }
     }
     if (this.cluster) this.cluster.feed.push({ k: 'events', events, tags, offsets });
-    else this.correlateHere(events, tags, offsets);
+    else this.lead.correlate(events, { tags, offsets });
   }
 
-  private correlateHere(events: IngestedEvent[], tags: Record<string, Record<string, string>>, offsets: Record<string, number>): void {
-    const now = this.now();
-    for (const e of events) {
-      this.correlatingReceivedAtMs = e.receivedAtMs;
-      this.pipeline.ingest({ ...e, hostTags: tags[e.hostId] ?? {}, clockOffsetMs: offsets[e.hostId] ?? 0 }, now);
-    }
-    this.correlatingReceivedAtMs = undefined;
+  /** correlation of the moment (a cluster's new leader restores its own) */
+  get pipeline(): Pipeline {
+    return this.lead.pipeline;
   }
 
-  /** The leader applies a row of the correlation feed, from whichever controller wrote it. */
-  private applyFeed(items: FeedItem[]): void {
-    for (const it of items) {
-      switch (it.k) {
-        case 'events': this.correlateHere(it.events, it.tags, it.offsets); break;
-        case 'contacts': this.pipeline.ingestContacts(it.host, it.contacts, it.tracked, it.offsetMs, it.atMs); break;
-        case 'presence': this.presence(it.host, it.tags, it.online, it.addresses); break;
-        case 'tags': this.playbooks?.setTags(it.host, it.tags); break;
-      }
-    }
+  /** the playbook engine, while this controller leads and has a playbook directory */
+  get playbooks(): Containment | undefined {
+    return this.lead.playbooks;
   }
-
-  private async loadPipeline(): Promise<Pipeline> {
-    const log = this.cfg.log.child({ part: 'pipeline' });
-    const opts = { log, act: (t: AlertTransition) => this.onTransition(t) };
-    const saved = await this.store.getState(PIPELINE_STATE_KEY);
-    let p: Pipeline | undefined;
-    if (saved) {
-      try {
-        p = Pipeline.restore(JSON.parse(saved), opts);
-      } catch (err) {
-        log.error({ err }, 'saved correlation state is unreadable; starting with none (alerts reopen as events arrive)');
-      }
-    }
-    p ??= new Pipeline(opts);
-    // what is stored row by row as it changes goes over the (older) correlation snapshot
-    const [nextAlertId, acks, silences] = await Promise.all([
-      this.store.getCounter(ALERT_ID_COUNTER), this.store.listAcks(this.now() - ACK_ROWS_MS), this.store.listSilences(this.now() - SILENCE_RETENTION_MS),
-    ]);
-    const bad = p.applyStored({ nextAlertId, acks, silences: silences.map((s) => JSON.parse(s) as unknown) });
-    if (bad.length > 0) log.error({ problems: bad }, `${bad.length} stored silence(s) are unreadable and were not put back; re-add them with 'firebreak silence add'`);
-    p.onAlertIdAllocated((next) => {
-      this.store.raiseCounter(ALERT_ID_COUNTER, next).catch((err) => log.error({ err }, 'storing the alert id high-water mark failed; after a restart an id may be given again'));
-    });
-    return p;
-  }
-
-  private onTransition(t: AlertTransition): void {
-    const a = t.alert;
-    if (a.scope === 'fleet' && t.type !== 'updated') {
-      // the event that opened or escalated it (undefined for transitions of the periodic tick)
-      if (this.correlatingReceivedAtMs !== undefined) this.metrics.eventToAlertSeconds.observe(Math.max(0, this.now() - this.correlatingReceivedAtMs) / 1000);
-      this.cfg.log.warn({
-        alert: a.id, transition: t.type, severity: a.severity, rootCause: a.rootCause, hosts: a.hostCount,
-        patientZero: a.patientZero?.hostId, classification: a.classification,
-      }, `master alert ${t.type}: ${a.rootCause} on ${a.hostCount} hosts`);
-    }
-    // A master alert's opening and resolving are stored at once (the correlation snapshot):
-    // a crash then never forgets an alert a playbook run acts on, and the events that come
-    // after a restart join it rather than open a second one.
-    // An acknowledged alert too, of either scope: a host line lives only in the snapshot, and its
-    // ack row means nothing after a restart unless the line itself comes back.
-    if ((a.scope === 'fleet' && (t.type === 'opened' || t.type === 'resolved')) || t.type === 'acknowledged') this.queueSnapshot();
-    this.playbooks?.onTransition(t);
-    this.transitions.emit('transition', t);
-    this.changes.notify('alerts', a.id);
-  }
-
-  private snapshotQueued = false;
-  /** performance.now() before which no transition-driven snapshot starts (see queueSnapshot) */
-  private nextSnapshotAt = 0;
-
-  /**
-   * The snapshot after a master alert opened or resolved: coalesced over one turn, and at
-   * most 5% of the event loop's time (the next waits 20 times as long as the last took), so
-   * a fleet opening master alerts every second never spends its ingest time re-serialising
-   * correlation (a 0.5 MB snapshot takes about 4 ms; one an alert opens is at most that late).
-   */
-  private queueSnapshot(): void {
-    if (this.snapshotQueued) return;
-    this.snapshotQueued = true;
-    const go = () => {
-      this.snapshotQueued = false;
-      const t0 = performance.now();
-      this.savePipeline().catch((err) => this.cfg.log.error({ err }, 'saving correlation state failed'));
-      this.nextSnapshotAt = performance.now() + 20 * (performance.now() - t0);
-    };
-    const wait = this.nextSnapshotAt - performance.now();
-    if (wait <= 0) queueMicrotask(go);
-    else (this.snapshotTimer = setTimeout(go, wait)).unref();
-  }
-
-  private snapshotTimer: NodeJS.Timeout | undefined;
 
   async savePipeline(): Promise<void> {
-    // a follower's correlation is not the cluster's: only the leader's snapshot is stored
-    if (this.cluster && !this.cluster.isLeader) return;
-    // the feed's place is taken with the snapshot, so a new leader replays exactly what follows it
-    const cursor = this.cluster?.cursor;
-    await this.store.putState(PIPELINE_STATE_KEY, JSON.stringify(this.pipeline.toJSON()), this.now());
-    if (cursor !== undefined) {
-      await this.store.putState(FEED_CURSOR_KEY, String(cursor), this.now());
-      this.savedCursor = cursor;
-    }
-  }
-
-  /** the feed cursor stored with the last snapshot: rows up to it may be pruned */
-  private savedCursor: number | undefined;
-
-  /** Loads every known host's addresses (from its last Hello) and the fleet size into correlation. */
-  private async loadHosts(): Promise<void> {
-    for (const h of await this.store.listHosts()) {
-      this.knownHosts.add(h.id);
-      // known addresses from the last Hello, until the host says Hello again
-      this.pipeline.setHostAddresses(h.id, h.inventory?.ipAddresses ?? []);
-    }
-    this.pipeline.setFleetSize(this.knownHosts.size);
+    await this.lead.savePipeline();
   }
 
   async start(): Promise<void> {
     const { cfg } = this;
     const log = cfg.log;
-    this.pipeline = await this.loadPipeline();
-    await this.loadHosts();
+    await this.lead.load();
     this.trust = await ControllerTrust.open(join(cfg.dataDir, 'trust'), { logger: log.child({ part: 'trust' }) });
     if (this.cluster) await this.checkClusterTrust();
     const sc = await this.trust.ensureServerCert(localNames([cfg.agentListen, cfg.enrollListen, ...(cfg.dashboardListen ? [cfg.dashboardListen] : [])].map((a) => a.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''))
@@ -449,7 +319,7 @@ export class Controller {
       onTagsChanged: (id, tags) => {
         this.gateway.retag(id, tags);
         if (this.cluster) this.cluster.feed.push({ k: 'tags', host: id, tags });
-        else this.playbooks?.setTags(id, tags);
+        else this.lead.setTags(id, tags);
       },
     });
     if (this.cluster) {
@@ -508,10 +378,10 @@ export class Controller {
       setInterval(() => void this.commands.expire().catch((err) => isStorageOutage(err) || log.error({ err }, 'expiring commands failed')), 1000),
     );
     for (const t of this.timers) t.unref();
-    if (!this.cluster) return this.startLeading();
+    if (!this.cluster) return this.lead.start();
     await this.cluster.start({
-      elected: () => this.startLeading(),
-      deposed: (reason) => void this.stopLeading(reason),
+      elected: () => this.lead.start().then(() => this.publishLead()),
+      deposed: (reason) => void this.lead.stop().then(() => log.warn({ reason }, 'cluster: this controller no longer leads; correlation and playbooks stopped here')),
       wake: (ids) => { for (const id of ids) if (this.gateway.online.has(id)) void this.commands.flush(id).catch((err) => isStorageOutage(err) || log.error({ err, host: id }, 'sending a waiting command failed')); },
       commandsChanged: (ids) => { for (const id of ids) this.commands.changedElsewhere(id); },
     });
@@ -544,71 +414,13 @@ export class Controller {
 
   private leaderCache: { atMs: number; info: LeaderInfo | undefined } | undefined;
 
-  /**
-   * Correlation and playbooks: on a controller on its own, from the start; in a cluster, when
-   * this controller is elected: correlation as the last snapshot left it, then the feed from the
-   * snapshot's cursor, with the playbooks already listening, so what happened since is acted on.
-   */
-  private async startLeading(): Promise<void> {
+  /** Tells the other controllers where the new leader serves operators (they forward leader-only calls there). */
+  private async publishLead(): Promise<void> {
     const { cfg } = this;
-    const log = cfg.log;
-    const t0 = this.now();
-    if (this.cluster) {
-      this.pipeline = await this.loadPipeline();
-      await this.loadHosts();
-    }
-    if (cfg.playbookDir) {
-      this.playbooks = new Containment({
-        dir: cfg.playbookDir, store: this.store, commands: this.commands, audit: this.audit, pipeline: () => this.pipeline,
-        controllerPort: this.agentPort, blastRadius: cfg.blastRadius, log: log.child({ part: 'playbooks' }), now: this.now,
-        onRunsChanged: (ids) => { for (const id of ids) this.changes.notify('runs', id); },
-      });
-      await this.playbooks.start();
-    }
-    this.leaderTimers.push(
-      setInterval(() => { this.pipeline.tick(this.now()); this.playbooks?.tick(); }, 1000),
-      setInterval(() => {
-        void (async () => {
-          for (const h of await this.store.listHosts()) this.knownHosts.add(h.id);
-          this.pipeline.setFleetSize(this.knownHosts.size);
-          // correlation windows only: acks, silences, runs and counts are stored as they change
-          await this.savePipeline();
-          // rows a later leader cannot need: read, behind the stored cursor, and old
-          if (this.cluster && this.savedCursor !== undefined) await this.cluster.prune(this.savedCursor, this.now() - 10 * 60_000);
-        })().catch((err) => isStorageOutage(err) || log.error({ err }, 'saving correlation state failed'));
-      }, 15_000),
-    );
-    for (const t of this.leaderTimers) t.unref();
-    // never the events of the open incident window: the correlator's recent span, and every active alert's
-    this.retention = new Retention(this.store, cfg.retention ?? {}, () => {
-      const now = this.now();
-      const alerts = this.pipeline.listAlerts({ scope: 'fleet', status: 'active' });
-      return {
-        windowMs: now - CORRELATE_DEFAULTS.recentMs,
-        // an alert opens with hosts whose episodes began up to recentMs earlier
-        alertsMs: alerts.reduce((m, a) => Math.min(m, a.firstSeenMs - CORRELATE_DEFAULTS.recentMs), now),
-      };
-    }, log.child({ part: 'retention' }), this.now);
-    this.retention.start();
-    if (!this.cluster) return;
-    const saved = await this.store.getState(FEED_CURSOR_KEY);
-    const cursor = saved === undefined ? undefined : Number(saved);
-    await this.cluster.follow(cursor, (items) => this.applyFeed(items));
+    const node = this.cluster!.node;
     const operator = cfg.cluster!.operatorAddress ?? `${cfg.operatorListen.replace(/:\d+$/, '').replace(/^(0\.0\.0\.0|\[::\])$/, '127.0.0.1')}:${this.operatorPort}`;
-    await this.store.putState(LEADER_KEY, JSON.stringify({ node: this.cluster.node, operator, sinceMs: this.now() } satisfies LeaderInfo), this.now());
-    log.warn({ node: this.cluster.node, feedFrom: cursor ?? 'newest', tookMs: this.now() - t0 }, 'cluster: this controller leads: correlation and playbooks run here');
-  }
-
-  /** Deposed (its lock connection failed): stop acting at once; the new leader resumes from the store. */
-  private async stopLeading(reason: string): Promise<void> {
-    for (const t of this.leaderTimers) clearInterval(t);
-    this.leaderTimers = [];
-    await this.cluster?.unfollow();
-    this.playbooks?.stop();
-    this.playbooks = undefined;
-    await this.retention?.stop();
-    this.retention = undefined;
-    this.cfg.log.warn({ reason }, 'cluster: this controller no longer leads; correlation and playbooks stopped here');
+    await this.store.putState(LEADER_KEY, JSON.stringify({ node, operator, sinceMs: this.now() } satisfies LeaderInfo), this.now());
+    cfg.log.warn({ node }, 'cluster: this controller leads: correlation and playbooks run here');
   }
 
   get credentialsFile(): string {
@@ -640,13 +452,11 @@ export class Controller {
   }
 
   async stop(): Promise<void> {
-    for (const t of [...this.timers, ...this.leaderTimers]) clearInterval(t);
+    for (const t of this.timers) clearInterval(t);
     this.probes.stopping();
-    clearTimeout(this.snapshotTimer);
-    await this.retention?.stop();
     this.gateway.closeAll();
-    await this.savePipeline().catch((err) => this.cfg.log.error({ err }, 'saving correlation state failed'));
-    this.playbooks?.stop();
+    await this.lead.savePipeline().catch((err) => this.cfg.log.error({ err }, 'saving correlation state failed'));
+    await this.lead.stop();
     // the lead goes with the cluster's connections: another controller takes it within a poll
     this.forwarding?.close();
     await this.cluster?.stop();

@@ -114,12 +114,6 @@ export class FeedTail {
     });
   }
 
-  /** Resolves once everything committed up to now is applied (a gap still inside its wait stops it early). */
-  async drain(): Promise<void> {
-    while (this.running) await this.running;
-    await (this.running = this.readAll().finally(() => { this.running = undefined; }));
-  }
-
   private async readAll(): Promise<void> {
     for (let round = 0; round < 100 && !this.stopped; round++) {
       const rows = (await this.o.pool.query<{ id: string | number; node: string; body: string }>(

@@ -6,7 +6,9 @@
 // (--kill-at action), or when the first master alert is seen, before any playbook
 // matched (--kill-at alert). Side by side in
 // the same run: the same worm with no kill. Printed and written with --json:
-//   - leader_handover_ms: kill to the follower's "this controller leads" line;
+//   - elected_ms: kill to the follower taking the leader lock;
+//   - leader_handover_ms: kill to the follower's "this controller leads" line (elected, correlation
+//     restored, runs resumed and their unsent commands issued, the feed read from the snapshot's cursor);
 //   - first_action_after_kill_ms: kill to the first playbook command the new leader issued
 //     (containment continues; target < 10,000 when anything was left to contain);
 //   - reports_lost: per host, reports the agent numbered minus reports the store holds (target 0);
@@ -49,6 +51,7 @@ interface Run {
   infected_hosts: number;
   master_alerts: number;
   killed_at_s: number | null;
+  elected_ms: number | null;
   leader_handover_ms: number | null;
   first_action_after_kill_ms: number | null;
   /** the first playbook command after the first infection (both runs: what the kill cost is the difference) */
@@ -141,18 +144,20 @@ async function once(storeUrl: string, kill: boolean): Promise<Run> {
   });
   watcher?.close();
   // the survivor's own line, stamped by its clock (pino's time)
-  const led = ctls[1]?.logs.map((l) => { try { return JSON.parse(l) as { msg?: string; time?: number }; } catch { return {}; } })
-    .find((l) => l.msg?.startsWith('cluster: this controller leads'));
+  const lines = (ctls[1]?.logs ?? []).map((l) => { try { return JSON.parse(l) as { msg?: string; time?: number }; } catch { return {}; } });
+  const led = lines.find((l) => l.msg?.startsWith('cluster: this controller leads'));
+  const elected = lines.find((l) => l.msg === 'leader election: this controller leads');
   return {
     kill,
     infected_hosts: summary.truth.affected_hosts,
     master_alerts: summary.master_incidents,
     killed_at_s: killedAt === undefined || !ctx ? null : Math.round((killedAt - ctx.t0) / 100) / 10,
+    elected_ms: killedAt !== undefined && elected?.time ? elected.time - killedAt : null,
     leader_handover_ms: killedAt !== undefined && led?.time ? led.time - killedAt : null,
     patient_zero_right: summary.patient_zero_found,
     first_action_after_first_infection_ms: summary.containment.first_containment_action_after_first_affected_ms,
     run_wall_s: Math.round((Date.now() - started) / 1000),
-    ...(out as Omit<Run, 'kill' | 'infected_hosts' | 'master_alerts' | 'killed_at_s' | 'leader_handover_ms' | 'patient_zero_right' | 'first_action_after_first_infection_ms' | 'run_wall_s'>),
+    ...(out as Omit<Run, 'kill' | 'infected_hosts' | 'master_alerts' | 'killed_at_s' | 'elected_ms' | 'leader_handover_ms' | 'patient_zero_right' | 'first_action_after_first_infection_ms' | 'run_wall_s'>),
   };
 }
 
@@ -181,7 +186,7 @@ try {
 }
 
 const [k, calm] = rows;
-const cols: (keyof Run)[] = ['infected_hosts', 'master_alerts', 'killed_at_s', 'leader_handover_ms', 'first_action_after_kill_ms', 'first_action_after_first_infection_ms', 'playbook_commands',
+const cols: (keyof Run)[] = ['infected_hosts', 'master_alerts', 'killed_at_s', 'elected_ms', 'leader_handover_ms', 'first_action_after_kill_ms', 'first_action_after_first_infection_ms', 'playbook_commands',
   'playbook_commands_after_kill', 'reports_numbered', 'reports_lost', 'hosts_with_lost_reports', 'runs', 'runs_duplicated', 'patient_zero_right', 'hosts_on_survivor_at_end', 'run_wall_s'];
 process.stdout.write(`\nbench:failover — ${hosts} simulated hosts, ${scenario}${scenario === 'worm' ? ` (doubling ${doubling} s)` : ''}, two controllers on one PostgreSQL, leader killed at the first ${killAt === 'alert' ? 'master alert' : 'playbook command'}\n\n`);
 process.stdout.write(`${'figure'.padEnd(30)}${'leader killed'.padStart(16)}${'no kill'.padStart(12)}\n`);
