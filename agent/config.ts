@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { describeUnknownKey, unknownKeys } from '../proto/config-keys.ts';
 import { AGENT_ID_PATTERN } from '../proto/validate.ts';
 import { DetectorConfigSchema } from './detect/config.ts';
+import { controllerAddresses } from './controller-list.ts';
 
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 
@@ -45,10 +46,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** The entries of a `controller` setting, in order ("a:7443, b:7443" → ["a:7443", "b:7443"]). */
-export function controllerAddresses(controller: string): string[] {
-  return controller.split(',').map((s) => s.trim());
-}
+export { controllerAddresses };
 
 /** What is wrong with each entry of a `controller` setting, one message per problem; [] when it is valid. */
 export function controllerListProblems(controller: string): string[] {

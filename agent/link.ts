@@ -25,7 +25,7 @@ import type {
   Report,
 } from '../proto/wire.ts';
 import { firebreakPackage, MAX_MESSAGE_BYTES } from '../proto/wire.ts';
-import { controllerAddresses } from './config.ts';
+import { controllerAddresses } from './controller-list.ts';
 import type { Spool } from './spool.ts';
 
 export const CLIENT_OPTIONS: grpc.ChannelOptions = {
