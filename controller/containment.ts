@@ -29,6 +29,8 @@ export interface ContainmentOptions {
   commands: Commands;
   audit: AuditLog;
   pipeline: () => Pipeline;
+  /** every host ever seen, with its granted tags and whether its agent is connected (the lead's registry) */
+  hosts: () => ReadonlyMap<string, FleetHost>;
   /** the agent port, never blocked by a playbook */
   controllerPort: number;
   blastRadius?: { fraction?: number; maxHosts?: number; windowMs?: number };
@@ -39,8 +41,6 @@ export interface ContainmentOptions {
 }
 
 export class Containment implements PlaybookApi {
-  /** every host ever seen, with its tags and whether its agent is connected */
-  readonly hosts = new Map<string, FleetHost>();
   private engine!: PlaybookEngine;
   private source!: PlaybookSource;
   private fleet!: FleetView;
@@ -49,10 +49,6 @@ export class Containment implements PlaybookApi {
 
   async start(): Promise<void> {
     const { o } = this;
-    // granted tags only: the tags in a host's Hello are its own claims (controller/trust/host-tags.ts)
-    const granted = await o.store.trust.allHostTags();
-    // online as stored: agents that said Hello before the playbooks started (or, in a cluster, to another controller) count
-    for (const h of await o.store.listHosts()) this.hosts.set(h.id, { id: h.id, tags: granted.get(h.id) ?? {}, online: h.online });
     const opts = {
       log: o.log,
       blastRadius: o.blastRadius,
@@ -94,7 +90,7 @@ export class Containment implements PlaybookApi {
       this.engine = new PlaybookEngine(opts);
     }
     if (stored.runs.length > 0) o.log.info({ runs: stored.runs.length, isolationsCounted: stored.isolations.length }, 'playbook runs resumed from the store');
-    this.fleet = fleetView(() => this.hosts, { alertHosts: (id) => o.pipeline().book.alertHosts(id) });
+    this.fleet = fleetView(o.hosts, { alertHosts: (id) => o.pipeline().book.alertHosts(id) });
     this.source = new PlaybookSource({ dir: o.dir, log: o.log, onLoad: (r) => this.engine.setPlaybooks(r) });
     const loaded = this.source.reload();
     for (const e of loaded.errors) o.log.error(`playbook refused: ${e.file}:${e.line}: ${e.message}`);
@@ -102,16 +98,6 @@ export class Containment implements PlaybookApi {
     this.source.start();
     // what a crash (or a dead leader) left unsent in an active run goes out now, not at the alert's next change
     await this.engine.resume(this.fleet, (id) => o.pipeline().book.summary(id), o.now());
-  }
-
-  onHost(id: string, tags: Record<string, string>, online: boolean): void {
-    this.hosts.set(id, { id, tags, online });
-  }
-
-  /** An operator changed a host's granted tags. */
-  setTags(id: string, tags: Record<string, string>): void {
-    const h = this.hosts.get(id);
-    if (h) this.hosts.set(id, { ...h, tags: { ...tags } });
   }
 
   onTransition(t: AlertTransition): void {
@@ -185,7 +171,7 @@ export class Containment implements PlaybookApi {
 
   /** The blast radius now: isolations counted in its window (playbooks' and operators' by selector) and the limit. */
   isolationRoom(): { used: number; limit: number; windowMs: number; fleetSize: number } {
-    const fleetSize = this.hosts.size;
+    const fleetSize = this.o.hosts().size;
     return { ...this.engine.blastRadius(fleetSize, this.o.now()), fleetSize };
   }
 

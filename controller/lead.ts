@@ -5,6 +5,7 @@
 // stored from the correlation feed, and a deposed one stops at once.
 import type { Logger } from 'pino';
 import { Containment } from './containment.ts';
+import type { FleetHost } from './playbooks/index.ts';
 import type { Cluster } from './cluster/cluster.ts';
 import type { FeedItem } from './cluster/feed.ts';
 import type { Commands } from './commands.ts';
@@ -56,7 +57,12 @@ export class Lead {
   pipeline!: Pipeline;
   /** the playbook engine, while this controller leads and has a playbook directory */
   playbooks: Containment | undefined;
-  private readonly knownHosts = new Set<string>();
+  /**
+   * The one registry of hosts: every host ever seen, its granted tags (never the Hello's
+   * claims: controller/trust/host-tags.ts) and whether its agent is connected. Its size is the
+   * fleet's (a generic signature needs a share of it); the playbooks select from it.
+   */
+  readonly hosts = new Map<string, FleetHost>();
   private timers: NodeJS.Timeout[] = [];
   private retention: Retention | undefined;
   /** when the event being correlated reached the controller (event-to-alert latency) */
@@ -78,16 +84,14 @@ export class Lead {
 
   // ------------------------------------------------------------------ inputs
 
-  /** A host came or went: correlation learns its addresses and the fleet's size, the playbooks its tags and state. */
+  /** A host came or went: correlation learns its addresses and the fleet's size, the registry its tags and state. */
   presence(id: string, tags: Record<string, string>, online: boolean, addresses: readonly string[]): void {
     // contacts to these addresses are contacts to this host (the spread graph)
     if (online) this.pipeline.setHostAddresses(id, addresses);
+    const known = this.hosts.has(id);
+    this.hosts.set(id, { id, tags: { ...tags }, online });
     // the fleet size sets how many hosts a generic signature needs: keep it current as hosts arrive
-    if (!this.knownHosts.has(id)) {
-      this.knownHosts.add(id);
-      this.pipeline.setFleetSize(this.knownHosts.size);
-    }
-    this.playbooks?.onHost(id, tags, online);
+    if (!known) this.pipeline.setFleetSize(this.hosts.size);
   }
 
   /** Stored events, with their hosts' context. */
@@ -106,7 +110,8 @@ export class Lead {
 
   /** An operator changed a host's granted tags. */
   setTags(id: string, tags: Record<string, string>): void {
-    this.playbooks?.setTags(id, tags);
+    const h = this.hosts.get(id);
+    if (h) this.hosts.set(id, { ...h, tags: { ...tags } });
   }
 
   /** A row of the correlation feed, from whichever controller wrote it (the cluster's leader). */
@@ -135,7 +140,7 @@ export class Lead {
     if (o.cluster) await this.load();
     if (o.playbookDir) {
       this.playbooks = new Containment({
-        dir: o.playbookDir, store: o.store, commands: o.commands, audit: o.audit, pipeline: () => this.pipeline,
+        dir: o.playbookDir, store: o.store, commands: o.commands, audit: o.audit, pipeline: () => this.pipeline, hosts: () => this.hosts,
         controllerPort: o.agentPort(), blastRadius: o.blastRadius, log: log.child({ part: 'playbooks' }), now: o.now,
         onRunsChanged: (ids) => { for (const id of ids) o.changes.notify('runs', id); },
       });
@@ -145,8 +150,7 @@ export class Lead {
       setInterval(() => { this.pipeline.tick(o.now()); this.playbooks?.tick(); }, 1000),
       setInterval(() => {
         void (async () => {
-          for (const h of await o.store.listHosts()) this.knownHosts.add(h.id);
-          this.pipeline.setFleetSize(this.knownHosts.size);
+          await this.loadHosts(false);
           // correlation windows only: acks, silences, runs and counts are stored as they change
           await this.savePipeline();
           // rows a later leader cannot need: read, behind the stored cursor, and old
@@ -212,14 +216,21 @@ export class Lead {
     return p;
   }
 
-  /** Every known host's addresses (from its last Hello) and the fleet size, into correlation. */
-  private async loadHosts(): Promise<void> {
-    for (const h of await this.o.store.listHosts()) {
-      this.knownHosts.add(h.id);
-      // known addresses from the last Hello, until the host says Hello again
+  /**
+   * The stored hosts into the registry and correlation: at load every one (its addresses from
+   * its last Hello, until it says Hello again; in a cluster online as stored, so hosts connected
+   * to another controller count), later only hosts not yet known
+   * (enrolled or connected elsewhere), and the fleet size.
+   */
+  private async loadHosts(all = true): Promise<void> {
+    const [hosts, granted] = await Promise.all([this.o.store.listHosts(), this.o.store.trust.allHostTags()]);
+    for (const h of hosts) {
+      if (!all && this.hosts.has(h.id)) continue;
+      // a lone controller's stored flags are its last run's (it marks every host offline as it starts)
+      this.hosts.set(h.id, { id: h.id, tags: granted.get(h.id) ?? {}, online: this.o.cluster ? h.online : false });
       this.pipeline.setHostAddresses(h.id, h.inventory?.ipAddresses ?? []);
     }
-    this.pipeline.setFleetSize(this.knownHosts.size);
+    this.pipeline.setFleetSize(this.hosts.size);
   }
 
   private onTransition(t: AlertTransition): void {
