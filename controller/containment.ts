@@ -17,6 +17,7 @@ import {
   type EngineSnapshot, type FleetHost, type FleetView, type ManualPlan,
 } from './playbooks/index.ts';
 import type { Store } from './store/store.ts';
+import type { CommandView__Output } from '../proto/wire.ts';
 
 /** The old 15 s snapshot (before migration 4): read once, moved into rows, never written again. */
 export const PLAYBOOK_STATE_KEY = 'playbooks';
@@ -202,6 +203,18 @@ export class Containment implements PlaybookApi {
  */
 export async function reconcileIssuing(store: Store, snap: EngineSnapshot): Promise<void> {
   const claimed = new Set<string>();
+  // one read of every command since the oldest interrupted action, by host (a run cut short
+  // across a fleet has thousands of them: a read per action took seconds on a new leader)
+  const open = snap.runs.flatMap((r) => r.actions).filter((a) => a.hostId && (a.status === 'issuing' || a.lift?.status === 'issuing'));
+  if (open.length === 0) return;
+  const since = Math.min(...open.map((a) => (a.lift?.status === 'issuing' ? a.lift.atMs : a.atMs)));
+  const byHost = new Map<string, CommandView__Output[]>();
+  for (const v of await store.listCommands({ sinceMs: since, limit: 1_000_000 })) {
+    const h = v.command!.targetAgentId;
+    let list = byHost.get(h);
+    if (!list) byHost.set(h, (list = []));
+    list.push(v);
+  }
   for (const r of snap.runs) {
     for (const a of r.actions) {
       const lift = a.lift?.status === 'issuing' ? a.lift : null;
@@ -210,7 +223,7 @@ export async function reconcileIssuing(store: Store, snap: EngineSnapshot): Prom
         ? (a.kind === 'isolate' ? 'RELEASE' : a.kind === 'throttle' ? 'UNTHROTTLE' : 'UNBLOCK')
         : (a.kind === 'isolate' ? 'ISOLATE' : a.kind === 'throttle' ? 'THROTTLE' : 'BLOCK');
       const since = lift ? lift.atMs : a.atMs;
-      const found = (await store.listCommands({ hostId: a.hostId, limit: 500 })).find((v) => {
+      const found = (byHost.get(a.hostId) ?? []).find((v) => {
         const c = v.command!;
         if (claimed.has(c.id) || c.issuer !== `playbook:${r.playbook}` || c.action !== want || c.issuedAtMs < since || !c.reason.includes(r.id)) return false;
         if (want === 'BLOCK') return c.block?.block?.id === a.block?.id;

@@ -212,9 +212,12 @@ export class PgStore implements Store {
   }
 
   async listCommands(f: CommandFilter): Promise<CommandView__Output[]> {
-    const rows = f.hostId
-      ? await this.db.query<CommandRow>(`SELECT * FROM commands WHERE host_id = $1 ORDER BY issued_at_ms DESC, id COLLATE "C" DESC LIMIT $2`, [f.hostId, f.limit])
-      : await this.db.query<CommandRow>(`SELECT * FROM commands ORDER BY issued_at_ms DESC, id COLLATE "C" DESC LIMIT $1`, [f.limit]);
+    const args: unknown[] = [];
+    const where: string[] = [];
+    if (f.hostId) where.push(`host_id = $${args.push(f.hostId)}`);
+    if (f.sinceMs !== undefined) where.push(`issued_at_ms >= $${args.push(f.sinceMs)}`);
+    const rows = await this.db.query<CommandRow>(`SELECT * FROM commands ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY issued_at_ms DESC, id COLLATE "C" DESC LIMIT $${args.push(f.limit)}`, args);
     return rows.rows.map(commandFromRow);
   }
 

@@ -375,8 +375,9 @@ export class SqliteStore implements Store {
   }
 
   async listCommands(f: CommandFilter): Promise<CommandView__Output[]> {
-    const sql = `SELECT * FROM commands ${f.hostId ? 'WHERE host_id = ?' : ''} ORDER BY issued_at_ms DESC, id DESC LIMIT ?`;
-    const args = f.hostId ? [f.hostId, f.limit] : [f.limit];
+    const where = [...(f.hostId ? ['host_id = ?'] : []), ...(f.sinceMs !== undefined ? ['issued_at_ms >= ?'] : [])];
+    const sql = `SELECT * FROM commands ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY issued_at_ms DESC, id DESC LIMIT ?`;
+    const args = [...(f.hostId ? [f.hostId] : []), ...(f.sinceMs !== undefined ? [f.sinceMs] : []), f.limit];
     return (this.db.prepare(sql).all(...args) as CommandRow[]).map(commandFromRow);
   }
 

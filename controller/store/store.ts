@@ -57,6 +57,8 @@ export interface EventFilter {
 
 export interface CommandFilter {
   hostId?: string;
+  /** only commands issued at or after this time */
+  sinceMs?: number;
   limit: number;
 }
 

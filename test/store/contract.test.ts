@@ -118,6 +118,8 @@ forEachStore((name, open) => {
     assert.equal((await s.getCommand('c3'))!.status, 'EXPIRED');
     assert.deepEqual((await s.listCommands({ limit: 10 })).map((c) => c.command!.id), ['c3', 'c2', 'c1']);
     assert.deepEqual((await s.listCommands({ hostId: 'h1', limit: 1 })).map((c) => c.command!.id), ['c2']);
+    assert.deepEqual((await s.listCommands({ sinceMs: T + 2, limit: 10 })).map((c) => c.command!.id), ['c3', 'c2'], 'issued at or after');
+    assert.deepEqual((await s.listCommands({ hostId: 'h1', sinceMs: T + 2, limit: 10 })).map((c) => c.command!.id), ['c2']);
     assert.deepEqual((await s.pendingCommands('h1', T)).map((c) => c.id), ['c2']);
     assert.deepEqual(await s.pendingCommands('h1', T + 2 + 60_000), [], 'past its expiry: not delivered');
     assert.equal(await s.getCommand('nope'), undefined);
