@@ -64,7 +64,8 @@ function blastGuard(s: EngineState, pb: Playbook, fleetSize: number, now: number
   const g = s.globalWindow.count(now, s.radius.windowMs) + extra;
   const gl = blastLimit(s.radius, fleetSize);
   if (g >= gl) {
-    return `blast radius: ${g} automatic isolations by playbooks in the last ${formatDuration(s.radius.windowMs)}, the global limit is ${describeLimit(s.radius, fleetSize)}; approve with 'firebreak approve <run>'`;
+    // the global window counts operators' fleet isolations too (countOperatorIsolations): the message must not blame playbooks alone
+    return `blast radius: ${g} isolations (by playbooks, and by operators with a host selector) in the last ${formatDuration(s.radius.windowMs)}, the global limit is ${describeLimit(s.radius, fleetSize)}; approve with 'firebreak approve <run>'`;
   }
   const pr: BlastRadius = {
     fraction: pb.guards.max_isolations_percent !== undefined ? pb.guards.max_isolations_percent / 100 : s.radius.fraction,

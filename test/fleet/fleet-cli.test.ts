@@ -173,7 +173,7 @@ describe('fleet-wide CLI: selectors, preview, confirmation, contain', { timeout:
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, new RegExp(`plan {6}playbook by-hand on alert ${alert.id}, digest [0-9a-f]{16}`));
     // the blast radius (2 of 4) is full with the operator's 3 isolations: contain's are held, as a playbook's would be; never-isolate is spared
-    assert.match(dry.stdout, /isolate dry-run: 3 host\(s\): fbh1, fbh3, fbh10 — would be held: blast radius: 3 automatic isolations/);
+    assert.match(dry.stdout, /isolate dry-run: 3 host\(s\): fbh1, fbh3, fbh10 — would be held: blast radius: 3 isolations \(by playbooks, and by operators with a host selector\)/);
     assert.match(dry.stdout, /isolate spared: 1 host\(s\): fbh2/);
     assert.match(dry.stdout, /block dry-run: 4 host\(s\): fbh1, fbh2, fbh3, fbh10 — would block out tcp 25/);
     assert.match(dry.stdout, /dry run: nothing done/);

@@ -22,7 +22,7 @@ describe('blast radius', () => {
     const r = engine.getRun(run!.id)!;
     const held = r.actions.filter((a) => a.status === 'held');
     assert.deepEqual(held.map((a) => a.hostId), [5, 6, 7].map(hid));
-    assert.match(held[0]!.reason, /blast radius: 5 automatic isolations by playbooks in the last 10m, the global limit is 5 = min\(5% of 100 hosts \(at least 1, or half the fleet\), 20\)/);
+    assert.match(held[0]!.reason, /blast radius: 5 isolations \(by playbooks, and by operators with a host selector\) in the last 10m, the global limit is 5 = min\(5% of 100 hosts \(at least 1, or half the fleet\), 20\)/);
     assert.match(held[0]!.reason, /firebreak approve/);
     const line = engine.listRuns()[0]!;
     assert.deepEqual(line.counts, { issued: 5, held: 3 });
