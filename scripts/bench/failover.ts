@@ -15,7 +15,7 @@
 //   - runs_duplicated: playbook runs beyond one per (alert, playbook) (target 0);
 //   - infected hosts with the kill vs without (ratio).
 //
-//   npm run bench:failover -- [--hosts 1000] [--scenario worm] [--doubling 10] [--seed 1] [--kill-at action|alert] [--json FILE]
+//   npm run bench:failover -- [--hosts 1000] [--scenario worm] [--doubling 10] [--seed 1] [--kill-at action|alert] [--calm no] [--json FILE]
 //
 // PostgreSQL: FIREBREAK_TEST_PG_URL, or a throwaway server of its own (as the tests start one).
 import { readFileSync } from 'node:fs';
@@ -147,6 +147,15 @@ async function once(storeUrl: string, kill: boolean): Promise<Run> {
   const lines = (ctls[1]?.logs ?? []).map((l) => { try { return JSON.parse(l) as { msg?: string; time?: number }; } catch { return {}; } });
   const led = lines.find((l) => l.msg?.startsWith('cluster: this controller leads'));
   const elected = lines.find((l) => l.msg === 'leader election: this controller leads');
+  // where the time between the lock and the first action goes: the survivor's milestones after the kill
+  if (killedAt !== undefined) {
+    const after = lines.filter((l) => (l.time ?? 0) >= killedAt!);
+    const milestones = ['leader election: this controller leads', 'playbook runs resumed from the store', 'playbooks loaded', 'command queued', 'cluster: this controller leads'];
+    const at = (msg: string) => after.find((l) => l.msg?.startsWith(msg))?.time;
+    const online = after.filter((l) => l.msg === 'agent online').map((l) => l.time! - killedAt!);
+    process.stderr.write(`survivor after the kill: ${milestones.map((m) => `${m} +${at(m) === undefined ? '-' : at(m)! - killedAt!} ms`).join('; ')}; ` +
+      `agents online again: ${online.length} (half by +${online[Math.floor(online.length / 2)] ?? '-'} ms, all by +${online.at(-1) ?? '-'} ms)\n`);
+  }
   return {
     kill,
     infected_hosts: summary.truth.affected_hosts,
@@ -166,7 +175,8 @@ const admin = new pg.Client({ connectionString: server.url });
 await admin.connect();
 const rows: Run[] = [];
 try {
-  for (const kill of [true, false]) {
+  // --calm no: the kill alone (the milestones of a failover, without the side-by-side run)
+  for (const kill of args.get('calm') === 'no' ? [true] : [true, false]) {
     // a database of each run's own: the cluster's tables, feed and leader lock start empty
     const db = `fb_failover_${process.pid}_${kill ? 'kill' : 'calm'}`;
     await admin.query(`DROP DATABASE IF EXISTS ${db}`);
