@@ -56,11 +56,10 @@ export const SPOOL_FILE = 'report-spool.log';
  * resolve (their addresses are then missing from `endpoint`).
  */
 export async function resolveController(list: string): Promise<{ endpoint: ControllerEndpoint; failed: string[] }> {
-  const entries = controllerAddresses(list);
+  const entries = controllerAddresses(list).map((entry) => ({ entry, m: /^\[?([^\]]+?)\]?:(\d+)$/.exec(entry) }));
   const failed: string[] = [];
   // per entry, then flattened in the list's order (lookups finish in any order; the saved text stays stable)
-  const resolved = await Promise.all(entries.map(async (entry) => {
-    const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(entry);
+  const resolved = await Promise.all(entries.map(async ({ entry, m }) => {
     if (!m) { failed.push(`${entry} (expected HOST:PORT)`); return []; }
     try {
       const addrs = await lookup(m[1]!, { all: true });
@@ -70,7 +69,7 @@ export async function resolveController(list: string): Promise<{ endpoint: Contr
       return [];
     }
   }));
-  const named = entries.some((e) => isNamedHost(/^\[?([^\]]+?)\]?:\d+$/.exec(e)?.[1] ?? ''));
+  const named = entries.some(({ m }) => m !== null && isNamedHost(m[1]!));
   const targets = [...new Map(resolved.flat().map((t) => [`${t.address}|${t.port}`, t])).values()];
   return { endpoint: { targets, dnsServers: named ? readResolvers() : [] }, failed };
 }

@@ -46,8 +46,6 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export { controllerAddresses };
-
 /** What is wrong with each entry of a `controller` setting, one message per problem; [] when it is valid. */
 export function controllerListProblems(controller: string): string[] {
   const entries = controllerAddresses(controller);

@@ -39,7 +39,7 @@ import { isStorageOutage } from './store/storage-error.ts';
 import { Cluster } from './cluster/cluster.ts';
 import { forwardToLeader, type LeaderInfo } from './cluster/forward.ts';
 import type { Store } from './store/store.ts';
-import { ControllerTrust } from './trust/ca.ts';
+import { ControllerTrust, SHARED_TRUST_FILES } from './trust/ca.ts';
 import { agentIdFromPeerCertificate } from './trust/peer.ts';
 import { createOperatorToken } from './trust/tokens.ts';
 import { tagsOf } from './trust/host-tags.ts';
@@ -397,7 +397,7 @@ export class Controller {
     if (theirs === undefined) return void await this.store.putState(CLUSTER_TRUST_KEY, mine, this.now());
     if (theirs !== mine) {
       throw new Error(`this controller's CA or command-signing key (${join(this.cfg.dataDir, 'trust')}) is not the cluster's: agents enrolled with the cluster ` +
-        `would be refused here and would refuse its commands. Nothing was changed. Copy ca.key, ca.crt and command-signing.key from another ` +
+        `would be refused here and would refuse its commands. Nothing was changed. Copy ${SHARED_TRUST_FILES.join(', ')} from another ` +
         `controller's <data-dir>/trust into ${join(this.cfg.dataDir, 'trust')} (remove server.key and server.crt there) and start again.`);
     }
   }
@@ -418,13 +418,19 @@ export class Controller {
   private async publishLead(): Promise<void> {
     const { cfg } = this;
     const node = this.cluster!.node;
-    const operator = cfg.cluster!.operatorAddress ?? `${cfg.operatorListen.replace(/:\d+$/, '').replace(/^(0\.0\.0\.0|\[::\])$/, '127.0.0.1')}:${this.operatorPort}`;
+    const operator = cfg.cluster!.operatorAddress ?? this.operatorAddress();
     await this.store.putState(LEADER_KEY, JSON.stringify({ node, operator, sinceMs: this.now() } satisfies LeaderInfo), this.now());
     cfg.log.warn({ node }, 'cluster: this controller leads: correlation and playbooks run here');
   }
 
   get credentialsFile(): string {
     return join(this.cfg.dataDir, ADMIN_CREDENTIALS_FILE);
+  }
+
+  /** Where this controller serves operators: the bound port, on loopback when it listens on every address. */
+  private operatorAddress(): string {
+    const host = this.cfg.operatorListen.replace(/:\d+$/, '');
+    return `${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${this.operatorPort}`;
   }
 
   /**
@@ -434,8 +440,7 @@ export class Controller {
    */
   private async bootstrapAdmin(): Promise<void> {
     const file = this.credentialsFile;
-    const host = this.cfg.operatorListen.replace(/:\d+$/, '');
-    const address = `${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${this.operatorPort}`;
+    const address = this.operatorAddress();
     if ((await this.store.trust.countOperators()) === 0) {
       const { token, hash } = createOperatorToken();
       await this.store.trust.addOperator({ name: 'admin', role: 'admin', tokenHash: hash }, this.now());

@@ -27,6 +27,9 @@ export const ALWAYS_SERVER_NAMES = ['localhost', '127.0.0.1', '::1'];
 export const AGENT_URI_PREFIX = 'firebreak:agent/';
 const MAX_CSR_BYTES = 16 * 1024;
 
+/** The trust dir's files every controller of a cluster must hold alike (the server certificate is each one's own). */
+export const SHARED_TRUST_FILES = ['ca.key', 'ca.crt', 'command-signing.key'] as const;
+
 export class TrustError extends Error {
   override name = 'TrustError';
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ensureIdentity } from '../../agent/trust/enroll.ts';
+import { SHARED_TRUST_FILES } from '../../controller/trust/ca.ts';
 import type { AlertDetail, AlertSummary } from '../../controller/pipeline/stage-types.ts';
 import { startController, stopAll, stopProcess, type ControllerProc } from '../../test/helpers/procs.ts';
 import { Background } from './background.ts';
@@ -214,7 +215,7 @@ async function startCluster(dir: string, storeUrl: string, n: number, args: stri
     const d = join(dir, i === 0 ? 'controller' : `controller${i + 1}`);
     if (i > 0) {
       mkdirSync(join(d, 'trust'), { recursive: true, mode: 0o700 });
-      for (const f of ['ca.key', 'ca.crt', 'command-signing.key']) copyFileSync(join(dir, 'controller', 'trust', f), join(d, 'trust', f));
+      for (const f of SHARED_TRUST_FILES) copyFileSync(join(dir, 'controller', 'trust', f), join(d, 'trust', f));
       // the admin's credential too (each controller rewrites the address in it to its own operator port)
       copyFileSync(join(dir, 'controller', 'admin.credentials.json'), join(d, 'admin.credentials.json'));
     }

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { describe, it, test } from 'node:test';
+import { describe, it, test, type TestContext } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { pino } from 'pino';
 import { AgentConfigSchema, controllerListProblems, defaultEnrollAddress } from '../../agent/config.ts';
@@ -145,14 +145,20 @@ test('a controller that accepts but never welcomes is left after the welcome tim
   assert.match(link.failovers[0]!.reason, /no Welcome within 300 ms/);
 });
 
-test('the controller in use dies: the link moves to the next and re-sends every unacked report, none lost', async (t) => {
+/** Two live controllers on one store and a link listing both, connected. */
+async function twoUp(t: TestContext) {
   const store = new SharedStore();
   const a = await fakeController('a', store);
   const b = await fakeController('b', store);
   t.after(() => { a.kill(); b.kill(); });
   const link = newLink(t, `${a.address},${b.address}`);
   link.start();
-  await eventually(async () => link.connected, 5000, 'the link to reach the first controller', 20);
+  await eventually(async () => link.connected, 5000, 'the link to connect', 20);
+  return { store, a, b, link };
+}
+
+test('the controller in use dies: the link moves to the next and re-sends every unacked report, none lost', async (t) => {
+  const { store, a, b, link } = await twoUp(t);
   for (let i = 1; i <= 10; i++) report(link, i);
   await eventually(async () => link.spooled === 0, 5000, 'the first ten reports acked by a', 20);
   // a hangs: it takes reports and neither stores nor acks them; then it dies
@@ -177,13 +183,7 @@ test('the controller in use dies: the link moves to the next and re-sends every 
 });
 
 test('both controllers up: the link stays on the first', async (t) => {
-  const store = new SharedStore();
-  const a = await fakeController('a', store);
-  const b = await fakeController('b', store);
-  t.after(() => { a.kill(); b.kill(); });
-  const link = newLink(t, `${a.address},${b.address}`);
-  link.start();
-  await eventually(async () => link.connected, 5000, 'the link to connect', 20);
+  const { store, a, b, link } = await twoUp(t);
   for (let i = 0; i < 20; i++) await link.roundTrip(2000);
   assert.equal(link.address, a.address);
   assert.equal(b.hellos, 0);

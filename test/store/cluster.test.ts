@@ -16,6 +16,7 @@ import { operatorClient } from '../../controller/cli/client.ts';
 import type { Controller } from '../../controller/controller.ts';
 import type { CredentialFile } from '../../controller/credentials.ts';
 import { PgStore } from '../../controller/store/postgres.ts';
+import { SHARED_TRUST_FILES } from '../../controller/trust/ca.ts';
 import type { AlertSummary } from '../../controller/pipeline/stage-types.ts';
 import type { AgentFrame, CommandView__Output, ControllerFrame__Output, OperatorClient } from '../../proto/wire.ts';
 import { agentLinkClient, enroll, inProcessAgent, inventory, silent, startInProcessController, unary } from '../helpers/inproc.ts';
@@ -39,7 +40,7 @@ describe('two controllers on one PostgreSQL', () => {
   };
   const shareTrust = (from: string, to: string) => {
     mkdirSync(join(dir.path, to, 'trust'), { recursive: true, mode: 0o700 });
-    for (const f of ['ca.key', 'ca.crt', 'command-signing.key']) copyFileSync(join(dir.path, from, 'trust', f), join(dir.path, to, 'trust', f));
+    for (const f of SHARED_TRUST_FILES) copyFileSync(join(dir.path, from, 'trust', f), join(dir.path, to, 'trust', f));
   };
 
   before(async () => {
